@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/index.js';
+import { openDatabase, runMigrations } from './database/index.js';
+import { mountOidc, OidcService } from './oidc/index.js';
+import { requestId } from './logging/logging.js';
+
+export interface CreateAppOptions {
+  /** Tests pass false to keep their output readable; the service always logs. */
+  logger?: boolean;
+}
+
+/**
+ * Builds the whole service: opens and migrates the database first (so a bad DATABASE_URL
+ * fails before anything listens), then the Nest application on Fastify with the OpenID
+ * Provider mounted on its paths. The caller listens.
+ */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const db = await openDatabase(config);
+  try {
+    await runMigrations(db);
+    const adapter = new FastifyAdapter({
+      trustProxy: config.trustProxy,
+      bodyLimit: 64 * 1024,
+      forceCloseConnections: 'idle',
+      return503OnClosing: true,
+      requestIdHeader: false,
+      genReqId: requestId,
+    });
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, db), adapter, {
+      bufferLogs: true,
+      abortOnError: false,
+      logger: options.logger === false ? false : undefined,
+    });
+    if (options.logger !== false) app.useLogger(app.get(Logger));
+    await app.register(helmet, {
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*'],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          // On plain http (local development only) upgrading would break every form post.
+          upgradeInsecureRequests: config.issuer.startsWith('https://') ? [] : null,
+        },
+      },
+      referrerPolicy: { policy: 'no-referrer' },
+      hsts: config.issuer.startsWith('https://') ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+    });
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', (request, reply, done) => {
+        reply.raw.setHeader('X-Request-Id', request.id);
+        done();
+      });
+    const oidc = app.get(OidcService);
+    mountOidc(app.getHttpAdapter().getInstance(), () => oidc.callback);
+    await app.init();
+    return app;
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}

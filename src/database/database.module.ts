@@ -1,0 +1,29 @@
+/**
+ * database/ owns the connection (PostgreSQL or embedded PGlite), the migration runner and
+ * cluster-wide advisory locks. It exports DATABASE (for repositories only), the lock service
+ * and the health probe. It never holds business logic and never uses `synchronize`.
+ */
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { AdvisoryLockService } from './advisory-lock.service.js';
+import type { OpenedDatabase } from './data-source.factory.js';
+import { DATABASE } from './database.tokens.js';
+import { DatabaseHealth } from './database.health.js';
+
+@Global()
+@Module({})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
+
+  /** The database is opened (and migrated) before Nest starts, so a bad URL fails fast. */
+  static forRoot(db: OpenedDatabase): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [{ provide: DATABASE, useValue: db }, AdvisoryLockService, DatabaseHealth],
+      exports: [DATABASE, AdvisoryLockService, DatabaseHealth],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.db.close();
+  }
+}

@@ -1,0 +1,6 @@
+export { DatabaseModule } from './database.module.js';
+export { DATABASE } from './database.tokens.js';
+export { AdvisoryLockService } from './advisory-lock.service.js';
+export { DatabaseHealth } from './database.health.js';
+export { openDatabase, DatabaseUnavailableError, type OpenedDatabase } from './data-source.factory.js';
+export { runMigrations } from './migrate.js';

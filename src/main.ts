@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
+
+/** Start-up failures print one clear line per problem and exit non-zero: the service fails closed. */
+function fail(lines: string[]): never {
+  for (const line of lines) process.stderr.write(`caduceus: ${line}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.problems.map((p) => `invalid configuration: ${p}`));
+    throw err;
+  }
+  // Loaded after validation so a bad setting is reported before the framework loads.
+  const { createApp } = await import('./app.factory.js');
+  let app: Awaited<ReturnType<typeof createApp>>;
+  try {
+    app = await createApp(config);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    fail([`cannot start: ${(err as Error).message ?? String(err)}`]);
+  }
+  process.stderr.write(`caduceus: listening on ${config.host}:${config.port}, issuer ${config.issuer}\n`);
+
+  // Graceful shutdown: readiness turns 503, the listener stops accepting, in-flight requests
+  // finish, then the database closes. A stuck request cannot hold the process past the grace.
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`caduceus: ${signal} received, finishing in-flight requests\n`);
+    const force = setTimeout(() => {
+      process.stderr.write(`caduceus: shutdown exceeded ${config.shutdownGraceSeconds}s, exiting\n`);
+      process.exit(1);
+    }, config.shutdownGraceSeconds * 1000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: Error) => fail([`shutdown failed: ${err.message}`]),
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+void main();

@@ -1,0 +1,19 @@
+/**
+ * oidc/ is the only module that touches oidc-provider: the provider factory, the database
+ * adapter for its artifacts, the protocol event bridge and the expiry cleanup job.
+ * It exports OidcService (whose callback the HTTP layer mounts) and emits oidc.* events.
+ * It never reads another module's tables: clients and keys come through their services.
+ */
+import { Module } from '@nestjs/common';
+import { ClientsModule } from '../clients/index.js';
+import { KeysModule } from '../keys/index.js';
+import { OidcArtifactRepository } from './oidc-artifact.repository.js';
+import { OidcCleanupJob } from './oidc-cleanup.job.js';
+import { OidcService } from './oidc.service.js';
+
+@Module({
+  imports: [ClientsModule, KeysModule],
+  providers: [OidcArtifactRepository, OidcService, OidcCleanupJob],
+  exports: [OidcService],
+})
+export class OidcModule {}
