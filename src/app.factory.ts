@@ -8,6 +8,7 @@ import type { AppConfig } from './config/index.js';
 import { openDatabase, runMigrations } from './database/index.js';
 import { mountOidc, OidcService } from './oidc/index.js';
 import { requestId } from './logging/logging.js';
+import { setupOpenApi } from './admin/openapi.js';
 
 export interface CreateAppOptions {
   /** Tests pass false to keep their output readable; the service always logs. */
@@ -62,6 +63,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         reply.raw.setHeader('X-Request-Id', request.id);
         done();
       });
+    setupOpenApi(app, config);
     const oidc = app.get(OidcService);
     mountOidc(app.getHttpAdapter().getInstance(), () => oidc.callback);
     await app.init();

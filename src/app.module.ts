@@ -8,6 +8,7 @@ import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/index.js';
 import { ClientsModule } from './clients/index.js';
 import { OidcModule } from './oidc/index.js';
+import { AdminModule } from './admin/index.js';
 import { loggerParams } from './logging/logging.js';
 
 @Module({})
@@ -25,6 +26,7 @@ export class AppModule {
         KeysModule,
         ClientsModule,
         OidcModule,
+        AdminModule,
       ],
     };
   }

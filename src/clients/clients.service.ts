@@ -65,7 +65,7 @@ export class ClientsService {
    * Creates the bootstrap admin client when it does not exist yet; ignored afterwards, so a
    * changed secret in the environment never silently replaces the stored one.
    */
-  async ensureBootstrapAdminClient(clientId: string, clientSecret: string): Promise<'created' | 'exists'> {
+  async ensureBootstrapAdminClient(clientId: string, clientSecret: string, resourceScopes: string[]): Promise<'created' | 'exists'> {
     if (await this.repo.findClient(clientId)) return 'exists';
     try {
       await this.createClient(
@@ -76,6 +76,7 @@ export class ClientsService {
           type: 'confidential',
           grantTypes: ['client_credentials'],
           tokenEndpointAuthMethod: 'client_secret_basic',
+          resourceScopes,
         },
         { type: 'system', id: 'bootstrap' },
         { bootstrap: true },
@@ -121,6 +122,15 @@ export class ClientsService {
       { actor },
     );
     return stored;
+  }
+
+  /** Registers the resource server unless it exists (built-in APIs, at every start). */
+  async ensureResourceServer(input: NewResourceServer): Promise<void> {
+    try {
+      await this.registerResourceServer(input, { type: 'system', id: 'caduceus' });
+    } catch (err) {
+      if (!(err instanceof ClientsError && err.code === ClientsErrorCode.RESOURCE_SERVER_ALREADY_EXISTS)) throw err;
+    }
   }
 
   async findResourceServer(identifier: string): Promise<ResourceServer | null> {

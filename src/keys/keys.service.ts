@@ -11,6 +11,7 @@ import { KeysError, KeysErrorCode } from './keys.errors.js';
 import { KeysRepository, type StoredSigningKey } from './keys.repository.js';
 
 export const KEK = Symbol('KEK');
+const PUBLIC_JWKS_CACHE_MS = 5_000;
 
 export interface SigningKeystore {
   /** Private JWKs in signing preference order: active keys first. Never leaves the process. */
@@ -26,6 +27,7 @@ export interface SigningKeystore {
 export class KeysService {
   private readonly logger = new Logger(KeysService.name);
   private readonly secretCache = new Map<string, Buffer>();
+  private publicCache?: { jwks: { keys: JWK[] }; expiresAt: number };
 
   constructor(
     private readonly repo: KeysRepository,
@@ -60,10 +62,29 @@ export class KeysService {
         createdAt: now,
         activatedAt: now,
       });
+      this.invalidateCaches();
       this.logger.log({ kid: generated.kid, alg }, 'generated the first signing key');
       await this.bus.publish('keys.generated', { kid: generated.kid, alg, state: 'active' });
       await this.bus.publish('keys.activated', { kid: generated.kid, alg, previousKid: null });
     });
+  }
+
+  /**
+   * Public JWKS of every publishable key, for verifying our own tokens in-process (admin API).
+   * Cached briefly: another instance may rotate, and the cache must not outlive a revocation by much.
+   */
+  async publicJwks(): Promise<{ keys: JWK[] }> {
+    const now = Date.now();
+    if (this.publicCache && this.publicCache.expiresAt > now) return this.publicCache.jwks;
+    const stored = await this.repo.findPublishable();
+    const jwks = { keys: stored.map((k) => ({ ...(k.publicJwk as JWK), kid: k.kid, alg: k.alg, use: 'sig' })) };
+    this.publicCache = { jwks, expiresAt: now + PUBLIC_JWKS_CACHE_MS };
+    return jwks;
+  }
+
+  /** Drops cached key material so the next call reads the database (after a key change). */
+  invalidateCaches(): void {
+    this.publicCache = undefined;
   }
 
   /** The private keystore for the OpenID Provider: every publishable key, unsealed. */

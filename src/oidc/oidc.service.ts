@@ -35,11 +35,6 @@ export class OidcService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     await this.keys.ensureActiveKey();
-    if (this.config.bootstrapAdminClient) {
-      const { clientId, clientSecret } = this.config.bootstrapAdminClient;
-      const outcome = await this.clients.ensureBootstrapAdminClient(clientId, clientSecret);
-      if (outcome === 'created') this.logger.warn({ clientId }, 'created the bootstrap admin client');
-    }
     this.provider = await this.buildProvider();
     this.handler = this.provider.callback();
   }

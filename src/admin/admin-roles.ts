@@ -1,0 +1,25 @@
+/** Admin roles, the scopes that carry them in access tokens, and the authorisation rule. */
+export const ADMIN_ROLES = ['super-admin', 'user-admin', 'client-admin', 'key-admin', 'auditor'] as const;
+export type AdminRole = (typeof ADMIN_ROLES)[number];
+
+/** Resource indicator (RFC 8707) and audience of admin API access tokens. */
+export const ADMIN_RESOURCE = 'urn:caduceus:admin';
+
+export const roleScope = (role: AdminRole): string => `admin:${role}`;
+export const ADMIN_SCOPES = ADMIN_ROLES.map(roleScope);
+
+/** Roles carried by a token's space-separated `scope`; unknown scopes are ignored. */
+export function rolesFromScope(scope: unknown): AdminRole[] {
+  if (typeof scope !== 'string') return [];
+  const granted = new Set(scope.split(' '));
+  return ADMIN_ROLES.filter((role) => granted.has(roleScope(role)));
+}
+
+/**
+ * Rules: super-admin may do everything; otherwise the caller needs one of the roles the route
+ * names. A route that names no role is reachable by super-admin only (fail closed).
+ */
+export function isAuthorised(granted: readonly AdminRole[], required: readonly AdminRole[]): boolean {
+  if (granted.includes('super-admin')) return true;
+  return required.some((role) => granted.includes(role));
+}

@@ -1,0 +1,85 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AdminError, AdminErrorCode } from './admin.errors.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  errors?: Array<{ field: string; message: string }>;
+  [extension: string]: unknown;
+}
+
+/** Thrown by admin controllers for input and state errors; carries an RFC 9457 body. */
+export class ProblemError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.title);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${String(value)}`);
+}
+
+function fromAdminError(err: AdminError): Problem {
+  switch (err.code) {
+    case AdminErrorCode.UNAUTHENTICATED:
+      return { type: 'about:blank', title: 'Unauthorized', status: 401, detail: err.message };
+    case AdminErrorCode.MFA_REQUIRED:
+    case AdminErrorCode.FORBIDDEN:
+    case AdminErrorCode.IP_NOT_ALLOWED:
+      return { type: 'about:blank', title: 'Forbidden', status: 403, detail: err.message };
+    default:
+      return assertNever(err.code);
+  }
+}
+
+/**
+ * The admin API surface: every error becomes application/problem+json (RFC 9457), with no
+ * stack and no internals; unexpected errors are logged and answered with a bare 500.
+ */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('AdminApi');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    let problem: Problem;
+    if (exception instanceof ProblemError) problem = exception.problem;
+    else if (exception instanceof AdminError) problem = fromAdminError(exception);
+    else if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      problem = { type: 'about:blank', title: httpTitle(status), status, detail: exception.message };
+    } else {
+      this.logger.error({ err: exception, reqId: request.id }, 'unexpected error in the admin API');
+      problem = { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: `request ${request.id} failed` };
+    }
+    if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="caduceus-admin"');
+    reply
+      .status(problem.status)
+      .header('Cache-Control', 'no-store')
+      .type('application/problem+json')
+      .send({ ...problem, instance: request.url.split('?')[0] });
+  }
+}
+
+function httpTitle(status: number): string {
+  const titles: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    405: 'Method Not Allowed',
+    409: 'Conflict',
+    412: 'Precondition Failed',
+    413: 'Content Too Large',
+    415: 'Unsupported Media Type',
+    422: 'Unprocessable Content',
+    428: 'Precondition Required',
+    429: 'Too Many Requests',
+  };
+  return titles[status] ?? 'Error';
+}
