@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { JWK } from 'jose';
+import { CompactSign, importJWK, type JWK } from 'jose';
 import { AdvisoryLockService } from '../database/index.js';
 import { EventBus } from '../events/index.js';
 import type { SigningAlg } from './entities/signing-key.entity.js';
@@ -85,6 +85,20 @@ export class KeysService {
   /** Drops cached key material so the next call reads the database (after a key change). */
   invalidateCaches(): void {
     this.publicCache = undefined;
+  }
+
+  /**
+   * Signs a JSON payload as a compact JWS with the active key of `alg` (audit checkpoints and
+   * other statements verifiable against the published JWKS). `typ` names what is signed.
+   */
+  async signJws(payload: unknown, typ: string, alg: SigningAlg = 'ES256'): Promise<string> {
+    const stored = (await this.repo.findPublishable()).find((k) => k.state === 'active' && k.alg === alg);
+    if (!stored) throw new KeysError(KeysErrorCode.NO_ACTIVE_KEY, `no active ${alg} signing key`);
+    const jwk = await this.unsealKey(stored);
+    const key = await importJWK(jwk, alg === 'EdDSA' ? 'Ed25519' : alg);
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+      .setProtectedHeader({ alg: alg === 'EdDSA' ? 'Ed25519' : alg, kid: stored.kid, typ })
+      .sign(key);
   }
 
   /** The private keystore for the OpenID Provider: every publishable key, unsealed. */
