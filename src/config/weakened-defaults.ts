@@ -1,0 +1,14 @@
+import type { AppConfig } from './app-config.js';
+
+/**
+ * Settings that weaken a security default. Allowed (a deployment may need them), but never
+ * silently: each is logged at start, and the posture report (#12) can list them.
+ */
+export function weakenedDefaults(config: AppConfig): string[] {
+  const found: string[] = [];
+  if (config.mfa.policy === 'optional') found.push('MFA_POLICY=optional: apps without their own policy let users sign in with a password alone');
+  if (config.outboundAllowLoopback) found.push('OUTBOUND_ALLOW_LOOPBACK=true: outbound calls may reach loopback addresses');
+  if (!config.issuer.startsWith('https://')) found.push(`ISSUER ${config.issuer} is not https: cookies are not Secure and HSTS is off (local use only)`);
+  if (config.ttl.sessionIdle > 900) found.push(`SESSION_IDLE_TTL=${config.ttl.sessionIdle}s is longer than the 15-minute default`);
+  return found;
+}

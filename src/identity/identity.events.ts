@@ -1,0 +1,27 @@
+/** Events the identity module emits. */
+export interface IdentityEvents {
+  'user.created': { userId: string; email: string; roles: string[]; withPassword: boolean };
+  'user.password.changed': { userId: string; reason: 'set' | 'changed' | 'rehashed' };
+  'user.locked': { userId: string; until: string; failures: number };
+  /** Listeners end the user's sessions and revoke their tokens before the call returns. */
+  'user.disabled': { userId: string };
+  'user.enabled': { userId: string };
+  /** An administrator changed profile fields or roles; before/after hold only the non-secret fields. */
+  'user.updated': { userId: string; changed: string[]; before: UserSnapshot; after: UserSnapshot };
+  /** Deactivated and anonymised; listeners end the user's sessions, tokens and factors before the call returns. */
+  'user.deleted': { userId: string };
+  /** An administrator set a new password (`set`) or issued a single-use reset link (`link`). */
+  'user.password.reset': { userId: string; method: 'set' | 'link' };
+  /** A single-use password setup link was issued (an invitation or a reset); never the link itself. */
+  'user.password.link_issued': { userId: string; purpose: 'invitation' | 'reset'; expiresAt: string };
+}
+
+/** The fields of a user an audit record may show before and after a change. */
+export interface UserSnapshot {
+  email: string;
+  emailVerified: boolean;
+  givenName: string | null;
+  familyName: string | null;
+  roles: string[];
+  status: string;
+}

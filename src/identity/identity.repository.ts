@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import { IdentityError, IdentityErrorCode } from './identity.errors.js';
+import { PasswordCredentialEntity } from './entities/password-credential.entity.js';
+import { UserEntity, type UserStatus } from './entities/user.entity.js';
+
+export interface StoredUser {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  givenName: string | null;
+  familyName: string | null;
+  status: UserStatus;
+  roles: string[];
+  lockedUntil: Date | null;
+  version: number;
+}
+
+const USER_COLUMNS = ['id', 'email', 'emailVerified', 'givenName', 'familyName', 'status', 'roles', 'lockedUntil', 'version'] as const;
+
+@Injectable()
+export class IdentityRepository {
+  constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
+
+  private get users() {
+    return this.db.dataSource.getRepository(UserEntity);
+  }
+
+  async findById(id: string): Promise<StoredUser | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    return this.users.findOne({ where: { id }, select: Object.fromEntries(USER_COLUMNS.map((c) => [c, true])) });
+  }
+
+  async findByEmail(email: string): Promise<StoredUser | null> {
+    return this.users
+      .createQueryBuilder('u')
+      .select(USER_COLUMNS.map((c) => `u.${c}`))
+      .where('lower(u.email) = lower(:email)', { email })
+      .getOne();
+  }
+
+  /** Creates the user and, when given, the password hash, in one transaction. */
+  async insertUser(user: StoredUser, passwordHash: string | null): Promise<void> {
+    const now = new Date();
+    try {
+      await this.db.dataSource.transaction(async (em) => {
+        await em.getRepository(UserEntity).insert({ ...user, createdAt: now, updatedAt: now });
+        if (passwordHash) await em.getRepository(PasswordCredentialEntity).insert({ userId: user.id, hash: passwordHash, updatedAt: now });
+      });
+    } catch (cause) {
+      if ((cause as { driverError?: { code?: string } }).driverError?.code === '23505') {
+        throw new IdentityError(IdentityErrorCode.EMAIL_TAKEN, 'a user with this email already exists', [
+          { field: 'email', message: 'is already in use' },
+        ]);
+      }
+      throw cause;
+    }
+  }
+
+  async findPasswordHash(userId: string): Promise<string | null> {
+    const row = await this.db.dataSource.getRepository(PasswordCredentialEntity).findOne({ where: { userId }, select: { hash: true } });
+    return row?.hash ?? null;
+  }
+
+  async upsertPasswordHash(userId: string, hash: string): Promise<void> {
+    await this.db.dataSource
+      .getRepository(PasswordCredentialEntity)
+      .upsert({ userId, hash, updatedAt: new Date() }, { conflictPaths: ['userId'] });
+  }
+
+  async setStatus(userId: string, status: StoredUser['status']): Promise<boolean> {
+    const result = await this.users.update({ id: userId }, { status, updatedAt: new Date() });
+    return (result.affected ?? 0) > 0;
+  }
+
+  async setLockedUntil(userId: string, until: Date | null): Promise<void> {
+    await this.users.update({ id: userId }, { lockedUntil: until, updatedAt: new Date() });
+  }
+}

@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { EventBus, type EventActor } from '../events/index.js';
+import { IdentityError, IdentityErrorCode } from './identity.errors.js';
+import { IdentityRepository, type StoredUser } from './identity.repository.js';
+import { PasswordHasher } from './password-hasher.js';
+import { checkPassword } from './password-policy.js';
+
+export type User = StoredUser;
+
+export const newUserSchema = z.object({
+  email: z.email('must be a valid email address').max(320),
+  emailVerified: z.boolean().default(false),
+  givenName: z.string().trim().min(1).max(100).optional(),
+  familyName: z.string().trim().min(1).max(100).optional(),
+  roles: z.array(z.string().regex(/^[a-z0-9][a-z0-9:_-]{0,63}$/, 'must be a lowercase role name')).max(50).default([]),
+  password: z.string().optional(),
+});
+export type NewUser = z.input<typeof newUserSchema>;
+
+/** Standard claims by scope, from a user record (identity never decides what a client may see). */
+export interface UserClaims {
+  sub: string;
+  email: string;
+  email_verified: boolean;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  roles: string[];
+}
+
+export type PasswordCheck =
+  | { ok: true; user: User }
+  | { ok: false; reason: 'unknown_user' | 'bad_password' | 'disabled' | 'locked' | 'no_password'; user?: User };
+
+/**
+ * Users, their password credentials and the password policy. Every check of a password
+ * costs one argon2id verification, whether or not the account exists.
+ */
+@Injectable()
+export class IdentityService {
+  readonly hasher = new PasswordHasher();
+
+  constructor(
+    private readonly repo: IdentityRepository,
+    private readonly bus: EventBus,
+  ) {}
+
+  async createUser(input: NewUser, actor?: EventActor): Promise<User> {
+    const parsed = newUserSchema.safeParse(input);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
+      throw new IdentityError(IdentityErrorCode.INVALID_USER, fields.map((f) => `${f.field} ${f.message}`).join('; '), fields);
+    }
+    const u = parsed.data;
+    if (u.password !== undefined) this.assertPasswordAllowed(u.password, u.email);
+    const user: StoredUser = {
+      id: randomUUID(),
+      email: u.email.trim(),
+      emailVerified: u.emailVerified,
+      givenName: u.givenName ?? null,
+      familyName: u.familyName ?? null,
+      status: 'active',
+      roles: u.roles,
+      lockedUntil: null,
+      version: 1,
+    };
+    const hash = u.password !== undefined ? await this.hasher.hash(u.password.normalize('NFKC')) : null;
+    await this.repo.insertUser(user, hash);
+    await this.bus.publish('user.created', { userId: user.id, email: user.email, roles: user.roles, withPassword: Boolean(hash) }, { actor });
+    return user;
+  }
+
+  /** Throws WEAK_PASSWORD naming every rule the password breaks. */
+  assertPasswordAllowed(password: string, email?: string): void {
+    const problems = checkPassword(password, { email });
+    if (problems.length) {
+      throw new IdentityError(
+        IdentityErrorCode.WEAK_PASSWORD,
+        `password ${problems.map((p) => p.message).join('; ')}`,
+        problems.map((p) => ({ field: 'password', message: p.message })),
+      );
+    }
+  }
+
+  async changePassword(userId: string, password: string, actor?: EventActor): Promise<void> {
+    const user = await this.repo.findById(userId);
+    if (!user) throw new IdentityError(IdentityErrorCode.USER_NOT_FOUND, 'no such user');
+    this.assertPasswordAllowed(password, user.email);
+    await this.repo.upsertPasswordHash(userId, await this.hasher.hash(password.normalize('NFKC')));
+    await this.bus.publish('user.password.changed', { userId, reason: 'changed' }, { actor });
+  }
+
+  /**
+   * Verifies an email and password. Unknown emails still pay one argon2id verification, so
+   * neither the answer nor its timing tells whether the account exists. A hash made with
+   * weaker parameters than today's is upgraded after a successful check.
+   */
+  async checkPassword(email: string, password: string, now = new Date()): Promise<PasswordCheck> {
+    const user = await this.repo.findByEmail(email.trim());
+    const stored = user ? await this.repo.findPasswordHash(user.id) : null;
+    const candidate = password.normalize('NFKC');
+    const matches = stored ? await this.hasher.verify(stored, candidate) : await this.hasher.verifyDummy(candidate);
+    if (!user) return { ok: false, reason: 'unknown_user' };
+    if (!stored) return { ok: false, reason: 'no_password', user };
+    if (!matches) return { ok: false, reason: 'bad_password', user };
+    if (user.status === 'disabled') return { ok: false, reason: 'disabled', user };
+    if (user.status === 'locked' || (user.lockedUntil && user.lockedUntil > now)) return { ok: false, reason: 'locked', user };
+    if (this.hasher.needsRehash(stored)) {
+      await this.repo.upsertPasswordHash(user.id, await this.hasher.hash(candidate));
+      await this.bus.publish('user.password.changed', { userId: user.id, reason: 'rehashed' }, { actor: { type: 'system', id: 'caduceus' } });
+    }
+    return { ok: true, user };
+  }
+
+  /**
+   * Disables a user: no sign-in, no token, no claims from now on. The event is awaited so the
+   * user's sessions and tokens are revoked before this returns.
+   */
+  async disableUser(userId: string, actor?: EventActor): Promise<void> {
+    if (!(await this.repo.setStatus(userId, 'disabled'))) throw new IdentityError(IdentityErrorCode.USER_NOT_FOUND, 'no such user');
+    await this.bus.publish('user.disabled', { userId }, { actor });
+  }
+
+  async enableUser(userId: string, actor?: EventActor): Promise<void> {
+    if (!(await this.repo.setStatus(userId, 'active'))) throw new IdentityError(IdentityErrorCode.USER_NOT_FOUND, 'no such user');
+    await this.bus.publish('user.enabled', { userId }, { actor });
+  }
+
+  async findById(id: string): Promise<User | null> {
+    return this.repo.findById(id);
+  }
+
+  async findByEmail(email: string): Promise<User | null> {
+    return this.repo.findByEmail(email);
+  }
+
+  /** Records a temporary lock decided by the sign-in throttle (the user is told nothing different). */
+  async lockUntil(userId: string, until: Date, failures: number): Promise<void> {
+    await this.repo.setLockedUntil(userId, until);
+    await this.bus.publish('user.locked', { userId, until: until.toISOString(), failures });
+  }
+
+  async clearLock(userId: string): Promise<void> {
+    await this.repo.setLockedUntil(userId, null);
+  }
+
+  /** Claims of an active user, or null (unknown or disabled: no token may describe them). */
+  async claims(userId: string): Promise<UserClaims | null> {
+    const user = await this.repo.findById(userId);
+    if (!user || user.status === 'disabled') return null;
+    const name = [user.givenName, user.familyName].filter(Boolean).join(' ');
+    return {
+      sub: user.id,
+      email: user.email,
+      email_verified: user.emailVerified,
+      ...(name ? { name } : {}),
+      ...(user.givenName ? { given_name: user.givenName } : {}),
+      ...(user.familyName ? { family_name: user.familyName } : {}),
+      roles: user.roles,
+    };
+  }
+}

@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { EventBus, type EventActor } from '../events/index.js';
+import { PoliciesService } from '../policies/index.js';
+import { IdentityError, IdentityErrorCode } from './identity.errors.js';
+import type { UserSnapshot } from './identity.events.js';
+import { IdentityService } from './identity.service.js';
+import type { PasswordSetupPurpose } from './entities/password-setup-token.entity.js';
+import { UsersAdminRepository, type UserChanges, type UserListQuery, type UserRecord } from './users-admin.repository.js';
+import type { CreateUserInput, UpdateUserInput } from './users.schemas.js';
+
+/** Invitations give a new colleague a few days; a reset link is for now. */
+export const SETUP_LINK_TTL_MS: Record<PasswordSetupPurpose, number> = { invitation: 72 * 3600_000, reset: 24 * 3600_000 };
+export const PASSWORD_SETUP_PATH = '/account/password-setup';
+
+export interface UserAction {
+  actor: EventActor;
+  correlationId?: string;
+  /** Versions the caller read (If-Match); undefined means whatever is current. */
+  expectedVersions?: number[];
+  /** Throws to refuse, given the user as it is and the roles it would have. */
+  authorize?: (current: UserRecord, nextRoles?: string[]) => void;
+}
+
+export interface SetupLink {
+  url: string;
+  expiresAt: Date;
+}
+
+/**
+ * What administrators do to users after the sign-in module's basics: create (with a password
+ * or an invitation link), read, list, update, disable/enable, delete (anonymise), reset the
+ * password. Every change is a compare-and-swap on the user's version and emits its event.
+ * Passwords are checked by the fixed rules of password-policy.ts and the runtime length policy.
+ */
+@Injectable()
+export class UserManagementService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly identity: IdentityService,
+    private readonly repo: UsersAdminRepository,
+    private readonly policies: PoliciesService,
+    private readonly bus: EventBus,
+  ) {}
+
+  async create(input: CreateUserInput, action: UserAction): Promise<{ user: UserRecord; link: SetupLink | null }> {
+    if (input.password !== undefined) await this.assertPolicyLength(input.password);
+    const created = await this.identity.createUser(
+      {
+        email: input.email,
+        emailVerified: input.emailVerified,
+        givenName: input.givenName,
+        familyName: input.familyName,
+        roles: input.roles,
+        password: input.password,
+      },
+      action.actor,
+    );
+    const link = input.invite ? await this.issueLink(created.id, 'invitation', action) : null;
+    return { user: await this.get(created.id), link };
+  }
+
+  async get(id: string): Promise<UserRecord> {
+    const user = await this.repo.find(id);
+    if (!user) throw new IdentityError(IdentityErrorCode.USER_NOT_FOUND, 'no such user');
+    return user;
+  }
+
+  list(query: UserListQuery) {
+    return this.repo.list(query);
+  }
+
+  async update(id: string, patch: UpdateUserInput, action: UserAction): Promise<UserRecord> {
+    const current = await this.live(id, action);
+    action.authorize?.(current, patch.roles);
+    const changes: UserChanges = {
+      email: patch.email?.trim(),
+      emailVerified: patch.emailVerified,
+      givenName: patch.givenName,
+      familyName: patch.familyName,
+      roles: patch.roles ? [...new Set(patch.roles)] : undefined,
+    };
+    return this.apply(current, changes, action);
+  }
+
+  /** Disable ends every session and token of the user before returning (user.disabled listeners). */
+  async setEnabled(id: string, enabled: boolean, action: UserAction): Promise<UserRecord> {
+    const current = await this.live(id, action);
+    action.authorize?.(current);
+    const target = enabled ? 'active' : 'disabled';
+    if (current.status === target) return current;
+    const updated = await this.swap(current, { status: target });
+    await this.bus.publish(enabled ? 'user.enabled' : 'user.disabled', { userId: id }, eventOptions(action));
+    return updated;
+  }
+
+  /** Deactivates and anonymises; the id stays so audit records keep pointing at it. */
+  async delete(id: string, action: UserAction): Promise<void> {
+    const current = await this.live(id, action);
+    action.authorize?.(current);
+    const deleted = await this.repo.anonymise(id, [current.version], new Date());
+    if (!deleted) throw versionMismatch();
+    await this.bus.publish('user.deleted', { userId: id }, eventOptions(action));
+  }
+
+  /** Sets a new password (policy-checked) or issues a reset link; either way the old password is gone. */
+  async resetPassword(id: string, input: { password?: string; link?: boolean }, action: UserAction): Promise<SetupLink | null> {
+    const current = await this.live(id, action);
+    action.authorize?.(current);
+    if (input.password !== undefined) {
+      await this.assertPassword(input.password, current.email);
+      await this.repo.setPasswordHash(id, await this.identity.hasher.hash(input.password.normalize('NFKC')));
+      await this.bus.publish('user.password.reset', { userId: id, method: 'set' }, eventOptions(action));
+      return null;
+    }
+    await this.repo.removePassword(id);
+    const link = await this.issueLink(id, 'reset', action);
+    await this.bus.publish('user.password.reset', { userId: id, method: 'link' }, eventOptions(action));
+    return link;
+  }
+
+  /**
+   * Sets the password behind a setup link. Rules: the password passes the policy before the
+   * link is spent (a typo does not burn it); the link is then consumed atomically, so it works
+   * once, only before it expires, and only for a user that still exists.
+   */
+  async completePasswordSetup(token: string, password: string): Promise<boolean> {
+    if (!(await this.repo.isSetupTokenUsable(token, new Date()))) return false;
+    const owner = await this.repo.ownerOfSetupToken(token);
+    if (!owner) return false;
+    await this.assertPassword(password, owner.email);
+    const consumed = await this.repo.consumeSetupToken(token, new Date());
+    if (!consumed) return false;
+    await this.repo.setPasswordHash(consumed.userId, await this.identity.hasher.hash(password.normalize('NFKC')));
+    await this.bus.publish('user.password.changed', { userId: consumed.userId, reason: 'set' }, { actor: { type: 'user', id: consumed.userId } });
+    return true;
+  }
+
+  isSetupTokenUsable(token: string): Promise<boolean> {
+    return this.repo.isSetupTokenUsable(token, new Date());
+  }
+
+  async assertPassword(password: string, email: string): Promise<void> {
+    this.identity.assertPasswordAllowed(password, email);
+    await this.assertPolicyLength(password);
+  }
+
+  private async assertPolicyLength(password: string): Promise<void> {
+    const { minLength, maxLength } = (await this.policies.cached()).policies.password;
+    const n = [...password.normalize('NFKC')].length;
+    const message = n < minLength ? `must be at least ${minLength} characters long` : n > maxLength ? `must be at most ${maxLength} characters long` : null;
+    if (message) throw new IdentityError(IdentityErrorCode.WEAK_PASSWORD, `password ${message}`, [{ field: 'password', message }]);
+  }
+
+  private async issueLink(userId: string, purpose: PasswordSetupPurpose, action: UserAction): Promise<SetupLink> {
+    const token = randomBytes(32).toString('base64url');
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + SETUP_LINK_TTL_MS[purpose]);
+    await this.repo.issueSetupToken(userId, token, purpose, now, expiresAt);
+    await this.bus.publish('user.password.link_issued', { userId, purpose, expiresAt: expiresAt.toISOString() }, eventOptions(action));
+    return { url: `${this.config.issuer.replace(/\/+$/, '')}${PASSWORD_SETUP_PATH}?token=${token}`, expiresAt };
+  }
+
+  private async live(id: string, action: UserAction): Promise<UserRecord> {
+    const current = await this.repo.find(id);
+    if (!current || current.deletedAt) throw new IdentityError(IdentityErrorCode.USER_NOT_FOUND, 'no such user');
+    if (action.expectedVersions && !action.expectedVersions.includes(current.version)) throw versionMismatch();
+    return current;
+  }
+
+  private async apply(current: UserRecord, changes: UserChanges, action: UserAction): Promise<UserRecord> {
+    const before = snapshotOf(current);
+    const planned = snapshotOf({ ...current, ...definedOnly(changes) });
+    const changed = changedFields(before, planned);
+    if (!changed.length) return current;
+    const updated = await this.swap(current, changes);
+    const after = snapshotOf(updated);
+    await this.bus.publish('user.updated', { userId: current.id, changed: changedFields(before, after), before, after }, eventOptions(action));
+    return updated;
+  }
+
+  private async swap(current: UserRecord, changes: UserChanges): Promise<UserRecord> {
+    const updated = await this.repo.update(current.id, [current.version], changes, new Date());
+    if (!updated) throw versionMismatch();
+    return updated;
+  }
+}
+
+export function snapshotOf(user: Pick<UserRecord, 'email' | 'emailVerified' | 'givenName' | 'familyName' | 'roles' | 'status'>): UserSnapshot {
+  return {
+    email: user.email,
+    emailVerified: user.emailVerified,
+    givenName: user.givenName,
+    familyName: user.familyName,
+    roles: [...user.roles],
+    status: user.status,
+  };
+}
+
+function changedFields(before: UserSnapshot, after: UserSnapshot): string[] {
+  return (Object.keys(after) as Array<keyof UserSnapshot>).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function eventOptions(action: UserAction): { actor: EventActor; correlationId?: string } {
+  return { actor: action.actor, correlationId: action.correlationId };
+}
+
+function versionMismatch(): IdentityError {
+  return new IdentityError(IdentityErrorCode.VERSION_MISMATCH, 'the user changed since it was read');
+}

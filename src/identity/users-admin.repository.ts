@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import { IdentityError, IdentityErrorCode } from './identity.errors.js';
+import type { PasswordSetupPurpose } from './entities/password-setup-token.entity.js';
+import type { UserStatus } from './entities/user.entity.js';
+
+/** A user as the admin surface sees it (never a password hash). */
+export interface UserRecord {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  givenName: string | null;
+  familyName: string | null;
+  status: UserStatus;
+  roles: string[];
+  lockedUntil: Date | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  deletedAt: Date | null;
+  hasPassword: boolean;
+}
+
+export interface UserListPosition {
+  createdAt: string;
+  id: string;
+}
+
+export interface UserListQuery {
+  limit: number;
+  after?: UserListPosition;
+  /** Case-insensitive fragment of the email or either name. */
+  search?: string;
+  status?: UserStatus | 'deleted';
+  role?: string;
+}
+
+export interface UserChanges {
+  email?: string;
+  emailVerified?: boolean;
+  givenName?: string | null;
+  familyName?: string | null;
+  roles?: string[];
+  status?: UserStatus;
+}
+
+interface Row {
+  id: string;
+  email: string;
+  email_verified: boolean;
+  given_name: string | null;
+  family_name: string | null;
+  status: UserStatus;
+  roles: string[];
+  locked_until: Date | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  deleted_at: Date | null;
+  has_password: boolean;
+  position: string;
+}
+
+const COLUMNS = `u.id, u.email, u.email_verified, u.given_name, u.family_name, u.status, u.roles, u.locked_until, u.version,
+  u.created_at, u.updated_at, u.deleted_at, u.created_at::text AS position,
+  EXISTS (SELECT 1 FROM password_credentials p WHERE p.user_id = u.id) AS has_password`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const hashSetupToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+/**
+ * The admin side of the users table: keyset listing, compare-and-swap updates on `version`,
+ * anonymisation, and single-use password setup tokens. Plain parameterised SQL.
+ */
+@Injectable()
+export class UsersAdminRepository {
+  constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
+
+  async find(id: string): Promise<UserRecord | null> {
+    if (!UUID.test(id)) return null;
+    const rows: Row[] = await this.db.dataSource.query(`SELECT ${COLUMNS} FROM users u WHERE u.id = $1`, [id]);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async list(query: UserListQuery): Promise<Array<{ user: UserRecord; position: UserListPosition }>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.after) {
+      params.push(query.after.createdAt, query.after.id);
+      where.push(`(u.created_at, u.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    if (query.search) {
+      params.push(`%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      const p = `$${params.length}`;
+      where.push(`(u.email ILIKE ${p} OR u.given_name ILIKE ${p} OR u.family_name ILIKE ${p})`);
+    }
+    if (query.status === 'deleted') where.push('u.deleted_at IS NOT NULL');
+    else {
+      where.push('u.deleted_at IS NULL');
+      if (query.status) {
+        params.push(query.status);
+        where.push(`u.status = $${params.length}`);
+      }
+    }
+    if (query.role) {
+      params.push(query.role);
+      where.push(`$${params.length} = ANY (u.roles)`);
+    }
+    params.push(query.limit);
+    const rows: Row[] = await this.db.dataSource.query(
+      `SELECT ${COLUMNS} FROM users u WHERE ${where.join(' AND ')} ORDER BY u.created_at, u.id LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => ({ user: toRecord(r), position: { createdAt: r.position, id: r.id } }));
+  }
+
+  /**
+   * Compare-and-swap: applies the changes to a live (not deleted) user only if its version is
+   * one of `expectedVersions`, bumping the version. Null when no row matched.
+   */
+  async update(id: string, expectedVersions: number[], changes: UserChanges, now: Date): Promise<UserRecord | null> {
+    const params: unknown[] = [id, now, expectedVersions];
+    const sets = ['version = version + 1', 'updated_at = $2'];
+    const column: Record<keyof UserChanges, string> = {
+      email: 'email',
+      emailVerified: 'email_verified',
+      givenName: 'given_name',
+      familyName: 'family_name',
+      roles: 'roles',
+      status: 'status',
+    };
+    for (const [key, value] of Object.entries(changes) as Array<[keyof UserChanges, unknown]>) {
+      if (value === undefined) continue;
+      params.push(value);
+      sets.push(`${column[key]} = $${params.length}`);
+    }
+    try {
+      const result: [Array<{ id: string }>, number] = await this.db.dataSource.query(
+        `UPDATE users SET ${sets.join(', ')} WHERE id = $1 AND deleted_at IS NULL AND version = ANY ($3::int[]) RETURNING id`,
+        params,
+      );
+      const updated = Array.isArray(result[0]) ? result[0] : (result as unknown as Array<{ id: string }>);
+      return updated.length ? this.find(id) : null;
+    } catch (cause) {
+      if ((cause as { driverError?: { code?: string }; code?: string }).driverError?.code === '23505') {
+        throw new IdentityError(IdentityErrorCode.EMAIL_TAKEN, 'a user with this email already exists', [{ field: 'email', message: 'is already in use' }]);
+      }
+      throw cause;
+    }
+  }
+
+  /**
+   * Deletes a user the way an audit trail can live with: the row and id stay, the email becomes
+   * a placeholder, names and roles are cleared, the password and every setup link are removed.
+   */
+  async anonymise(id: string, expectedVersions: number[], now: Date): Promise<UserRecord | null> {
+    const done = await this.db.dataSource.transaction(async (em) => {
+      const result: [Array<{ id: string }>, number] = await em.query(
+        `UPDATE users SET email = $2, email_verified = false, given_name = NULL, family_name = NULL, roles = '{}',
+           status = 'disabled', locked_until = NULL, deleted_at = $3, updated_at = $3, version = version + 1
+         WHERE id = $1 AND deleted_at IS NULL AND version = ANY ($4::int[]) RETURNING id`,
+        [id, `deleted-${id}@invalid`, now, expectedVersions],
+      );
+      const updated = Array.isArray(result[0]) ? result[0] : (result as unknown as Array<{ id: string }>);
+      if (!updated.length) return false;
+      await em.query(`DELETE FROM password_credentials WHERE user_id = $1`, [id]);
+      await em.query(`DELETE FROM password_setup_tokens WHERE user_id = $1`, [id]);
+      return true;
+    });
+    return done ? this.find(id) : null;
+  }
+
+  async setPasswordHash(userId: string, hash: string): Promise<void> {
+    await this.db.dataSource.query(
+      `INSERT INTO password_credentials (user_id, hash, updated_at) VALUES ($1, $2, now())
+       ON CONFLICT (user_id) DO UPDATE SET hash = EXCLUDED.hash, updated_at = EXCLUDED.updated_at`,
+      [userId, hash],
+    );
+  }
+
+  /** The live user a setup token belongs to (whatever its state: callers check usability). */
+  async ownerOfSetupToken(token: string): Promise<{ userId: string; email: string } | null> {
+    const rows: Array<{ id: string; email: string }> = await this.db.dataSource.query(
+      `SELECT u.id, u.email FROM password_setup_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND u.deleted_at IS NULL`,
+      [hashSetupToken(token)],
+    );
+    return rows[0] ? { userId: rows[0].id, email: rows[0].email } : null;
+  }
+
+  async removePassword(userId: string): Promise<void> {
+    await this.db.dataSource.query(`DELETE FROM password_credentials WHERE user_id = $1`, [userId]);
+  }
+
+  /** Stores a new setup token (its hash) and voids the user's earlier unused ones of any purpose. */
+  async issueSetupToken(userId: string, token: string, purpose: PasswordSetupPurpose, now: Date, expiresAt: Date): Promise<void> {
+    await this.db.dataSource.transaction(async (em) => {
+      await em.query(`DELETE FROM password_setup_tokens WHERE user_id = $1 AND used_at IS NULL`, [userId]);
+      await em.query(
+        `INSERT INTO password_setup_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+        [hashSetupToken(token), userId, purpose, now, expiresAt],
+      );
+    });
+  }
+
+  /**
+   * Marks the token used, atomically (two concurrent submissions cannot both win), when it is
+   * unused, unexpired and its user live. Returns the user id and purpose, or null.
+   */
+  async consumeSetupToken(token: string, now: Date): Promise<{ userId: string; purpose: PasswordSetupPurpose } | null> {
+    const result: [Array<{ user_id: string; purpose: PasswordSetupPurpose }>, number] = await this.db.dataSource.query(
+      `UPDATE password_setup_tokens t SET used_at = $2
+       FROM users u
+       WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2 AND u.id = t.user_id AND u.deleted_at IS NULL
+       RETURNING t.user_id, t.purpose`,
+      [hashSetupToken(token), now],
+    );
+    const rows = Array.isArray(result[0]) ? result[0] : (result as unknown as Array<{ user_id: string; purpose: PasswordSetupPurpose }>);
+    return rows[0] ? { userId: rows[0].user_id, purpose: rows[0].purpose } : null;
+  }
+
+  /** Whether the token would be accepted now (to show the form, not to use it). */
+  async isSetupTokenUsable(token: string, now: Date): Promise<boolean> {
+    const rows: unknown[] = await this.db.dataSource.query(
+      `SELECT 1 FROM password_setup_tokens WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`,
+      [hashSetupToken(token), now],
+    );
+    return rows.length > 0;
+  }
+}
+
+function toRecord(r: Row): UserRecord {
+  return {
+    id: r.id,
+    email: r.email,
+    emailVerified: r.email_verified,
+    givenName: r.given_name,
+    familyName: r.family_name,
+    status: r.status,
+    roles: r.roles,
+    lockedUntil: r.locked_until,
+    version: r.version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
+    hasPassword: r.has_password,
+  };
+}

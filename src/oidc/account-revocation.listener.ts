@@ -1,0 +1,30 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import type { BusEvent } from '../events/index.js';
+import { OidcArtifactRepository } from './oidc-artifact.repository.js';
+
+/**
+ * `user.disabled` → every session of that user ends and every token, code and grant issued
+ * to them is deleted, so refresh and introspection fail at once (not at expiry).
+ * `client.disabled` / `client.deleted` → the same for every artifact issued to that client.
+ */
+@Injectable()
+export class AccountRevocationListener {
+  private readonly logger = new Logger(AccountRevocationListener.name);
+
+  constructor(private readonly artifacts: OidcArtifactRepository) {}
+
+  /** A disabled or deleted client's tokens stop working now, and stay dead if it is enabled again. */
+  @OnEvent('client.disabled', { async: true, promisify: true, suppressErrors: false })
+  @OnEvent('client.deleted', { async: true, promisify: true, suppressErrors: false })
+  async onClientRemoved(event: BusEvent<'client.disabled'> | BusEvent<'client.deleted'>): Promise<void> {
+    const removed = await this.artifacts.revokeByClient(event.payload.clientId);
+    this.logger.log({ clientId: event.payload.clientId, removed }, 'revoked the tokens of a disabled or deleted client');
+  }
+
+  @OnEvent('user.disabled', { async: true, promisify: true, suppressErrors: false })
+  async onUserDisabled(event: BusEvent<'user.disabled'>): Promise<void> {
+    const removed = await this.artifacts.revokeByAccount(event.payload.userId);
+    this.logger.log({ userId: event.payload.userId, removed }, 'ended sessions and revoked tokens of a disabled user');
+  }
+}

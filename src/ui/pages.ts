@@ -1,0 +1,71 @@
+import { escapeHtml, layout, type Brand } from './html.js';
+import { federationChoices, type FederationChoices } from './federation-pages.js';
+
+export interface SignInPage {
+  action: string;
+  csrf: string;
+  email?: string;
+  error?: string;
+  clientName?: string;
+  /** Organisation sign-in: "Sign in with <name>" buttons and the home-realm discovery form. */
+  federation?: FederationChoices;
+}
+
+/** "Email", "Password", "Sign in": the labels DESIGN.md names; errors never say whether an account exists. */
+export function signInPage(brand: Brand, page: SignInPage): string {
+  const error = page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>` : '';
+  const to = page.clientName ? `<p class="muted">to continue to ${escapeHtml(page.clientName)}</p>` : '';
+  return layout(
+    brand,
+    'Sign in',
+    `<h1>Sign in</h1>${to}${error}
+<form method="post" action="${escapeHtml(page.action)}" autocomplete="on">
+<input type="hidden" name="csrf" value="${escapeHtml(page.csrf)}">
+<label for="email">Email</label>
+<input id="email" name="email" type="email" autocomplete="username" required maxlength="320" value="${escapeHtml(page.email ?? '')}"${page.email ? '' : ' autofocus'}>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${page.email ? ' autofocus' : ''}>
+<button type="submit">Sign in</button>
+</form>${federationChoices(page.federation)}${emergencyLink(page.action)}`,
+  );
+}
+
+/** Break-glass entry (#12): the emergency step lives beside the login form of the same interaction. */
+function emergencyLink(loginAction: string): string {
+  if (!loginAction.endsWith('/login')) return '';
+  return `<p class="muted"><a href="${escapeHtml(loginAction.slice(0, -'/login'.length))}/emergency">Emergency access</a></p>`;
+}
+
+export function messagePage(brand: Brand, title: string, message: string, detail?: string): string {
+  return layout(
+    brand,
+    title,
+    `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${detail ? `<p class="muted">${escapeHtml(detail)}</p>` : ''}`,
+  );
+}
+
+/** The RP-initiated logout confirmation; `form` is oidc-provider's hidden form (xsrf included). */
+export function logoutConfirmPage(brand: Brand, form: string, clientName?: string): string {
+  const from = clientName ? ` from ${escapeHtml(clientName)}` : '';
+  return layout(
+    brand,
+    'Sign out',
+    `<h1>Sign out</h1><p>Do you want to sign out${from}? This ends your session on this device.</p>
+${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out</button>
+<button type="submit" form="op.logoutForm" class="secondary">Stay signed in</button>`,
+  );
+}
+
+export function logoutDonePage(brand: Brand): string {
+  return messagePage(brand, 'Signed out', 'You are signed out. You can close this window.');
+}
+
+export function errorPage(brand: Brand, error: unknown, description: unknown): string {
+  return messagePage(
+    brand,
+    'Something went wrong',
+    'The application that sent you here made a request we cannot complete. Return to it and try again; if it happens again, contact your help desk.',
+    `${String(error ?? 'error')}${description ? `: ${String(description)}` : ''}`,
+  );
+}

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OidcService } from '../../../src/oidc/index.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+
+/**
+ * oidc-provider's artifacts in PostgreSQL through the adapter, exercised through the provider's
+ * own models (the same calls its endpoints make): lookups by id, uid and grant, consumption,
+ * expiry, and the cleanup job.
+ */
+describe('OIDC artifact storage', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+  let oidcService: OidcService;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
+    oidcService = running.app.get(OidcService);
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await db?.drop();
+  });
+
+  const provider = () => oidcService.current as unknown as {
+    Session: new (p: Record<string, unknown>) => { save(ttl: number): Promise<string>; uid: string; jti: string };
+    Grant: new (p: Record<string, unknown>) => { save(): Promise<string>; addOIDCScope(s: string): void };
+    Interaction: { find(id: string): Promise<unknown> };
+    AccessToken: (new (p: Record<string, unknown>) => { save(): Promise<string> }) & { find(v: string): Promise<unknown> };
+    RefreshToken: (new (p: Record<string, unknown>) => { save(): Promise<string>; consume(): Promise<void> }) & {
+      find(v: string): Promise<{ isValid?: boolean; consumed?: unknown } | undefined>;
+    };
+  };
+
+  it('finds a session by uid and keeps what the provider stored', async () => {
+    const Session = (oidcService.current as unknown as { Session: { new (p: object): { save(t: number): Promise<unknown>; uid: string; jti: string }; findByUid(uid: string): Promise<{ accountId?: string } | undefined> } }).Session;
+    const session = new Session({ accountId: 'acct-1', loginTs: Math.floor(Date.now() / 1000) });
+    await session.save(60);
+    const found = await Session.findByUid(session.uid);
+    expect(found?.accountId).toBe('acct-1');
+    const rows = await db.query<{ model: string; expires_at: Date }>(`SELECT model, expires_at FROM oidc_artifacts WHERE uid = $1`, [session.uid]);
+    expect(rows[0]!.model).toBe('Session');
+    expect(rows[0]!.expires_at.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('revokes every token of a grant at once', async () => {
+    const p = provider();
+    const grant = new p.Grant({ accountId: 'acct-2', clientId: 'client-x' });
+    grant.addOIDCScope('openid');
+    const grantId = await grant.save();
+    const at = new p.AccessToken({ accountId: 'acct-2', clientId: 'client-x', grantId, scope: 'openid', gty: 'authorization_code' });
+    const rt = new p.RefreshToken({ accountId: 'acct-2', clientId: 'client-x', grantId, scope: 'openid', gty: 'authorization_code' });
+    const [atValue, rtValue] = [await at.save(), await rt.save()];
+    expect(await p.AccessToken.find(atValue)).toBeTruthy();
+
+    await (oidcService.current as unknown as { Grant: { adapter: { revokeByGrantId(id: string): Promise<void> } } }).Grant.adapter.revokeByGrantId(grantId);
+    expect(await p.AccessToken.find(atValue)).toBeUndefined();
+    expect(await p.RefreshToken.find(rtValue)).toBeUndefined();
+  });
+
+  it('marks a consumed refresh token so reuse is detectable', async () => {
+    const p = provider();
+    const rt = new p.RefreshToken({ accountId: 'acct-3', clientId: 'client-x', grantId: 'g-3', scope: 'openid', gty: 'authorization_code' });
+    const value = await rt.save();
+    const loaded = (await p.RefreshToken.find(value)) as unknown as { consume(): Promise<void> };
+    await loaded.consume();
+    const again = await p.RefreshToken.find(value);
+    expect(again?.consumed).toBeTruthy();
+  });
+
+  it('hides expired artifacts at once and deletes them in the cleanup job', async () => {
+    await db.query(
+      `INSERT INTO oidc_artifacts (model, id, payload, expires_at) VALUES ('AccessToken', 'expired-token', '{"kind":"AccessToken"}', now() - interval '1 second')`,
+    );
+    expect(await provider().AccessToken.find('expired-token')).toBeUndefined();
+    const deleted = await oidcService.cleanupExpired();
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    expect(await db.query(`SELECT 1 FROM oidc_artifacts WHERE id = 'expired-token'`)).toHaveLength(0);
+  });
+});
