@@ -1,0 +1,33 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * A sign-in between its steps: the password (or upstream) step has identified the user and
+ * the second factor is pending. Keyed by the interaction, gone when it finishes or expires.
+ */
+@Entity({ name: 'sign_in_progress' })
+@Index('sign_in_progress_expires_idx', ['expiresAt'])
+export class SignInProgressEntity {
+  @PrimaryColumn({ name: 'interaction_uid', type: 'text' })
+  interactionUid: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId: string;
+
+  @Column({ type: 'text', array: true })
+  amr: string[];
+
+  @Column({ name: 'mfa_failures', type: 'integer', default: 0 })
+  mfaFailures: number;
+
+  @Column({ name: 'webauthn_challenge', type: 'text', nullable: true })
+  webauthnChallenge: string | null;
+
+  @Column({ name: 'enrolment_factor_id', type: 'uuid', nullable: true })
+  enrolmentFactorId: string | null;
+
+  @Column({ name: 'recovery_codes_shown', type: 'boolean', default: false })
+  recoveryCodesShown: boolean;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
+}

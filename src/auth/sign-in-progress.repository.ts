@@ -1,0 +1,104 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import { SignInProgressEntity } from './entities/sign-in-progress.entity.js';
+
+export interface SignInProgress {
+  interactionUid: string;
+  userId: string;
+  amr: string[];
+  mfaFailures: number;
+  webauthnChallenge: string | null;
+  enrolmentFactorId: string | null;
+  recoveryCodesShown: boolean;
+}
+
+/** Where a sign-in stands between its first and second factor; rows expire with the interaction. */
+@Injectable()
+export class SignInProgressRepository {
+  constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
+
+  private get rows() {
+    return this.db.dataSource.getRepository(SignInProgressEntity);
+  }
+
+  async start(interactionUid: string, userId: string, amr: string[], ttlSeconds: number): Promise<void> {
+    const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+    await this.rows.upsert(
+      { interactionUid, userId, amr, mfaFailures: 0, webauthnChallenge: null, enrolmentFactorId: null, recoveryCodesShown: false, expiresAt },
+      { conflictPaths: ['interactionUid'] },
+    );
+  }
+
+  async find(interactionUid: string): Promise<SignInProgress | null> {
+    const rows: Array<Record<string, unknown>> = await this.db.dataSource.query(
+      `SELECT interaction_uid, user_id, amr, mfa_failures, webauthn_challenge, enrolment_factor_id, recovery_codes_shown
+       FROM sign_in_progress WHERE interaction_uid = $1 AND expires_at > now()`,
+      [interactionUid],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      interactionUid: r.interaction_uid as string,
+      userId: r.user_id as string,
+      amr: r.amr as string[],
+      mfaFailures: r.mfa_failures as number,
+      webauthnChallenge: (r.webauthn_challenge as string | null) ?? null,
+      enrolmentFactorId: (r.enrolment_factor_id as string | null) ?? null,
+      recoveryCodesShown: r.recovery_codes_shown as boolean,
+    };
+  }
+
+  /** Counts one wrong code and returns the new total (atomic). */
+  async addFailure(interactionUid: string): Promise<number> {
+    const result = await this.db.dataSource.query(
+      `UPDATE sign_in_progress SET mfa_failures = mfa_failures + 1 WHERE interaction_uid = $1 RETURNING mfa_failures`,
+      [interactionUid],
+    );
+    const rows = (Array.isArray(result[0]) ? result[0] : result) as Array<{ mfa_failures: number }>;
+    return rows[0]?.mfa_failures ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /** Stores a WebAuthn challenge; taking it clears it, so a challenge is answered once. */
+  async setChallenge(interactionUid: string, challenge: string): Promise<void> {
+    await this.rows.update({ interactionUid }, { webauthnChallenge: challenge });
+  }
+
+  async takeChallenge(interactionUid: string): Promise<string | null> {
+    const result = await this.db.dataSource.query(
+      `UPDATE sign_in_progress p SET webauthn_challenge = NULL
+       FROM (SELECT webauthn_challenge FROM sign_in_progress WHERE interaction_uid = $1 FOR UPDATE) old
+       WHERE p.interaction_uid = $1 RETURNING old.webauthn_challenge`,
+      [interactionUid],
+    );
+    const rows = (Array.isArray(result[0]) ? result[0] : result) as Array<{ webauthn_challenge: string | null }>;
+    return rows[0]?.webauthn_challenge ?? null;
+  }
+
+  async setEnrolmentFactor(interactionUid: string, factorId: string): Promise<void> {
+    await this.rows.update({ interactionUid }, { enrolmentFactorId: factorId });
+  }
+
+  /** True only for the first caller: recovery codes are shown once. */
+  async claimRecoveryCodesShowing(interactionUid: string): Promise<boolean> {
+    const result = await this.db.dataSource.query(
+      `UPDATE sign_in_progress SET recovery_codes_shown = true WHERE interaction_uid = $1 AND NOT recovery_codes_shown RETURNING 1`,
+      [interactionUid],
+    );
+    return (Array.isArray(result[0]) ? result[0] : result).length === 1;
+  }
+
+  async addAmr(interactionUid: string, amr: string[]): Promise<void> {
+    await this.db.dataSource.query(
+      `UPDATE sign_in_progress SET amr = ARRAY(SELECT DISTINCT unnest(amr || $2::text[])) WHERE interaction_uid = $1`,
+      [interactionUid, amr],
+    );
+  }
+
+  async finish(interactionUid: string): Promise<void> {
+    await this.rows.delete({ interactionUid });
+  }
+
+  async deleteExpired(): Promise<void> {
+    await this.db.dataSource.query('DELETE FROM sign_in_progress WHERE expires_at <= now()');
+  }
+}

@@ -1,0 +1,45 @@
+import { Controller, Delete, Get, HttpCode, Param, Req } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { AdminRoute, ProblemError, type AdminRequest } from '../admin/index.js';
+import { MfaService } from './mfa.service.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function userIdParam(id: string): string {
+  if (!UUID.test(id)) {
+    throw new ProblemError({
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'id must be a user id (UUID)',
+      errors: [{ field: 'id', message: 'must be a UUID' }],
+    });
+  }
+  return id;
+}
+
+/** An administrator's view of a user's second factors: list them, or reset them all. */
+@ApiTags('users')
+@Controller('admin/v1/users/:id/mfa')
+export class MfaAdminController {
+  constructor(private readonly mfa: MfaService) {}
+
+  @Get()
+  @AdminRoute('user-admin', 'auditor')
+  @ApiOperation({ summary: "List a user's confirmed second factors (no secrets)" })
+  @ApiParam({ name: 'id', description: 'user id' })
+  @ApiOkResponse({ description: 'factors: id, type, label, createdAt, lastUsedAt' })
+  async list(@Param('id') id: string) {
+    return { items: await this.mfa.confirmedFactors(userIdParam(id)) };
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @AdminRoute('user-admin')
+  @ApiOperation({ summary: "Reset a user's MFA: every factor and recovery code is removed; the user enrols again at next sign-in" })
+  @ApiParam({ name: 'id', description: 'user id' })
+  @ApiNoContentResponse({ description: 'reset done (audited as mfa.reset)' })
+  async reset(@Param('id') id: string, @Req() req: AdminRequest): Promise<void> {
+    await this.mfa.reset(userIdParam(id), { type: 'admin', id: req.admin!.id });
+  }
+}

@@ -1,0 +1,12 @@
+/** Events the MFA module emits. No code, secret or recovery code ever appears. */
+export type MfaMethod = 'totp' | 'webauthn' | 'recovery_code';
+
+export interface MfaEvents {
+  'mfa.enrolled': { userId: string; factorId: string; type: 'totp' | 'webauthn' };
+  'mfa.removed': { userId: string; factorId: string; type: 'totp' | 'webauthn' };
+  'mfa.challenge.succeeded': { userId: string; method: MfaMethod; factorId: string | null };
+  'mfa.challenge.failed': { userId: string; method: MfaMethod; reason: 'wrong_code' | 'replayed_code' | 'too_many_attempts' | 'verification_failed' };
+  'mfa.recovery_code.used': { userId: string; remaining: number };
+  'mfa.recovery_codes.generated': { userId: string; count: number };
+  'mfa.reset': { userId: string; factorsRemoved: number };
+}

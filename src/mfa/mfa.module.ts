@@ -1,0 +1,19 @@
+/**
+ * mfa/ owns second factors: TOTP (sealed secrets, replay refused), WebAuthn passkeys, recovery
+ * codes, the MFA policy decision (mfaRequired) and the admin reset. It exports MfaService and
+ * emits mfa.* events. It never decides the sign-in flow (auth/ does) and never stores a secret
+ * or a code in clear.
+ */
+import { Module } from '@nestjs/common';
+import { KeysModule } from '../keys/index.js';
+import { MfaAdminController } from './mfa.admin.controller.js';
+import { MfaRepository } from './mfa.repository.js';
+import { MfaService } from './mfa.service.js';
+
+@Module({
+  imports: [KeysModule],
+  controllers: [MfaAdminController],
+  providers: [MfaRepository, MfaService],
+  exports: [MfaService],
+})
+export class MfaModule {}

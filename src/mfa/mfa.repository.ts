@@ -1,0 +1,129 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import { MfaFactorEntity } from './entities/mfa-factor.entity.js';
+import { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
+
+export interface StoredFactor {
+  id: string;
+  userId: string;
+  type: 'totp' | 'webauthn';
+  label: string;
+  confirmed: boolean;
+  sealedSecret: string | null;
+  lastStep: number | null;
+  credentialId: string | null;
+  publicKey: string | null;
+  signCount: number | null;
+  transports: string[] | null;
+  deviceType: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+function toStored(e: MfaFactorEntity): StoredFactor {
+  return {
+    ...e,
+    lastStep: e.lastStep === null ? null : Number(e.lastStep),
+    signCount: e.signCount === null ? null : Number(e.signCount),
+  };
+}
+
+@Injectable()
+export class MfaRepository {
+  constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
+
+  private get factors() {
+    return this.db.dataSource.getRepository(MfaFactorEntity);
+  }
+
+  async insertFactor(f: StoredFactor): Promise<void> {
+    await this.factors.insert({
+      ...f,
+      lastStep: f.lastStep === null ? null : String(f.lastStep),
+      signCount: f.signCount === null ? null : String(f.signCount),
+    });
+  }
+
+  async findFactors(userId: string, opts: { confirmedOnly?: boolean } = {}): Promise<StoredFactor[]> {
+    const rows = await this.factors.find({ where: { userId, ...(opts.confirmedOnly ? { confirmed: true } : {}) }, order: { createdAt: 'ASC' } });
+    return rows.map(toStored);
+  }
+
+  async findFactor(id: string): Promise<StoredFactor | null> {
+    const row = await this.factors.findOne({ where: { id } });
+    return row ? toStored(row) : null;
+  }
+
+  async findByCredentialId(credentialId: string): Promise<StoredFactor | null> {
+    const row = await this.factors.findOne({ where: { credentialId } });
+    return row ? toStored(row) : null;
+  }
+
+  /** Abandoned enrolments (a TOTP secret never confirmed) go once another factor is in place. */
+  async deleteUnconfirmed(userId: string): Promise<void> {
+    await this.factors.delete({ userId, confirmed: false });
+  }
+
+  async confirmFactor(id: string): Promise<void> {
+    await this.factors.update({ id }, { confirmed: true });
+  }
+
+  /** Accepts a TOTP step only if it is later than the last accepted one (atomic: no replay race). */
+  async acceptStep(factorId: string, step: number): Promise<boolean> {
+    const result = await this.db.dataSource.query(
+      `UPDATE mfa_factors SET last_step = $2, last_used_at = now()
+       WHERE id = $1 AND (last_step IS NULL OR last_step < $2) RETURNING id`,
+      [factorId, step],
+    );
+    const rows = Array.isArray(result[0]) ? result[0] : result;
+    return rows.length === 1;
+  }
+
+  /** Stores the new counter only if it grew (a cloned authenticator shows up as a non-increasing count). */
+  async updateSignCount(factorId: string, count: number): Promise<void> {
+    await this.factors.update({ id: factorId }, { signCount: String(count), lastUsedAt: new Date() });
+  }
+
+  async deleteFactor(userId: string, factorId: string): Promise<StoredFactor | null> {
+    const factor = await this.factors.findOne({ where: { id: factorId, userId } });
+    if (!factor) return null;
+    await this.factors.delete({ id: factorId });
+    return toStored(factor);
+  }
+
+  /** Replaces the user's recovery codes in one transaction: the old set stops working at once. */
+  async replaceRecoveryCodes(userId: string, hashes: string[]): Promise<void> {
+    const now = new Date();
+    await this.db.dataSource.transaction(async (em) => {
+      await em.getRepository(RecoveryCodeEntity).delete({ userId });
+      await em.getRepository(RecoveryCodeEntity).insert(hashes.map((codeHash) => ({ codeHash, userId, usedAt: null, createdAt: now })));
+    });
+  }
+
+  /** Marks a code used if it is the user's and unused; true exactly once per code. */
+  async useRecoveryCode(userId: string, codeHash: string): Promise<boolean> {
+    const result = await this.db.dataSource.query(
+      `UPDATE mfa_recovery_codes SET used_at = now() WHERE code_hash = $1 AND user_id = $2 AND used_at IS NULL RETURNING code_hash`,
+      [codeHash, userId],
+    );
+    const rows = Array.isArray(result[0]) ? result[0] : result;
+    return rows.length === 1;
+  }
+
+  async countUnusedRecoveryCodes(userId: string): Promise<number> {
+    const rows: Array<{ n: string }> = await this.db.dataSource.query(
+      'SELECT count(*) AS n FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL',
+      [userId],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Removes every factor and recovery code of the user (admin reset); returns how many factors went. */
+  async deleteAll(userId: string): Promise<number> {
+    return this.db.dataSource.transaction(async (em) => {
+      const removed = await em.getRepository(MfaFactorEntity).delete({ userId });
+      await em.getRepository(RecoveryCodeEntity).delete({ userId });
+      return removed.affected ?? 0;
+    });
+  }
+}
