@@ -6,6 +6,8 @@ import { LocalKeyEncryptionKey, type KeyEncryptionKey } from './kek.js';
 
 export interface LoadedKek {
   kek: KeyEncryptionKey;
+  /** KEY_ENCRYPTION_KEY_PREVIOUS during a KEK rotation: unseals what the new key has not re-sealed yet. */
+  previous?: KeyEncryptionKey;
   /** `environment`: from KEY_ENCRYPTION_KEY. `generated-file`: embedded mode's key kept beside the data. */
   source: 'environment' | 'generated-file';
   warning?: string;
@@ -16,8 +18,14 @@ export interface LoadedKek {
  * database; config enforces that), a key is generated once into `<dataDir>/kek.key` (mode 0600)
  * and reused, with a loud warning: a key kept beside the data it protects protects little.
  */
-export function loadKek(config: Pick<AppConfig, 'keyEncryptionKey' | 'dataDir'>): LoadedKek {
-  if (config.keyEncryptionKey) return { kek: new LocalKeyEncryptionKey(config.keyEncryptionKey), source: 'environment' };
+export function loadKek(config: Pick<AppConfig, 'keyEncryptionKey' | 'keyEncryptionKeyPrevious' | 'dataDir'>): LoadedKek {
+  if (config.keyEncryptionKey) {
+    return {
+      kek: new LocalKeyEncryptionKey(config.keyEncryptionKey),
+      previous: config.keyEncryptionKeyPrevious ? new LocalKeyEncryptionKey(config.keyEncryptionKeyPrevious) : undefined,
+      source: 'environment',
+    };
+  }
   const file = resolve(config.dataDir, 'kek.key');
   let key: Buffer;
   if (existsSync(file)) {

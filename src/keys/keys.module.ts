@@ -1,18 +1,32 @@
 /**
- * keys/ owns signing keys (generation, sealing under the KEK, the keystore handed to the
- * OpenID Provider) and named server secrets. It exports KeysService and emits keys.* events.
- * It never stores or logs a private key or secret in clear, and nothing else reads its tables.
+ * keys/ owns signing keys (generation, import, sealing under the KEK, rotation schedule,
+ * revocation, the keystore handed to the OpenID Provider) and named server secrets; its admin
+ * API is KeysAdminModule. It exports KeysService and emits keys.* events (keys.rotated when the
+ * published keystore changes, on every instance). It never stores or logs a private key or
+ * secret in clear, and nothing else reads its tables.
  */
 import { Logger, Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { KEYS_CLOCK, systemClock } from './clock.js';
+import { KekRotationService } from './kek-rotation.service.js';
 import { loadKek } from './kek.loader.js';
+import { KeyLifecycleService } from './key-lifecycle.service.js';
+import { KeyRotationJob } from './key-rotation.job.js';
+import { KEK, KeySealer } from './key-sealer.js';
 import { KeysRepository } from './keys.repository.js';
-import { KEK, KeysService } from './keys.service.js';
+import { KeysService } from './keys.service.js';
+import { KeystoreWatcher } from './keystore-watcher.js';
 
 @Module({
   providers: [
     KeysRepository,
+    KeySealer,
+    KeystoreWatcher,
+    KeyLifecycleService,
+    KekRotationService,
     KeysService,
+    KeyRotationJob,
+    { provide: KEYS_CLOCK, useFactory: systemClock },
     {
       provide: KEK,
       inject: [APP_CONFIG],
@@ -23,6 +37,7 @@ import { KEK, KeysService } from './keys.service.js';
       },
     },
   ],
-  exports: [KeysService],
+  // The lifecycle services are exported for KeysAdminModule only; other modules use KeysService.
+  exports: [KeysService, KeyLifecycleService, KekRotationService],
 })
 export class KeysModule {}

@@ -1,77 +1,59 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CompactSign, importJWK, type JWK } from 'jose';
-import { AdvisoryLockService } from '../database/index.js';
-import { EventBus } from '../events/index.js';
+import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { CompactSign, createLocalJWKSet, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import type { SigningAlg } from './entities/signing-key.entity.js';
-import { openEnvelope, sealEnvelope } from './kek.js';
-import type { LoadedKek } from './kek.loader.js';
-import { generateSigningKey } from './key-generation.js';
+import { KeyLifecycleService } from './key-lifecycle.service.js';
+import { KeySealer } from './key-sealer.js';
 import { KeysError, KeysErrorCode } from './keys.errors.js';
-import { KeysRepository, type StoredSigningKey } from './keys.repository.js';
+import { KeysRepository } from './keys.repository.js';
+import { keystoreFingerprint, KeystoreWatcher } from './keystore-watcher.js';
 
-export const KEK = Symbol('KEK');
 const PUBLIC_JWKS_CACHE_MS = 5_000;
+const ALL_ALGS: SigningAlg[] = ['ES256', 'PS256', 'RS256', 'EdDSA'];
 
 export interface SigningKeystore {
   /** Private JWKs in signing preference order: active keys first. Never leaves the process. */
   keys: JWK[];
+  /** Identifies this keystore (kids and states); changes whenever the published set does. */
+  fingerprint: string;
 }
 
 /**
- * Owns signing keys and server-side secrets. Issue #5 grows this into the full lifecycle
- * (next → active → retired → removed, revoke, schedule); today it guarantees an active ES256
- * key exists and serves the keystore and named secrets, all sealed at rest.
+ * The keys module's face to other modules: an active key for every algorithm asked for, the
+ * keystore handed to the OpenID Provider, the public JWKS, verification of our own access
+ * tokens (revoked keys excluded), signing of statements, and named server secrets.
+ * The lifecycle (rotation, revocation, import, schedule) is KeyLifecycleService's.
  */
 @Injectable()
 export class KeysService {
-  private readonly logger = new Logger(KeysService.name);
   private readonly secretCache = new Map<string, Buffer>();
   private publicCache?: { jwks: { keys: JWK[] }; expiresAt: number };
 
   constructor(
     private readonly repo: KeysRepository,
-    private readonly locks: AdvisoryLockService,
-    private readonly bus: EventBus,
-    @Inject(KEK) private readonly loaded: LoadedKek,
+    private readonly sealer: KeySealer,
+    private readonly lifecycle: KeyLifecycleService,
+    private readonly watcher: KeystoreWatcher,
   ) {}
 
-  get kekSource(): LoadedKek['source'] {
-    return this.loaded.source;
+  get kekSource(): 'environment' | 'generated-file' {
+    return this.sealer.source;
   }
 
-  /**
-   * Makes sure an active ES256 key exists. Idempotent and safe on several instances at once:
-   * another instance may already have generated it, so the check is repeated under the lock.
-   */
+  /** Makes sure an active key of `alg` exists. Idempotent and safe on several instances at once. */
   async ensureActiveKey(alg: SigningAlg = 'ES256'): Promise<void> {
-    if (await this.hasActive(alg)) return;
-    await this.locks.withLock('caduceus:keys', async () => {
-      if (await this.hasActive(alg)) return;
-      const generated = await generateSigningKey(alg);
-      const envelope = await sealEnvelope(this.loaded.kek, Buffer.from(JSON.stringify(generated.privateJwk)), aadFor(generated.kid));
-      const now = new Date();
-      await this.repo.insertKey({
-        kid: generated.kid,
-        alg,
-        state: 'active',
-        publicJwk: generated.publicJwk as Record<string, unknown>,
-        sealedPrivateJwk: envelope.ciphertext,
-        wrappedDataKey: envelope.wrappedKey,
-        kekId: envelope.kekId,
-        createdAt: now,
-        activatedAt: now,
-      });
-      this.invalidateCaches();
-      this.logger.log({ kid: generated.kid, alg }, 'generated the first signing key');
-      await this.bus.publish('keys.generated', { kid: generated.kid, alg, state: 'active' });
-      await this.bus.publish('keys.activated', { kid: generated.kid, alg, previousKid: null });
-    });
+    await this.lifecycle.ensureActiveKeys([alg]);
+  }
+
+  /** Makes sure every algorithm given (clients pinned to it, configured SIGNING_ALGS) has an active key. */
+  async ensureActiveKeys(algs: readonly SigningAlg[]): Promise<void> {
+    await this.lifecycle.ensureActiveKeys(algs);
   }
 
   /**
-   * Public JWKS of every publishable key, for verifying our own tokens in-process (admin API).
-   * Cached briefly: another instance may rotate, and the cache must not outlive a revocation by much.
+   * Public JWKS of every published key (next, active, retired; never revoked or removed), for
+   * verifying our own tokens in-process. Cached briefly and dropped on every keystore change.
    */
   async publicJwks(): Promise<{ keys: JWK[] }> {
     const now = Date.now();
@@ -82,9 +64,28 @@ export class KeysService {
     return jwks;
   }
 
-  /** Drops cached key material so the next call reads the database (after a key change). */
+  /** Drops cached key material so the next call reads the database. */
   invalidateCaches(): void {
     this.publicCache = undefined;
+  }
+
+  @OnEvent('keys.rotated')
+  onKeystoreChanged(): void {
+    this.invalidateCaches();
+  }
+
+  /**
+   * The claims of an RFC 9068 access token this issuer signed with a key that is still
+   * published, or null: a revoked key's tokens, expired or altered tokens, ID tokens and tokens
+   * of other issuers all come back null.
+   */
+  async verifyAccessToken(token: string, issuer: string): Promise<JWTPayload | null> {
+    try {
+      const { payload } = await jwtVerify(token, createLocalJWKSet(await this.publicJwks()), { issuer, typ: 'at+jwt', algorithms: ALL_ALGS });
+      return payload;
+    } catch {
+      return null;
+    }
   }
 
   /**
@@ -94,20 +95,20 @@ export class KeysService {
   async signJws(payload: unknown, typ: string, alg: SigningAlg = 'ES256'): Promise<string> {
     const stored = (await this.repo.findPublishable()).find((k) => k.state === 'active' && k.alg === alg);
     if (!stored) throw new KeysError(KeysErrorCode.NO_ACTIVE_KEY, `no active ${alg} signing key`);
-    const jwk = await this.unsealKey(stored);
-    const key = await importJWK(jwk, alg === 'EdDSA' ? 'Ed25519' : alg);
-    return new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
-      .setProtectedHeader({ alg: alg === 'EdDSA' ? 'Ed25519' : alg, kid: stored.kid, typ })
-      .sign(key);
+    const key = await importJWK(await this.sealer.openSigningKey(stored), alg);
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ alg, kid: stored.kid, typ }).sign(key);
   }
 
-  /** The private keystore for the OpenID Provider: every publishable key, unsealed. */
+  /** The private keystore for the OpenID Provider: every published key, unsealed, active first. */
   async loadSigningKeystore(): Promise<SigningKeystore> {
     const stored = await this.repo.findPublishable();
     if (!stored.some((k) => k.state === 'active')) {
       throw new KeysError(KeysErrorCode.NO_ACTIVE_KEY, 'no active signing key exists');
     }
-    return { keys: await Promise.all(stored.map((k) => this.unsealKey(k))) };
+    const keys = await Promise.all(stored.map(async (k) => ({ ...(await this.sealer.openSigningKey(k)), kid: k.kid, alg: k.alg, use: 'sig' })));
+    const { fingerprint } = keystoreFingerprint(stored);
+    this.watcher.observeLoaded(fingerprint);
+    return { keys, fingerprint };
   }
 
   /**
@@ -119,7 +120,7 @@ export class KeysService {
     if (cached) return cached;
     let row = await this.repo.findSecret(name);
     if (!row) {
-      const envelope = await sealEnvelope(this.loaded.kek, randomBytes(32), aadForSecret(name));
+      const envelope = await this.sealer.sealSecret(name, randomBytes(32));
       await this.repo.insertSecretIfAbsent({
         name,
         sealedValue: envelope.ciphertext,
@@ -130,43 +131,8 @@ export class KeysService {
       row = await this.repo.findSecret(name);
       if (!row) throw new KeysError(KeysErrorCode.UNSEAL_FAILED, `secret ${name} vanished after insert`);
     }
-    const value = await this.unseal(
-      { ciphertext: row.sealedValue, wrappedKey: row.wrappedDataKey, kekId: row.kekId },
-      aadForSecret(name),
-      `secret ${name}`,
-    );
+    const value = await this.sealer.openSecret(row);
     this.secretCache.set(name, value);
     return value;
   }
-
-  private async hasActive(alg: SigningAlg): Promise<boolean> {
-    return (await this.repo.findPublishable()).some((k) => k.state === 'active' && k.alg === alg);
-  }
-
-  private async unsealKey(key: StoredSigningKey): Promise<JWK> {
-    const plaintext = await this.unseal(
-      { ciphertext: key.sealedPrivateJwk, wrappedKey: key.wrappedDataKey, kekId: key.kekId },
-      aadFor(key.kid),
-      `signing key ${key.kid}`,
-    );
-    return JSON.parse(plaintext.toString('utf8')) as JWK;
-  }
-
-  private async unseal(envelope: Parameters<typeof openEnvelope>[1], aad: string, what: string): Promise<Buffer> {
-    if (envelope.kekId !== this.loaded.kek.id) {
-      throw new KeysError(
-        KeysErrorCode.KEK_MISMATCH,
-        `${what} is sealed under key-encryption key ${envelope.kekId}, but KEY_ENCRYPTION_KEY is ${this.loaded.kek.id}: ` +
-          'start with the key-encryption key this database was created with',
-      );
-    }
-    try {
-      return await openEnvelope(this.loaded.kek, envelope, aad);
-    } catch (cause) {
-      throw new KeysError(KeysErrorCode.UNSEAL_FAILED, `${what} cannot be unsealed (altered, or sealed under another key)`, { cause });
-    }
-  }
 }
-
-const aadFor = (kid: string) => `signing-key|${kid}`;
-const aadForSecret = (name: string) => `secret|${name}`;

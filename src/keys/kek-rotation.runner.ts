@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from '../app.module.js';
+import { loadConfig } from '../config/index.js';
+import { openDatabase, runMigrations } from '../database/index.js';
+import { KekRotationService, type KekRotationOutcome } from './kek-rotation.service.js';
+
+export class KekRotationUsageError extends Error {
+  override name = 'KekRotationUsageError';
+}
+
+/**
+ * `npm run keys:rotate-kek`: re-seals every signing key and secret under KEY_ENCRYPTION_KEY,
+ * unwrapping with KEY_ENCRYPTION_KEY_PREVIOUS, from the same environment the service runs with.
+ * It boots the application context (without listening) so the keys.kek.rotated event reaches
+ * the same listeners (audit) as in the service.
+ */
+export async function rotateKekFromEnvironment(env: NodeJS.ProcessEnv = process.env): Promise<KekRotationOutcome> {
+  const config = loadConfig(env);
+  if (!config.keyEncryptionKeyPrevious) {
+    throw new KekRotationUsageError(
+      'set KEY_ENCRYPTION_KEY to the new key-encryption key and KEY_ENCRYPTION_KEY_PREVIOUS to the one being retired',
+    );
+  }
+  const db = await openDatabase(config);
+  let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
+  try {
+    await runMigrations(db);
+    app = await NestFactory.createApplicationContext(AppModule.forRoot(config, db), { bufferLogs: true, abortOnError: false });
+    app.useLogger(app.get(Logger));
+    return await app.get(KekRotationService).rotateKek({ actor: { type: 'system', id: 'keys:rotate-kek' } });
+  } finally {
+    // Closing the context closes the database too (DatabaseModule's shutdown hook).
+    if (app) await app.close();
+    else await db.close();
+  }
+}
