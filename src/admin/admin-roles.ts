@@ -23,3 +23,18 @@ export function isAuthorised(granted: readonly AdminRole[], required: readonly A
   if (granted.includes('super-admin')) return true;
   return required.some((role) => granted.includes(role));
 }
+
+/** The admin scopes (`admin:<role>`) among a list of scopes. */
+export function adminScopesIn(scopes: readonly string[]): string[] {
+  const admin = new Set<string>(ADMIN_SCOPES);
+  return scopes.filter((s) => admin.has(s));
+}
+
+/**
+ * Rules: only super-admin may give a principal (a client's scope ceiling, later a user's roles)
+ * any admin scope, or change a principal that already holds one; otherwise a client-admin
+ * could mint or take over a super-admin client.
+ */
+export function mayHandleAdminScopes(granted: readonly AdminRole[], scopes: readonly string[]): boolean {
+  return granted.includes('super-admin') || adminScopesIn(scopes).length === 0;
+}

@@ -1,3 +1,5 @@
+import { ModuleError } from '../common/module-error.js';
+
 export enum AdminErrorCode {
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',
@@ -5,13 +7,6 @@ export enum AdminErrorCode {
   IP_NOT_ALLOWED = 'IP_NOT_ALLOWED',
 }
 
-export class AdminError extends Error {
+export class AdminError extends ModuleError<AdminErrorCode> {
   override name = 'AdminError';
-  constructor(
-    readonly code: AdminErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

@@ -1,26 +1,60 @@
 /**
  * admin/ owns admin API authentication (bearer JWT access tokens for the admin audience),
- * role-based authorisation, the problem+json error surface and the admin resource server.
- * It exports AdminAuthGuard, AdminTokenVerifier and the @AdminRoute decorator's dependencies;
+ * role-based authorisation, the problem+json error surface, the shared conventions of every
+ * admin route (zod validation, cursor pages, ETag/If-Match, Idempotency-Key) and the admin CLI.
+ * It exports AdminAuthGuard, AdminTokenVerifier and what @AdminRoute / @Idempotent need;
  * each module mounts its own admin controllers under /admin/v1 with @AdminRoute.
  * It never lets a route through without a verified token and an explicit role rule.
+ * This file is imported by the application root only (not through index.ts): it imports keys
+ * and clients, which import index.ts for their own admin controllers.
  */
 import { Global, Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ClientsModule, ClientsService } from '../clients/index.js';
-import { KeysModule } from '../keys/index.js';
+import { KeysModule, KeysService } from '../keys/index.js';
+import { ADMIN_CLIENT_DIRECTORY, ADMIN_KEY_SOURCE, ADMIN_USER_DIRECTORY, type AdminUserDirectory } from './admin-ports.js';
+import { IdentityModule, IdentityService } from '../identity/index.js';
 import { AdminAuthGuard } from './admin-auth.guard.js';
 import { ADMIN_RESOURCE, ADMIN_SCOPES, roleScope } from './admin-roles.js';
 import { WhoAmIController } from './whoami.admin.controller.js';
 import { AdminTokenVerifier } from './admin-token.verifier.js';
 import { ProblemFilter } from './problem.filter.js';
+import { AdminValidationPipe } from './validation.pipe.js';
+import { ADMIN_CLOCK, systemClock } from './clock.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
+import { IdempotencyService } from './idempotency.service.js';
+import { IdempotencyInterceptor } from './idempotency.interceptor.js';
+import { IdempotencyCleanupJob } from './idempotency-cleanup.job.js';
+import { AdminHttpHooks } from './admin-http.hooks.js';
+import { AdminIpAllowlistHook } from './admin-ip-allowlist.js';
 
 @Global()
 @Module({
-  imports: [KeysModule, ClientsModule],
+  imports: [KeysModule, ClientsModule, IdentityModule],
   controllers: [WhoAmIController],
-  providers: [AdminTokenVerifier, AdminAuthGuard, ProblemFilter],
-  exports: [AdminTokenVerifier, AdminAuthGuard, ProblemFilter],
+  providers: [
+    { provide: ADMIN_CLOCK, useValue: systemClock },
+    { provide: ADMIN_KEY_SOURCE, useExisting: KeysService },
+    { provide: ADMIN_CLIENT_DIRECTORY, useExisting: ClientsService },
+    {
+      provide: ADMIN_USER_DIRECTORY,
+      inject: [IdentityService],
+      useFactory: (identity: IdentityService): AdminUserDirectory => ({
+        activeRolesOf: async (userId) => (await identity.claims(userId))?.roles ?? null,
+      }),
+    },
+    AdminTokenVerifier,
+    AdminAuthGuard,
+    ProblemFilter,
+    AdminValidationPipe,
+    IdempotencyRepository,
+    IdempotencyService,
+    IdempotencyInterceptor,
+    IdempotencyCleanupJob,
+    AdminHttpHooks,
+    AdminIpAllowlistHook,
+  ],
+  exports: [AdminTokenVerifier, AdminAuthGuard, ProblemFilter, AdminValidationPipe, IdempotencyService, IdempotencyInterceptor],
 })
 export class AdminModule implements OnModuleInit {
   private readonly logger = new Logger(AdminModule.name);

@@ -1,6 +1,21 @@
-export { AdminModule } from './admin.module.js';
-export { AdminRoute } from './admin.decorators.js';
+// AdminModule is imported by the application root from './admin.module.js', not from here:
+// everything exported here is free of imports of the modules that use it (see admin-ports.ts).
+export { AdminRoute, Idempotent } from './admin.decorators.js';
 export { AdminAuthGuard, type AdminRequest } from './admin-auth.guard.js';
 export { AdminTokenVerifier, type AdminPrincipal } from './admin-token.verifier.js';
-export { ADMIN_RESOURCE, ADMIN_ROLES, ADMIN_SCOPES, roleScope, type AdminRole } from './admin-roles.js';
-export { ProblemError, ProblemFilter, assertNever, type Problem } from './problem.filter.js';
+export {
+  ADMIN_RESOURCE,
+  ADMIN_ROLES,
+  ADMIN_SCOPES,
+  adminScopesIn,
+  mayHandleAdminScopes,
+  roleScope,
+  type AdminRole,
+} from './admin-roles.js';
+export { ProblemError, ProblemFilter, assertNever, registerProblemMapper, type Problem, type ProblemMapper } from './problem.filter.js';
+export { AdminValidationPipe, badRequest, fieldErrors, parseOrThrow, type FieldError } from './validation.pipe.js';
+export { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, cursorParam, encodeCursor, pageQuery, pageSchema, toPage, type Page } from './pagination.js';
+export { etagOf, optionalIfMatch, parseIfMatch, preconditionFailed, preconditionRequired, requireIfMatch, type IfMatch } from './preconditions.js';
+export { ApiIfMatch, ApiProblems, problemSchema } from './admin-openapi.js';
+export { adminEventContext, type AdminEventContext } from './admin-actor.js';
+export type { AdminEvents } from './admin.events.js';

@@ -2,6 +2,20 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../config/index.js';
 
+type JsonSchemaConverter = (params: { target: string; libraryOptions?: Record<string, unknown> }) => Record<string, unknown>;
+
+/**
+ * Route schemas are zod (Standard Schema); OpenAPI 3.1 uses JSON Schema 2020-12, so convert
+ * to that dialect rather than swagger's 3.0 default. Anything JSON Schema cannot express
+ * (a transform's output) becomes an unconstrained schema instead of failing the document.
+ */
+function toOpenApi31(schema: unknown, { schemaType }: { schemaType: 'input' | 'output' }) {
+  const convert = (schema as { '~standard'?: { jsonSchema?: Record<string, JsonSchemaConverter> } })?.['~standard']?.jsonSchema?.[schemaType];
+  if (!convert) return undefined;
+  const { $schema: _dialect, $defs, ...rest } = convert({ target: 'draft-2020-12', libraryOptions: { unrepresentable: 'any' } });
+  return { schema: rest, components: ($defs as Record<string, unknown> | undefined) ?? {} };
+}
+
 /**
  * OpenAPI 3.1 generated from the controllers: `/admin/openapi.json`, and a reader at
  * `/admin/docs`. Only admin routes are documented; the OIDC endpoints have discovery.
@@ -21,6 +35,7 @@ export function setupOpenApi(app: NestFastifyApplication, config: AppConfig): vo
         .addServer(config.issuer)
         .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
         .build(),
+      { standardSchemaConverter: toOpenApi31 },
     );
     doc.paths = Object.fromEntries(Object.entries(doc.paths).filter(([path]) => path.startsWith('/admin/')));
     return doc;

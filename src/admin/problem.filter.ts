@@ -19,6 +19,18 @@ export class ProblemError extends Error {
   }
 }
 
+/**
+ * How a module's own error class becomes a problem on the admin surface. Each module registers
+ * its mapper next to its admin controller (an exhaustive switch over its error codes), so
+ * services stay free of HTTP and the admin surface stays one filter.
+ */
+export type ProblemMapper<E extends Error> = (err: E) => Problem;
+const mappers: Array<{ type: abstract new (...args: never[]) => Error; map: ProblemMapper<Error> }> = [];
+
+export function registerProblemMapper<E extends Error>(type: abstract new (...args: never[]) => E, map: ProblemMapper<E>): void {
+  if (!mappers.some((m) => m.type === type)) mappers.push({ type, map: map as ProblemMapper<Error> });
+}
+
 export function assertNever(value: never): never {
   throw new Error(`unhandled case: ${String(value)}`);
 }
@@ -50,7 +62,12 @@ export class ProblemFilter implements ExceptionFilter {
     let problem: Problem;
     if (exception instanceof ProblemError) problem = exception.problem;
     else if (exception instanceof AdminError) problem = fromAdminError(exception);
-    else if (exception instanceof HttpException) {
+    else if (mapperFor(exception)) problem = mapperFor(exception)!(exception as Error);
+    else if (fastifyStatus(exception)) {
+      // Body parsing failed before the handler (malformed JSON, unsupported type, too large).
+      const status = fastifyStatus(exception)!;
+      problem = { type: 'about:blank', title: httpTitle(status), status, detail: (exception as Error).message };
+    } else if (exception instanceof HttpException) {
       const status = exception.getStatus();
       problem = { type: 'about:blank', title: httpTitle(status), status, detail: exception.message };
     } else {
@@ -64,6 +81,17 @@ export class ProblemFilter implements ExceptionFilter {
       .type('application/problem+json')
       .send({ ...problem, instance: request.url.split('?')[0] });
   }
+}
+
+function mapperFor(exception: unknown): ProblemMapper<Error> | undefined {
+  return mappers.find((m) => exception instanceof m.type)?.map;
+}
+
+/** Fastify's own client errors carry a `FST_ERR_` code and a 4xx statusCode. */
+function fastifyStatus(exception: unknown): number | undefined {
+  const err = exception as { code?: unknown; statusCode?: unknown };
+  if (typeof err?.code !== 'string' || !err.code.startsWith('FST_ERR_')) return undefined;
+  return typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : undefined;
 }
 
 function httpTitle(status: number): string {

@@ -4,15 +4,28 @@ import type { z } from 'zod';
 import { EventBus, type EventActor } from '../events/index.js';
 import { KeysService } from '../keys/index.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from './client-secret.js';
+import { toProviderMetadata } from './client-metadata.js';
+import { snapshotOf, toClientRecord, type ClientRecord } from './client-record.js';
 import { ClientsError, ClientsErrorCode } from './clients.errors.js';
 import { ClientsRepository, type StoredResourceServer } from './clients.repository.js';
-import { newClientSchema, newResourceServerSchema, type NewClient, type NewResourceServer } from './clients.schemas.js';
+import {
+  effectiveAuthMethod,
+  newClientSchema,
+  newResourceServerSchema,
+  SECRET_AUTH_METHODS,
+  type NewClient,
+  type NewResourceServer,
+} from './clients.schemas.js';
 
 export interface CreatedClient {
   clientId: string;
   /** Shown once, at creation; only its keyed hash is stored. */
   clientSecret?: string;
+  client: ClientRecord;
 }
+
+/** oidc-provider's own check of client metadata; throws when it would refuse the client. */
+export type ProviderMetadataValidator = (metadata: Record<string, unknown>) => Promise<unknown>;
 
 export type ResourceServer = StoredResourceServer;
 
@@ -24,41 +37,66 @@ const PEPPER = 'client-secret-pepper';
  */
 @Injectable()
 export class ClientsService {
+  private providerValidator?: ProviderMetadataValidator;
+
   constructor(
     private readonly repo: ClientsRepository,
     private readonly keys: KeysService,
     private readonly bus: EventBus,
   ) {}
 
-  async createClient(input: NewClient, actor?: EventActor, opts: { bootstrap?: boolean } = {}): Promise<CreatedClient> {
-    const c = parse(newClientSchema, input, ClientsErrorCode.INVALID_CLIENT_METADATA);
-    const method = c.tokenEndpointAuthMethod ?? (c.type === 'public' ? 'none' : 'client_secret_basic');
-    const usesSecret = method === 'client_secret_basic' || method === 'client_secret_post';
-    const clientId = c.clientId ?? randomBytes(16).toString('base64url');
-    const clientSecret = usesSecret ? (c.clientSecret ?? generateClientSecret()) : undefined;
-    const metadata: Record<string, unknown> = {
-      client_name: c.name,
-      application_type: 'web',
-      redirect_uris: c.redirectUris,
-      post_logout_redirect_uris: c.postLogoutRedirectUris,
-      grant_types: c.grantTypes,
-      response_types: c.grantTypes.includes('authorization_code') ? ['code'] : [],
-      token_endpoint_auth_method: method,
-      id_token_signed_response_alg: c.idTokenSignedResponseAlg,
-      ...(c.scope ? { scope: c.scope } : {}),
-      ...(c.resourceScopes.length ? { resource_scopes: c.resourceScopes } : {}),
-      ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
-      ...(c.jwks ? { jwks: c.jwks } : {}),
-      ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
-    };
+  async createClient(
+    input: NewClient,
+    actor?: EventActor,
+    opts: { bootstrap?: boolean; correlationId?: string } = {},
+  ): Promise<CreatedClient> {
+    const { clientSecret: chosenSecret, ...registration } = parse(newClientSchema, input, ClientsErrorCode.INVALID_CLIENT_METADATA);
+    const clientId = registration.clientId ?? randomBytes(16).toString('base64url');
+    const clientSecret = SECRET_AUTH_METHODS.has(effectiveAuthMethod(registration)) ? (chosenSecret ?? generateClientSecret()) : undefined;
+    const metadata = toProviderMetadata(registration);
+    await this.validateForProvider(clientId, metadata);
     const secretHash = clientSecret ? hashClientSecret(clientSecret, await this.pepper()) : null;
-    await this.repo.insertClient({ clientId, name: c.name, secretHash, metadata, enabled: true });
+    const stored = await this.repo.insertClient(
+      { clientId, name: registration.name, secretHash, metadata, enabled: true, mfaPolicy: registration.mfaPolicy },
+      new Date(),
+    );
     await this.bus.publish(
       'client.created',
-      { clientId, name: c.name, grantTypes: c.grantTypes, bootstrap: Boolean(opts.bootstrap) },
-      { actor },
+      { clientId, name: registration.name, grantTypes: registration.grantTypes, bootstrap: Boolean(opts.bootstrap), after: snapshotOf(stored) },
+      { actor, correlationId: opts.correlationId },
     );
-    return { clientId, clientSecret };
+    return { clientId, clientSecret, client: toClientRecord(stored) };
+  }
+
+  /**
+   * The OpenID Provider registers its own metadata check here (oidc-provider's Client.validate),
+   * so a registration or update it would refuse at sign-in time is refused when it is made.
+   */
+  useProviderValidator(validate: ProviderMetadataValidator): void {
+    this.providerValidator = validate;
+  }
+
+  /** Runs the provider's check, if one is registered; its message becomes a field error. */
+  async validateForProvider(clientId: string, metadata: Record<string, unknown>): Promise<void> {
+    if (!this.providerValidator) return;
+    try {
+      // The provider wants a secret for secret methods; the stored one is a hash it never sees here.
+      const secret = SECRET_AUTH_METHODS.has(String(metadata.token_endpoint_auth_method)) ? { client_secret: 'checked-elsewhere' } : {};
+      await this.providerValidator({ ...metadata, client_id: clientId, ...secret });
+    } catch (cause) {
+      const message = (cause as { error_description?: string; message?: string }).error_description ?? (cause as Error).message;
+      throw new ClientsError(ClientsErrorCode.INVALID_CLIENT_METADATA, message, { cause, fields: [{ field: 'body', message }] });
+    }
+  }
+
+  /** Whether the client exists, is enabled and not deleted (admin tokens of others are refused). */
+  async isClientActive(clientId: string): Promise<boolean> {
+    const client = await this.repo.findClient(clientId);
+    return Boolean(client && client.enabled && !client.deletedAt);
+  }
+
+  async countClients(): Promise<number> {
+    return this.repo.countLiveClients();
   }
 
   /**
@@ -96,8 +134,14 @@ export class ClientsService {
    */
   async findProviderMetadata(clientId: string): Promise<Record<string, unknown> | undefined> {
     const client = await this.repo.findClient(clientId);
-    if (!client || !client.enabled) return undefined;
+    if (!client || !client.enabled || client.deletedAt) return undefined;
     return { ...client.metadata, client_id: client.clientId, ...(client.secretHash ? { client_secret: client.secretHash } : {}) };
+  }
+
+  /** A fresh secret and its keyed hash: the secret goes to the caller once, the hash to the database. */
+  async generateSecret(): Promise<{ secret: string; hash: string }> {
+    const secret = generateClientSecret();
+    return { secret, hash: hashClientSecret(secret, await this.pepper()) };
   }
 
   async verifySecret(presented: string, storedHash: string): Promise<boolean> {
@@ -142,11 +186,11 @@ export class ClientsService {
   }
 }
 
-function parse<S extends z.ZodType>(schema: S, input: unknown, code: ClientsErrorCode): z.output<S> {
+export function parse<S extends z.ZodType>(schema: S, input: unknown, code: ClientsErrorCode): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) {
-    const fields = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-    throw new ClientsError(code, fields, { cause: result.error });
+    const fields = result.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message }));
+    throw new ClientsError(code, fields.map((f) => `${f.field}: ${f.message}`).join('; '), { cause: result.error, fields });
   }
   return result.data;
 }

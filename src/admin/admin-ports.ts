@@ -1,0 +1,28 @@
+import type { JWK } from 'jose';
+
+/**
+ * What admin needs from keys and clients, as injection tokens that admin.module.ts binds to
+ * KeysService and ClientsService. The files a controller reaches through `admin/index.ts`
+ * never import keys or clients: those modules import admin for their own admin controllers,
+ * and an ES module cycle would leave a class uninitialised when a decorator reads it.
+ */
+export interface AdminKeySource {
+  /** Published public keys, to verify admin access tokens in-process. */
+  publicJwks(): Promise<{ keys: JWK[] }>;
+  /** A named 32-byte server secret, sealed at rest under the KEK. */
+  getSecret(name: string): Promise<Buffer>;
+}
+
+export interface AdminClientDirectory {
+  /** Whether the client exists, is enabled and not deleted. */
+  isClientActive(clientId: string): Promise<boolean>;
+}
+
+export interface AdminUserDirectory {
+  /** The roles a person holds now, or null when the user is unknown, disabled or deleted. */
+  activeRolesOf(userId: string): Promise<string[] | null>;
+}
+
+export const ADMIN_KEY_SOURCE = Symbol('ADMIN_KEY_SOURCE');
+export const ADMIN_USER_DIRECTORY = Symbol('ADMIN_USER_DIRECTORY');
+export const ADMIN_CLIENT_DIRECTORY = Symbol('ADMIN_CLIENT_DIRECTORY');

@@ -1,0 +1,62 @@
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AppConfig } from '../config/index.js';
+import { ADMIN_RESOURCE } from './admin-roles.js';
+import { AdminTokenVerifier } from './admin-token.verifier.js';
+import { AdminErrorCode } from './admin.errors.js';
+
+const ISSUER = 'https://id.hospital.test';
+const USER = '0b8f3f55-7c1e-4d4e-9d37-0f3f3b0a1c2d';
+
+/** A person's admin token: the roles it grants are those the person holds now. */
+describe('AdminTokenVerifier for tokens issued to a person', () => {
+  let sign: (claims: Record<string, unknown>) => Promise<string>;
+  let jwk: JWK;
+  const held = new Map<string, string[] | null>();
+
+  beforeAll(async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    sign = (claims) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
+        .setIssuer(ISSUER)
+        .setAudience(ADMIN_RESOURCE)
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+  });
+
+  const verifier = () =>
+    new AdminTokenVerifier(
+      { issuer: ISSUER } as AppConfig,
+      { publicJwks: async () => ({ keys: [jwk] }), getSecret: async () => Buffer.alloc(32) },
+      { isClientActive: async () => true },
+      { activeRolesOf: async (id) => (held.has(id) ? held.get(id)! : null) },
+    );
+  const personToken = (scope: string, amr = ['pwd', 'mfa']) => sign({ sub: USER, client_id: 'admin-console', scope, amr });
+
+  it.each([
+    { holds: ['user-admin'], scope: 'admin:super-admin admin:user-admin', roles: ['user-admin'] },
+    { holds: ['super-admin', 'auditor'], scope: 'admin:super-admin', roles: ['super-admin'] },
+    { holds: ['clinician'], scope: 'admin:super-admin admin:auditor', roles: [] },
+  ])('a token asking $scope for a user holding $holds grants $roles', async ({ holds, scope, roles }) => {
+    held.set(USER, holds);
+    expect((await verifier().verify(`Bearer ${await personToken(scope)}`)).roles).toEqual(roles);
+  });
+
+  it('refuses the token of a disabled or deleted user at once', async () => {
+    held.set(USER, null);
+    await expect(verifier().verify(`Bearer ${await personToken('admin:super-admin')}`)).rejects.toMatchObject({ code: AdminErrorCode.UNAUTHENTICATED });
+  });
+
+  it('still refuses a person without MFA', async () => {
+    held.set(USER, ['super-admin']);
+    await expect(verifier().verify(`Bearer ${await personToken('admin:super-admin', ['pwd'])}`)).rejects.toMatchObject({ code: AdminErrorCode.MFA_REQUIRED });
+  });
+
+  it('takes a machine admin roles from its scope alone', async () => {
+    const token = await sign({ sub: 'ops-bot', client_id: 'ops-bot', scope: 'admin:key-admin' });
+    expect(await verifier().verify(`Bearer ${token}`)).toMatchObject({ kind: 'client', roles: ['key-admin'] });
+  });
+});

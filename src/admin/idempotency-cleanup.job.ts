@@ -1,0 +1,44 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { AdvisoryLockService } from '../database/index.js';
+import { IdempotencyService } from './idempotency.service.js';
+
+const JOB = 'admin-idempotency-cleanup';
+const INTERVAL_MS = 60 * 60 * 1000;
+
+/**
+ * Hourly deletion of expired Idempotency-Key records. Expired rows are already ignored when a
+ * key is reused (the claim takes them over), so this only bounds the table; one instance at a time.
+ */
+@Injectable()
+export class IdempotencyCleanupJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(IdempotencyCleanupJob.name);
+
+  constructor(
+    private readonly idempotency: IdempotencyService,
+    private readonly locks: AdvisoryLockService,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const timer = setInterval(() => void this.run(), INTERVAL_MS);
+    timer.unref();
+    this.scheduler.addInterval(JOB, timer);
+  }
+
+  onApplicationShutdown(): void {
+    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+  }
+
+  async run(): Promise<number> {
+    try {
+      const outcome = await this.locks.tryWithLock('caduceus:admin-idempotency-cleanup', () => this.idempotency.deleteExpired());
+      const deleted = outcome.ran ? outcome.result : 0;
+      if (deleted > 0) this.logger.log({ deleted }, 'deleted expired idempotency records');
+      return deleted;
+    } catch (err) {
+      this.logger.error({ err }, 'idempotency record cleanup failed; it will be retried');
+      return 0;
+    }
+  }
+}

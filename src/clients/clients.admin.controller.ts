@@ -1,0 +1,237 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import {
+  AdminRoute,
+  adminEventContext,
+  ApiIfMatch,
+  ApiProblems,
+  assertNever,
+  etagOf,
+  Idempotent,
+  mayHandleAdminScopes,
+  optionalIfMatch,
+  pageQuery,
+  pageSchema,
+  ProblemError,
+  registerProblemMapper,
+  requireIfMatch,
+  toPage,
+  type AdminRequest,
+  type Page,
+  type Problem,
+} from '../admin/index.js';
+import type { ClientRecord } from './client-record.js';
+import { ClientManagementService, type ClientAction } from './client-management.service.js';
+import { ClientsError, ClientsErrorCode } from './clients.errors.js';
+import { registerClientSchema, updateClientSchema, type ClientRegistration } from './clients.schemas.js';
+import { ClientsService } from './clients.service.js';
+import { clientResponseSchema, clientWithSecretResponseSchema, toClientResponse, type ClientResponse } from './dto/client.response.js';
+
+const clientIdParam = z.string().regex(/^[A-Za-z0-9._~-]{1,128}$/, 'is not a client id');
+const listQuerySchema = pageQuery(z.object({ c: z.iso.datetime(), id: z.string().max(128) })).extend({
+  q: z.string().trim().min(1, 'must not be empty').max(200).optional().describe('case-insensitive fragment of the client name'),
+});
+
+const path = (clientId: string) => `/admin/v1/clients/${encodeURIComponent(clientId)}`;
+
+/**
+ * /admin/v1/clients: registration and lifecycle of downstream apps. client-admin manages them,
+ * auditor may read; only super-admin may touch a client that carries admin scopes, so no role
+ * can mint or take over a stronger admin client. Secrets are returned only by register and rotate.
+ */
+@ApiTags('clients')
+@Controller('admin/v1/clients')
+export class ClientsAdminController {
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly management: ClientManagementService,
+  ) {}
+
+  @Post()
+  @AdminRoute('client-admin')
+  @Idempotent()
+  @ApiOperation({ summary: 'Register a downstream app; a confidential client secret is in this response and never again' })
+  @ApiResponse({ status: 201, description: 'the client, with its secret (once)', standardSchema: clientWithSecretResponseSchema })
+  @ApiProblems(400, 409, 413, 415)
+  async register(
+    @Body({ schema: registerClientSchema }) body: z.output<typeof registerClientSchema>,
+    @Req() request: AdminRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    if (!mayHandleAdminScopes(request.admin!.roles, body.resourceScopes)) throw adminScopesForbidden();
+    const { actor, correlationId } = adminEventContext(request);
+    const created = await this.clients.createClient(body, actor, { correlationId });
+    reply.header('Location', path(created.clientId)).header('ETag', etagOf(created.client.version));
+    return { ...toClientResponse(created.client), clientSecret: created.clientSecret ?? null };
+  }
+
+  @Get()
+  @AdminRoute('client-admin', 'auditor')
+  @ApiOperation({ summary: 'List clients in registration order, optionally by a name fragment (cursor pagination)' })
+  @ApiResponse({ status: 200, description: 'a page of clients', standardSchema: pageSchema(clientResponseSchema) })
+  @ApiProblems(400)
+  async list(@Query({ schema: listQuerySchema }) query: z.output<typeof listQuerySchema>): Promise<Page<ClientResponse>> {
+    const rows = await this.management.list({
+      limit: query.limit + 1,
+      after: query.cursor ? { createdAt: query.cursor.c, clientId: query.cursor.id } : undefined,
+      nameContains: query.q,
+    });
+    return toPage(
+      rows,
+      query.limit,
+      (row) => ({ c: row.position.createdAt, id: row.position.clientId }),
+      (row) => toClientResponse(row.client),
+    );
+  }
+
+  @Get(':clientId')
+  @AdminRoute('client-admin', 'auditor')
+  @ApiOperation({ summary: 'One client; its ETag is what an update sends in If-Match' })
+  @ApiResponse({ status: 200, description: 'the client', standardSchema: clientResponseSchema })
+  @ApiProblems(400, 404)
+  async get(@Param('clientId', { schema: clientIdParam }) clientId: string, @Res({ passthrough: true }) reply: FastifyReply) {
+    const client = await this.management.get(clientId);
+    reply.header('ETag', etagOf(client.version));
+    return toClientResponse(client);
+  }
+
+  @Patch(':clientId')
+  @AdminRoute('client-admin')
+  @ApiIfMatch(true)
+  @ApiOperation({ summary: 'Change some fields of a client (not its id or type); null removes an optional field' })
+  @ApiResponse({ status: 200, description: 'the updated client', standardSchema: clientResponseSchema })
+  @ApiProblems(400, 404, 412, 428)
+  async update(
+    @Param('clientId', { schema: clientIdParam }) clientId: string,
+    @Body({ schema: updateClientSchema }) patch: z.output<typeof updateClientSchema>,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: AdminRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const client = await this.management.update(clientId, patch, this.action(request, requireIfMatch(ifMatch)));
+    reply.header('ETag', etagOf(client.version));
+    return toClientResponse(client);
+  }
+
+  @Post(':clientId/secret')
+  @HttpCode(200)
+  @AdminRoute('client-admin')
+  @Idempotent()
+  @ApiIfMatch(false)
+  @ApiOperation({ summary: 'Rotate the secret: the new one is in this response only, the old one stops working at once' })
+  @ApiResponse({ status: 200, description: 'the client with its new secret (once)', standardSchema: clientWithSecretResponseSchema })
+  @ApiProblems(404, 409, 412)
+  async rotateSecret(
+    @Param('clientId', { schema: clientIdParam }) clientId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: AdminRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { client, clientSecret } = await this.management.rotateSecret(clientId, this.action(request, optionalIfMatch(ifMatch)));
+    reply.header('ETag', etagOf(client.version));
+    return { ...toClientResponse(client), clientSecret };
+  }
+
+  @Post(':clientId/disable')
+  @HttpCode(200)
+  @AdminRoute('client-admin')
+  @ApiIfMatch(false)
+  @ApiOperation({ summary: 'Disable a client: it cannot authenticate and its tokens introspect inactive, at once' })
+  @ApiResponse({ status: 200, description: 'the disabled client', standardSchema: clientResponseSchema })
+  @ApiProblems(404, 412)
+  async disable(
+    @Param('clientId', { schema: clientIdParam }) clientId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: AdminRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.setEnabled(clientId, false, ifMatch, request, reply);
+  }
+
+  @Post(':clientId/enable')
+  @HttpCode(200)
+  @AdminRoute('client-admin')
+  @ApiIfMatch(false)
+  @ApiOperation({ summary: 'Enable a disabled client again' })
+  @ApiResponse({ status: 200, description: 'the enabled client', standardSchema: clientResponseSchema })
+  @ApiProblems(404, 412)
+  async enable(
+    @Param('clientId', { schema: clientIdParam }) clientId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: AdminRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return this.setEnabled(clientId, true, ifMatch, request, reply);
+  }
+
+  @Delete(':clientId')
+  @HttpCode(204)
+  @AdminRoute('client-admin')
+  @ApiIfMatch(false)
+  @ApiOperation({ summary: 'Delete a client: it stops working at once, its tokens are revoked, its id is never reused' })
+  @ApiResponse({ status: 204, description: 'deleted' })
+  @ApiProblems(404, 412)
+  async delete(
+    @Param('clientId', { schema: clientIdParam }) clientId: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: AdminRequest,
+  ): Promise<void> {
+    await this.management.delete(clientId, this.action(request, optionalIfMatch(ifMatch)));
+  }
+
+  private async setEnabled(clientId: string, enabled: boolean, ifMatch: string | undefined, request: AdminRequest, reply: FastifyReply) {
+    const client = await this.management.setEnabled(clientId, enabled, this.action(request, optionalIfMatch(ifMatch)));
+    reply.header('ETag', etagOf(client.version));
+    return toClientResponse(client);
+  }
+
+  /** The actor, the versions the caller read, and the admin-scope rule applied to the client as it is (and will be). */
+  private action(request: AdminRequest, expectedVersions: number[] | undefined): ClientAction {
+    const roles = request.admin!.roles;
+    return {
+      ...adminEventContext(request),
+      expectedVersions,
+      authorize: (current: ClientRecord, next?: ClientRegistration) => {
+        if (!mayHandleAdminScopes(roles, [...current.resourceScopes, ...(next?.resourceScopes ?? [])])) throw adminScopesForbidden();
+      },
+    };
+  }
+}
+
+function adminScopesForbidden(): ProblemError {
+  return new ProblemError({
+    type: 'about:blank',
+    title: 'Forbidden',
+    status: 403,
+    detail: 'only super-admin may register or change a client whose scope ceiling holds admin scopes',
+  });
+}
+
+/** The clients module's errors on the admin surface. */
+export function clientsProblem(err: ClientsError): Problem {
+  switch (err.code) {
+    case ClientsErrorCode.INVALID_CLIENT_METADATA:
+    case ClientsErrorCode.INVALID_RESOURCE_SERVER:
+      return { type: 'about:blank', title: 'Bad Request', status: 400, detail: 'the request has invalid fields', errors: err.fields };
+    case ClientsErrorCode.CLIENT_NOT_FOUND:
+      return { type: 'about:blank', title: 'Not Found', status: 404, detail: err.message };
+    case ClientsErrorCode.VERSION_MISMATCH:
+      return {
+        type: 'about:blank',
+        title: 'Precondition Failed',
+        status: 412,
+        detail: 'the client changed since you read it: GET it again, reapply your change and send the new ETag',
+      };
+    case ClientsErrorCode.CLIENT_ALREADY_EXISTS:
+    case ClientsErrorCode.RESOURCE_SERVER_ALREADY_EXISTS:
+      return { type: 'about:blank', title: 'Conflict', status: 409, detail: `${err.message}; ids are never reused` };
+    case ClientsErrorCode.NO_CLIENT_SECRET:
+      return { type: 'about:blank', title: 'Conflict', status: 409, detail: err.message };
+    default:
+      return assertNever(err.code);
+  }
+}
+
+registerProblemMapper(ClientsError, clientsProblem);
