@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EventOrigin } from './request-scope.js';
 
 /** Who caused an event: a user, a client (machine), an administrator, or the system itself. */
 export interface EventActor {
@@ -12,6 +13,8 @@ export interface DomainEvent<N extends string = string, P = unknown> {
   occurredAt: Date;
   actor: EventActor;
   correlationId: string;
+  /** IP, user agent and session of the request that caused the event, when there was one. */
+  origin?: EventOrigin;
   payload: P;
 }
 
@@ -20,7 +23,7 @@ export const SYSTEM_ACTOR: EventActor = { type: 'system', id: 'caduceus' };
 export function makeEvent<N extends string, P>(
   name: N,
   payload: P,
-  opts: { actor?: EventActor; correlationId?: string; now?: Date } = {},
+  opts: { actor?: EventActor; correlationId?: string; origin?: EventOrigin; now?: Date } = {},
 ): DomainEvent<N, P> {
   return {
     name,
@@ -28,5 +31,6 @@ export function makeEvent<N extends string, P>(
     occurredAt: opts.now ?? new Date(),
     actor: opts.actor ?? SYSTEM_ACTOR,
     correlationId: opts.correlationId ?? randomUUID(),
+    ...(opts.origin ? { origin: opts.origin } : {}),
   };
 }

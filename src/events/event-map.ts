@@ -6,6 +6,18 @@
 import type { ClientEvents } from '../clients/clients.events.js';
 import type { KeyEvents } from '../keys/keys.events.js';
 import type { OidcEvents } from '../oidc/oidc.events.js';
+import type { IdentityEvents } from '../identity/identity.events.js';
+import type { AuthEvents } from '../auth/auth.events.js';
+import type { MfaEvents } from '../mfa/mfa.events.js';
+import type { AuditEvents } from '../audit/audit.events.js';
+import type { ConsentEvents } from '../consent/consent.events.js';
+import type { FederationEvents } from '../federation/federation.events.js';
+import type { PolicyEvents } from '../policies/policies.events.js';
+import type { AdminEvents } from '../admin/admin.events.js';
+import type { HardeningEvents } from '../hardening/hardening.events.js';
+import type { BreakGlassEvents } from '../breakglass/breakglass.events.js';
+import type { WebhookEvents } from '../webhooks/webhooks.events.js';
+import type { ComplianceEvents } from '../compliance/compliance.events.js';
 
-export type EventMap = ClientEvents & KeyEvents & OidcEvents;
+export type EventMap = ClientEvents & KeyEvents & OidcEvents & IdentityEvents & AuthEvents & AuditEvents & MfaEvents & ConsentEvents & PolicyEvents & AdminEvents & FederationEvents & HardeningEvents & BreakGlassEvents & WebhookEvents & ComplianceEvents;
 export type EventName = keyof EventMap;

@@ -1,0 +1,41 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { AuditCheckpointService } from './audit-checkpoint.service.js';
+
+const JOB = 'audit-checkpoint';
+
+/**
+ * Asks for a periodic checkpoint at least once a minute; the service decides from the stored
+ * checkpoints whether one is due, so instances started at different times still sign about
+ * once per AUDIT_CHECKPOINT_INTERVAL_MINUTES between them.
+ */
+@Injectable()
+export class AuditCheckpointJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AuditCheckpointJob.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly checkpoints: AuditCheckpointService,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const everyMs = Math.min(60_000, this.config.audit.checkpointIntervalMinutes * 60_000);
+    const timer = setInterval(() => void this.run(), everyMs);
+    timer.unref();
+    this.scheduler.addInterval(JOB, timer);
+  }
+
+  onApplicationShutdown(): void {
+    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+  }
+
+  async run(): Promise<void> {
+    try {
+      await this.checkpoints.createPeriodicIfDue();
+    } catch (err) {
+      this.logger.error({ err }, 'the periodic audit checkpoint failed; it will be retried');
+    }
+  }
+}

@@ -1,0 +1,11 @@
+export { AuditModule } from './audit.module.js';
+export { AuditTrailService } from './audit-trail.service.js';
+export { AuditCheckpointService } from './audit-checkpoint.service.js';
+export { AUDIT_CLOCK, type AuditClock } from './audit-clock.js';
+export { AuditError, AuditErrorCode } from './audit.errors.js';
+export type { AuditEvents } from './audit.events.js';
+export { AUDIT_MAPPINGS, AUDITED_EVENT_NAMES } from './mappings/index.js';
+export { redactDetails, REDACTED } from './audit-redaction.js';
+export type { AuditRecord } from './chain/audit-record.js';
+export { AuditVerifyService, type VerifyReport } from './audit-verify.service.js';
+export { AuditQueryService } from './audit-query.service.js';

@@ -1,0 +1,14 @@
+import type { HardeningEvents } from '../../hardening/hardening.events.js';
+import type { MappingsFor } from './audit-mapping.js';
+
+export const hardeningMappings: MappingsFor<HardeningEvents> = {
+  'hardening.rate_limit.exceeded': {
+    // Floods against the front door (sign-in forms, token endpoint, admin API) are read with the login records.
+    category: 'login',
+    action: 'E',
+    outcome: () => 'failure',
+    actor: (p) => (p.clientId ? { type: 'client', id: p.clientId } : { type: 'anonymous', id: 'anonymous' }),
+    client: (p) => p.clientId,
+    ip: (p) => p.ip,
+  },
+};

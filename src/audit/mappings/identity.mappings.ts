@@ -1,0 +1,16 @@
+import type { IdentityEvents } from '../../identity/index.js';
+import type { MappingsFor } from './audit-mapping.js';
+
+const user = (p: { userId: string }) => ({ type: 'user', id: p.userId });
+
+export const identityMappings: MappingsFor<IdentityEvents> = {
+  'user.created': { category: 'user-administration', action: 'C', subject: user },
+  'user.password.changed': { category: 'user-administration', action: 'U', subject: user },
+  'user.locked': { category: 'user-administration', action: 'U', subject: user },
+  'user.disabled': { category: 'user-administration', action: 'U', subject: user },
+  'user.enabled': { category: 'user-administration', action: 'U', subject: user },
+  'user.updated': { category: 'user-administration', action: 'U', subject: user },
+  'user.deleted': { category: 'user-administration', action: 'D', subject: user },
+  'user.password.reset': { category: 'user-administration', action: 'U', subject: user },
+  'user.password.link_issued': { category: 'user-administration', action: 'U', subject: user },
+};

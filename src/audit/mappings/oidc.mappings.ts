@@ -1,0 +1,37 @@
+import type { OidcEvents } from '../../oidc/index.js';
+import type { MappingsFor } from './audit-mapping.js';
+
+const holder = (p: { accountId: string | null; clientId: string }) =>
+  p.accountId ? { type: 'user', id: p.accountId } : { type: 'client', id: p.clientId };
+
+export const oidcMappings: MappingsFor<OidcEvents> = {
+  'oidc.token.issued': { category: 'token', action: 'C', subject: holder, client: (p) => p.clientId || null },
+  'oidc.token.revoked': { category: 'token', action: 'D', subject: holder, client: (p) => p.clientId || null },
+  'oidc.grant.failed': {
+    category: 'token',
+    action: 'E',
+    outcome: () => 'failure',
+    actor: (p) => (p.clientId ? { type: 'client', id: p.clientId } : { type: 'anonymous', id: 'anonymous' }),
+    client: (p) => p.clientId,
+  },
+  'auth.logout': {
+    category: 'logout',
+    action: 'E',
+    actor: (p, event) => (p.accountId ? { type: 'user', id: p.accountId } : event.actor),
+    subject: (p) => (p.accountId ? { type: 'user', id: p.accountId } : null),
+    client: (p) => p.clientId,
+    sessionId: (p) => p.sessionUid,
+  },
+  'session.revoked': {
+    category: 'logout',
+    action: 'D',
+    subject: (p) => ({ type: 'user', id: p.accountId }),
+    sessionId: (p) => p.sessionUid,
+  },
+  'auth.session.expired': {
+    category: 'logout',
+    action: 'E',
+    subject: (p) => ({ type: 'user', id: p.accountId }),
+    sessionId: (p) => p.sessionUid,
+  },
+};
