@@ -1,4 +1,13 @@
 /** Every migration, in order. Append-only: a shipped migration is never edited. */
 import { Initial1764331200000 } from './1764331200000-Initial.js';
+import { IdentityAndSignIn1764331300000 } from './1764331300000-IdentityAndSignIn.js';
+import { Mfa1764331400000 } from './1764331400000-Mfa.js';
+import { KeyLifecycle1795867438413 } from './1795867438413-KeyLifecycle.js';
+import { ClientLifecycleAndIdempotency1795867589775 } from './1795867589775-ClientLifecycleAndIdempotency.js';
+import { AuditTrail1795867636015 } from './1795867636015-AuditTrail.js';
+import { ConsentAndSmart1795868701216 } from './1795868701216-ConsentAndSmart.js';
+import { UsersAdminAndPolicies1795869176075 } from './1795869176075-UsersAdminAndPolicies.js';
+import { Federation1795869195409 } from './1795869195409-Federation.js';
+import { BreakGlassAndWebhooks1795869537982 } from './1795869537982-BreakGlassAndWebhooks.js';
 
-export const migrations = [Initial1764331200000];
+export const migrations = [Initial1764331200000, IdentityAndSignIn1764331300000, Mfa1764331400000, KeyLifecycle1795867438413, ClientLifecycleAndIdempotency1795867589775, AuditTrail1795867636015, ConsentAndSmart1795868701216, UsersAdminAndPolicies1795869176075, Federation1795869195409, BreakGlassAndWebhooks1795869537982];

@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
-import type { AppConfig } from './config/index.js';
+import { weakenedDefaults, type AppConfig } from './config/index.js';
+import { Logger as NestLogger } from '@nestjs/common';
 import { openDatabase, runMigrations } from './database/index.js';
 import { mountOidc, OidcService } from './oidc/index.js';
 import { requestId } from './logging/logging.js';
@@ -38,6 +39,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       logger: options.logger === false ? false : undefined,
     });
     if (options.logger !== false) app.useLogger(app.get(Logger));
+    const startup = new NestLogger('Caduceus');
+    for (const warning of weakenedDefaults(config)) startup.warn(`security default weakened: ${warning}`);
     await app.register(helmet, {
       contentSecurityPolicy: {
         directives: {

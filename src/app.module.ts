@@ -8,8 +8,20 @@ import { HealthModule } from './health/health.module.js';
 import { KeysModule } from './keys/index.js';
 import { ClientsModule } from './clients/index.js';
 import { OidcModule } from './oidc/index.js';
-import { AdminModule } from './admin/index.js';
+import { AdminModule } from './admin/admin.module.js';
+// After src/admin, not through keys/index: the keys admin controller needs admin fully loaded.
+import { KeysAdminModule } from './keys/keys-admin.module.js';
+import { IdentityModule } from './identity/index.js';
+import { AuthModule } from './auth/auth.module.js';
+import { AuditModule } from './audit/index.js';
+import { PoliciesModule } from './policies/index.js';
+import { UsersAdminModule } from './identity/users-admin.module.js';
+import { ConsentModule } from './consent/index.js';
 import { loggerParams } from './logging/logging.js';
+import { HardeningModule } from './hardening/index.js';
+import { WebhooksModule } from './webhooks/index.js';
+import { BreakGlassModule } from './breakglass/index.js';
+import { ComplianceModule } from './compliance/index.js';
 
 @Module({})
 export class AppModule {
@@ -24,9 +36,20 @@ export class AppModule {
         ScheduleModule.forRoot(),
         HealthModule,
         KeysModule,
+        KeysAdminModule,
         ClientsModule,
         OidcModule,
         AdminModule,
+        IdentityModule,
+        AuthModule,
+        AuditModule,
+        PoliciesModule,
+        UsersAdminModule,
+        ConsentModule,
+        HardeningModule,
+        WebhooksModule,
+        BreakGlassModule,
+        ComplianceModule,
       ],
     };
   }

@@ -11,6 +11,15 @@ export interface AppConfig {
   dataDir: string;
   /** Absent only in embedded mode, where the keys module generates one under dataDir. */
   keyEncryptionKey?: Buffer;
+  /** The key-encryption key being rotated away from: used only to unseal, never to seal. */
+  keyEncryptionKeyPrevious?: Buffer;
+  keys: {
+    signingAlgs: Array<'ES256' | 'PS256' | 'RS256' | 'EdDSA'>;
+    rotationIntervalSeconds: number;
+    prePublicationWindowSeconds: number;
+    jwksMaxAgeSeconds: number;
+    pollIntervalSeconds: number;
+  };
   redisUrl?: string;
   bootstrapAdminClient?: { clientId: string; clientSecret: string };
   ttl: {
@@ -25,7 +34,36 @@ export interface AppConfig {
     interaction: number;
   };
   oidcCleanupIntervalSeconds: number;
+  /** Audit records are kept at least retentionYears; the chain head is signed every checkpointIntervalMinutes. */
+  audit: { retentionYears: number; checkpointIntervalMinutes: number };
+  brand: { name: string; logoUrl?: string };
+  /** Outbound calls may reach loopback addresses (off by default: SSRF protection). */
+  outboundAllowLoopback: boolean;
+  /** Deployment MFA policy, roles that always need MFA, wrong codes allowed per sign-in. */
+  mfa: { policy: 'required' | 'optional'; alwaysRoles: string[]; maxAttempts: number };
+  /** Failures per account identifier before a temporary lock, its length, and the per-IP budget per window. */
+  signIn: { lockoutThreshold: number; lockoutSeconds: number; ipFailureBudget: number };
   shutdownGraceSeconds: number;
+  /** CIDRs allowed to reach /admin (ADMIN_IP_ALLOWLIST); empty means any address. */
+  adminIpAllowlist: string[];
+  /** SMART on FHIR: the FHIR servers (base URLs, no trailing slash) tokens may be issued for. */
+  smart: { fhirBaseUrls: string[] };
+  /** Consent given by a user to an app lasts ttlSeconds. */
+  consent: { ttlSeconds: number };
+  /** Emergency access: the role that may use it and how long its session lasts (seconds). */
+  breakGlass: { role: string; sessionSeconds: number };
+  /** Requests allowed per windowSeconds on each rate-limited surface, per client IP and per client_id. */
+  rateLimit: {
+    enabled: boolean;
+    windowSeconds: number;
+    redisPrefix: string;
+    tokenPerIp: number;
+    tokenPerClient: number;
+    introspectPerIp: number;
+    introspectPerClient: number;
+    signInPerIp: number;
+    adminPerIp: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -52,6 +90,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       : { kind: 'embedded', dataDir: env.DATA_DIR },
     dataDir: env.DATA_DIR,
     keyEncryptionKey: env.KEY_ENCRYPTION_KEY ? Buffer.from(env.KEY_ENCRYPTION_KEY, 'base64') : undefined,
+    keyEncryptionKeyPrevious: env.KEY_ENCRYPTION_KEY_PREVIOUS ? Buffer.from(env.KEY_ENCRYPTION_KEY_PREVIOUS, 'base64') : undefined,
+    keys: {
+      signingAlgs: env.SIGNING_ALGS,
+      rotationIntervalSeconds: env.KEY_ROTATION_INTERVAL,
+      prePublicationWindowSeconds: env.KEY_PREPUBLICATION_WINDOW,
+      jwksMaxAgeSeconds: env.JWKS_MAX_AGE,
+      pollIntervalSeconds: env.KEYS_POLL_INTERVAL,
+    },
     redisUrl: env.REDIS_URL,
     bootstrapAdminClient:
       env.BOOTSTRAP_ADMIN_CLIENT_ID && env.BOOTSTRAP_ADMIN_CLIENT_SECRET
@@ -69,7 +115,31 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       interaction: env.INTERACTION_TTL,
     },
     oidcCleanupIntervalSeconds: env.OIDC_CLEANUP_INTERVAL,
+    audit: { retentionYears: env.AUDIT_RETENTION_YEARS, checkpointIntervalMinutes: env.AUDIT_CHECKPOINT_INTERVAL_MINUTES },
+    brand: { name: env.BRAND_NAME, logoUrl: env.BRAND_LOGO_URL },
+    outboundAllowLoopback: env.OUTBOUND_ALLOW_LOOPBACK,
+    mfa: { policy: env.MFA_POLICY, alwaysRoles: env.MFA_ALWAYS_ROLES, maxAttempts: env.MFA_MAX_ATTEMPTS },
+    signIn: {
+      lockoutThreshold: env.LOCKOUT_THRESHOLD,
+      lockoutSeconds: env.LOCKOUT_DURATION,
+      ipFailureBudget: env.LOGIN_IP_FAILURE_BUDGET,
+    },
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
+    adminIpAllowlist: env.ADMIN_IP_ALLOWLIST,
+    smart: { fhirBaseUrls: [...new Set(env.FHIR_BASE_URLS.map((u) => u.replace(/\/+$/, '')))] },
+    consent: { ttlSeconds: env.CONSENT_TTL },
+    breakGlass: { role: env.BREAKGLASS_ROLE, sessionSeconds: env.BREAKGLASS_SESSION_MINUTES * 60 },
+    rateLimit: {
+      enabled: env.RATE_LIMIT_ENABLED,
+      windowSeconds: env.RATE_LIMIT_WINDOW,
+      redisPrefix: env.RATE_LIMIT_REDIS_PREFIX,
+      tokenPerIp: env.RATE_LIMIT_TOKEN_PER_IP,
+      tokenPerClient: env.RATE_LIMIT_TOKEN_PER_CLIENT,
+      introspectPerIp: env.RATE_LIMIT_INTROSPECT_PER_IP,
+      introspectPerClient: env.RATE_LIMIT_INTROSPECT_PER_CLIENT,
+      signInPerIp: env.RATE_LIMIT_SIGN_IN_PER_IP,
+      adminPerIp: env.RATE_LIMIT_ADMIN_PER_IP,
+    },
   };
 }
 

@@ -3,6 +3,7 @@
  * Flat environment variables are mapped into a typed, nested object; every error is
  * reported at once, naming the variable, before anything else starts.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -19,6 +20,22 @@ const seconds = (min: number, max: number) =>
     .int(`must be a whole number of seconds from ${min} to ${max}`)
     .min(min, `must be at least ${min} seconds`)
     .max(max, `must be at most ${max} seconds`);
+
+/** Requests allowed per window for one key (an IP or a client). */
+const rateLimit = z.coerce
+  .number({ error: 'must be a whole number of requests from 1 to 1000000' })
+  .int('must be a whole number of requests from 1 to 1000000')
+  .min(1, 'must be a whole number of requests from 1 to 1000000')
+  .max(1_000_000, 'must be a whole number of requests from 1 to 1000000');
+
+/** An IPv4 or IPv6 address with an optional prefix length in range (`10.0.0.0/8`, `::1`). */
+function isCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  const family = isIP(address ?? '');
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
@@ -43,6 +60,17 @@ const keyEncryptionKey = z.preprocess(
     .optional(),
 );
 
+const SIGNING_ALG_VALUES = ['ES256', 'PS256', 'RS256', 'EdDSA'] as const;
+
+/** Comma-separated signing algorithms that must each have an active key; ES256 is always included. */
+const signingAlgs = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((a) => a.trim()).filter(Boolean) : v),
+  z
+    .array(z.enum(SIGNING_ALG_VALUES, { error: `must be a comma-separated list of ${SIGNING_ALG_VALUES.join(', ')}` }))
+    .default(['ES256'])
+    .transform((algs) => [...new Set(['ES256' as const, ...algs])]),
+);
+
 const boolean = z.preprocess(
   (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
   z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).transform((v) => ['true', '1', 'yes'].includes(v)),
@@ -65,6 +93,12 @@ export const envSchema = z
     DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a whole number from 1 to 200' }).int().min(1).max(200).default(10),
     DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
     KEY_ENCRYPTION_KEY: keyEncryptionKey,
+    KEY_ENCRYPTION_KEY_PREVIOUS: keyEncryptionKey,
+    SIGNING_ALGS: signingAlgs,
+    KEY_ROTATION_INTERVAL: seconds(3600, 365 * 86400).default(30 * 86400),
+    KEY_PREPUBLICATION_WINDOW: seconds(60, 90 * 86400).default(86400),
+    JWKS_MAX_AGE: seconds(60, 86400).default(300),
+    KEYS_POLL_INTERVAL: seconds(1, 60).default(2),
     REDIS_URL: z.preprocess(
       emptyToUndefined,
       z
@@ -92,11 +126,67 @@ export const envSchema = z
     AUTHORIZATION_CODE_TTL: seconds(10, 600).default(60),
     REFRESH_TOKEN_IDLE_TTL: seconds(300, 86400).default(1800),
     REFRESH_TOKEN_ABSOLUTE_TTL: seconds(3600, 7 * 86400).default(12 * 3600),
-    SESSION_IDLE_TTL: seconds(60, 8 * 3600).default(900),
+    SESSION_IDLE_TTL: seconds(5, 8 * 3600).default(900),
+    BRAND_NAME: z.string().trim().min(1).max(80).default('Caduceus'),
+    BRAND_LOGO_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .refine((v) => v.startsWith('/') || /^https:\/\//.test(v), { message: 'must be an https URL or a path on this server' })
+        .optional(),
+    ),
+    /** Lets back-channel logout and other outbound calls reach 127.0.0.1/::1/localhost (tests, single-host labs). */
+    OUTBOUND_ALLOW_LOOPBACK: boolean.default(false),
+    /** `optional` weakens a HIPAA default: allowed, but said loudly at start (and visible in the posture report). */
+    MFA_POLICY: z.enum(['required', 'optional'], { error: 'must be required or optional' }).default('required'),
+    MFA_ALWAYS_ROLES: z
+      .string()
+      .default('super-admin')
+      .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
+      .refine((roles) => roles.every((r) => /^[a-z0-9][a-z0-9:_-]{0,63}$/.test(r)), { message: 'must be a comma-separated list of role names' }),
+    MFA_MAX_ATTEMPTS: z.coerce.number({ error: 'must be a whole number from 3 to 10' }).int().min(3).max(10).default(5),
+    LOCKOUT_THRESHOLD: z.coerce.number({ error: 'must be a whole number from 3 to 20' }).int().min(3).max(20).default(5),
+    LOCKOUT_DURATION: seconds(60, 86400).default(900),
+    LOGIN_IP_FAILURE_BUDGET: z.coerce.number({ error: 'must be a whole number from 5 to 10000' }).int().min(5).max(10000).default(50),
     SESSION_ABSOLUTE_TTL: seconds(900, 24 * 3600).default(12 * 3600),
     INTERACTION_TTL: seconds(60, 3600).default(600),
     OIDC_CLEANUP_INTERVAL: seconds(10, 86400).default(300),
+    AUDIT_RETENTION_YEARS: z.coerce.number({ error: 'must be a whole number of years from 1 to 100' }).int('must be a whole number of years from 1 to 100').min(1, 'must be a whole number of years from 1 to 100').max(100, 'must be a whole number of years from 1 to 100').default(6),
+    AUDIT_CHECKPOINT_INTERVAL_MINUTES: z.coerce.number({ error: 'must be a whole number of minutes from 1 to 1440' }).int('must be a whole number of minutes from 1 to 1440').min(1, 'must be a whole number of minutes from 1 to 1440').max(1440, 'must be a whole number of minutes from 1 to 1440').default(15),
     SHUTDOWN_GRACE_SECONDS: seconds(1, 300).default(25),
+    /** Comma-separated base URLs of the FHIR servers tokens may be issued for (SMART `aud`, RFC 8707 resource). */
+    FHIR_BASE_URLS: z.preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((u) => u.trim()).filter(Boolean) : v),
+      z
+        .array(
+          z.string().refine((v) => /^https?:\/\//.test(v) && URL.canParse(v) && !new URL(v).search && !new URL(v).hash, {
+            message: 'must be a comma-separated list of absolute http(s) URLs without query or fragment',
+          }),
+        )
+        .max(20)
+        .default([]),
+    ),
+    /** Users holding this role may start an emergency (break-glass) session; it lasts BREAKGLASS_SESSION_MINUTES, never extended. */
+    BREAKGLASS_ROLE: z.string().regex(/^[a-z0-9][a-z0-9:_-]{0,63}$/, 'must be a lowercase role name').default('breakglass'),
+    BREAKGLASS_SESSION_MINUTES: z.coerce.number({ error: 'must be a whole number of minutes from 5 to 240' }).int('must be a whole number of minutes from 5 to 240').min(5, 'must be a whole number of minutes from 5 to 240').max(240, 'must be a whole number of minutes from 5 to 240').default(60),
+    /** Comma-separated CIDRs (IPv4 or IPv6) allowed to reach /admin; empty: any address. */
+    ADMIN_IP_ALLOWLIST: z.preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((c) => c.trim()).filter(Boolean) : v),
+      z.array(z.string().refine(isCidr, { message: 'must be a comma-separated list of CIDRs, e.g. 10.0.0.0/8,2001:db8::/32' })).max(100).default([]),
+    ),
+    /** How long a user's consent to an app lasts before they are asked again. */
+    CONSENT_TTL: seconds(3600, 2 * 365 * 86400).default(90 * 86400),
+    /** Request rate limits (src/hardening): requests per RATE_LIMIT_WINDOW, per client IP and per client_id. */
+    RATE_LIMIT_ENABLED: boolean.default(true),
+    RATE_LIMIT_WINDOW: seconds(1, 3600).default(60),
+    RATE_LIMIT_TOKEN_PER_IP: rateLimit.default(600),
+    RATE_LIMIT_TOKEN_PER_CLIENT: rateLimit.default(1200),
+    RATE_LIMIT_INTROSPECT_PER_IP: rateLimit.default(3000),
+    RATE_LIMIT_INTROSPECT_PER_CLIENT: rateLimit.default(3000),
+    RATE_LIMIT_SIGN_IN_PER_IP: rateLimit.default(600),
+    RATE_LIMIT_ADMIN_PER_IP: rateLimit.default(600),
+    /** Prefix of the counters' keys in Redis (several deployments may share one Redis). */
+    RATE_LIMIT_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'must be 1 to 64 characters of letters, digits and : _ . -').default('caduceus:rl:'),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.BOOTSTRAP_ADMIN_CLIENT_ID) !== Boolean(env.BOOTSTRAP_ADMIN_CLIENT_SECRET)) {
@@ -110,6 +200,20 @@ export const envSchema = z
         message: 'is required when DATABASE_URL is set (a generated key is only used for the embedded database)',
       });
     }
+    if (env.KEY_ENCRYPTION_KEY_PREVIOUS && !env.KEY_ENCRYPTION_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['KEY_ENCRYPTION_KEY_PREVIOUS'], message: 'needs KEY_ENCRYPTION_KEY (the new key) set as well' });
+    }
+    if (env.KEY_ENCRYPTION_KEY_PREVIOUS && env.KEY_ENCRYPTION_KEY_PREVIOUS === env.KEY_ENCRYPTION_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['KEY_ENCRYPTION_KEY_PREVIOUS'], message: 'must differ from KEY_ENCRYPTION_KEY' });
+    }
+    // Relying parties may hold a cached JWKS for max-age: a key published for less than that could sign before they see it.
+    if (env.KEY_PREPUBLICATION_WINDOW < env.JWKS_MAX_AGE) {
+      ctx.addIssue({ code: 'custom', path: ['KEY_PREPUBLICATION_WINDOW'], message: 'must be at least JWKS_MAX_AGE' });
+    }
+    // Compared only when the interval itself is acceptable, so one mistake is reported once.
+    if (env.KEY_ROTATION_INTERVAL >= 3600 && env.KEY_PREPUBLICATION_WINDOW >= env.KEY_ROTATION_INTERVAL) {
+      ctx.addIssue({ code: 'custom', path: ['KEY_PREPUBLICATION_WINDOW'], message: 'must be shorter than KEY_ROTATION_INTERVAL' });
+    }
     if (env.SESSION_IDLE_TTL > env.SESSION_ABSOLUTE_TTL) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_IDLE_TTL'], message: 'must not exceed SESSION_ABSOLUTE_TTL' });
     }
@@ -121,4 +225,4 @@ export const envSchema = z
 export type Env = z.output<typeof envSchema>;
 
 /** Settings that must never reach a log line or an error message. */
-export const SENSITIVE_VARIABLES = ['DATABASE_URL', 'KEY_ENCRYPTION_KEY', 'REDIS_URL', 'BOOTSTRAP_ADMIN_CLIENT_SECRET'] as const;
+export const SENSITIVE_VARIABLES = ['DATABASE_URL', 'KEY_ENCRYPTION_KEY', 'KEY_ENCRYPTION_KEY_PREVIOUS', 'REDIS_URL', 'BOOTSTRAP_ADMIN_CLIENT_SECRET'] as const;

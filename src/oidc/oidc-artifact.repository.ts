@@ -54,19 +54,92 @@ export class OidcArtifactRepository {
     await this.db.dataSource.query(`DELETE FROM oidc_artifacts WHERE grant_id = $1`, [grantId]);
   }
 
-  /** Deletes expired rows in bounded batches so a large backlog never holds a long lock. */
-  async deleteExpired(batchSize = 5000): Promise<number> {
-    let total = 0;
+  /** Ends every session of the account and deletes every token, code and grant issued to it. */
+  async revokeByAccount(accountId: string): Promise<number> {
+    const rows: unknown[] = await this.db.dataSource.query(
+      `DELETE FROM oidc_artifacts WHERE payload->>'accountId' = $1 RETURNING 1`,
+      [accountId],
+    );
+    return (Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows).length;
+  }
+
+  /** Deletes every session authorisation, code, token and grant issued to the client. */
+  async revokeByClient(clientId: string): Promise<number> {
+    const rows: unknown[] = await this.db.dataSource.query(
+      `DELETE FROM oidc_artifacts WHERE model <> 'Session' AND payload->>'clientId' = $1 RETURNING 1`,
+      [clientId],
+    );
+    return (Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows).length;
+  }
+
+  /**
+   * Deletes expired rows in bounded batches so a large backlog never holds a long lock, and
+   * returns the signed-in sessions among them (their expiry is an automatic logoff to record).
+   */
+  async deleteExpired(batchSize = 5000): Promise<{ deleted: number; expiredSessions: Array<{ sessionUid: string; accountId: string }> }> {
+    let deleted = 0;
+    const expiredSessions: Array<{ sessionUid: string; accountId: string }> = [];
     for (;;) {
-      const result = await this.db.dataSource.query(
+      const rows: Array<{ model: string; uid: string | null; account_id: string | null }> = await this.db.dataSource.query(
         `DELETE FROM oidc_artifacts WHERE ctid IN (
-           SELECT ctid FROM oidc_artifacts WHERE expires_at <= now() LIMIT $1)`,
+           SELECT ctid FROM oidc_artifacts WHERE expires_at <= now() LIMIT $1)
+         RETURNING model, uid, payload->>'accountId' AS account_id`,
         [batchSize],
       );
-      const deleted = Array.isArray(result) ? Number(result[1] ?? 0) : 0;
-      total += deleted;
-      if (deleted < batchSize) return total;
+      const batch = Array.isArray(rows[0]) ? (rows[0] as typeof rows) : rows;
+      deleted += batch.length;
+      for (const row of batch) {
+        if (row.model === 'Session' && row.account_id && row.uid) expiredSessions.push({ sessionUid: row.uid, accountId: row.account_id });
+      }
+      if (batch.length < batchSize) return { deleted, expiredSessions };
     }
+  }
+
+  /** Signed-in, unexpired sessions in `uid` order (keyset after `afterUid`), optionally of one account. */
+  async listSessions(opts: { limit: number; afterUid?: string; accountId?: string }): Promise<Array<{ payload: ArtifactPayload; expiresAt: Date | null }>> {
+    const where = [`model = 'Session'`, `payload->>'accountId' IS NOT NULL`, NOT_EXPIRED];
+    const params: unknown[] = [];
+    if (opts.afterUid) {
+      params.push(opts.afterUid);
+      where.push(`uid > $${params.length}`);
+    }
+    if (opts.accountId) {
+      params.push(opts.accountId);
+      where.push(`payload->>'accountId' = $${params.length}`);
+    }
+    params.push(opts.limit);
+    const rows: Array<{ payload: ArtifactPayload; expires_at: Date | null }> = await this.db.dataSource.query(
+      `SELECT payload, expires_at FROM oidc_artifacts WHERE ${where.join(' AND ')} ORDER BY uid LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((r) => ({ payload: r.payload, expiresAt: r.expires_at }));
+  }
+
+  /**
+   * Ends one signed-in session by its uid: deletes the Session and, for every grant in its
+   * authorisations, the grant and every code and token issued under it, in one transaction.
+   * Returns the deleted session's payload, or undefined when there was none.
+   */
+  async revokeSession(uid: string, accountId?: string): Promise<ArtifactPayload | undefined> {
+    return this.db.dataSource.transaction(async (em) => {
+      const params: unknown[] = [uid];
+      if (accountId) params.push(accountId);
+      const result: unknown = await em.query(
+        `DELETE FROM oidc_artifacts WHERE model = 'Session' AND uid = $1 AND payload->>'accountId' IS NOT NULL
+         ${accountId ? `AND payload->>'accountId' = $2` : ''} RETURNING payload`,
+        params,
+      );
+      const rows = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<{ payload: ArtifactPayload }>;
+      const session = rows[0]?.payload;
+      if (!session) return undefined;
+      const grantIds = Object.values((session.authorizations ?? {}) as Record<string, { grantId?: unknown }>)
+        .map((a) => a?.grantId)
+        .filter((g): g is string => typeof g === 'string');
+      if (grantIds.length) {
+        await em.query(`DELETE FROM oidc_artifacts WHERE grant_id = ANY ($1::text[]) OR (model = 'Grant' AND id = ANY ($1::text[]))`, [grantIds]);
+      }
+      return session;
+    });
   }
 
   private async one(where: string, params: unknown[]): Promise<ArtifactPayload | undefined> {

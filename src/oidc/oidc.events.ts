@@ -8,6 +8,8 @@ export interface OidcEvents {
   'oidc.token.issued': {
     kind: TokenKind;
     format: 'opaque' | 'jwt';
+    /** SHA-256 (base64url) of the token id (`jti`): finds a token's records without storing the token. */
+    tokenRef: string | null;
     clientId: string;
     accountId: string | null;
     grantId: string | null;
@@ -15,6 +17,12 @@ export interface OidcEvents {
     scope: string | null;
     expiresAt: string | null;
   };
-  'oidc.token.revoked': { kind: TokenKind; clientId: string; accountId: string | null; grantId: string | null };
+  'oidc.token.revoked': { kind: TokenKind; tokenRef: string | null; clientId: string; accountId: string | null; grantId: string | null };
+  /** A signed-in session ended by RP-initiated logout (end_session confirmed). */
+  'auth.logout': { accountId: string | null; sessionUid: string | null; clientId: string | null };
+  /** A signed-in session ran out (idle logoff or absolute end), found by the cleanup job. */
+  'auth.session.expired': { sessionUid: string; accountId: string };
   'oidc.grant.failed': { endpoint: string; clientId: string | null; error: string; description: string | null };
+  /** An administrator ended a signed-in session (`reason: user` when all of a user's sessions were ended at once). */
+  'session.revoked': { sessionUid: string; accountId: string; clientIds: string[]; reason: 'session' | 'user' };
 }

@@ -7,13 +7,19 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/index.js';
 import { KeysModule } from '../keys/index.js';
+import { IdentityModule } from '../identity/index.js';
+import { PoliciesModule } from '../policies/index.js';
 import { OidcArtifactRepository } from './oidc-artifact.repository.js';
 import { OidcCleanupJob } from './oidc-cleanup.job.js';
 import { OidcService } from './oidc.service.js';
+import { AccountRevocationListener } from './account-revocation.listener.js';
+import { SessionsService } from './sessions.service.js';
+import { SessionsAdminController, UserSessionsAdminController } from './sessions.admin.controller.js';
 
 @Module({
-  imports: [ClientsModule, KeysModule],
-  providers: [OidcArtifactRepository, OidcService, OidcCleanupJob],
-  exports: [OidcService],
+  imports: [ClientsModule, KeysModule, IdentityModule, PoliciesModule],
+  controllers: [SessionsAdminController, UserSessionsAdminController],
+  providers: [OidcArtifactRepository, OidcService, OidcCleanupJob, AccountRevocationListener, SessionsService],
+  exports: [OidcService, SessionsService],
 })
 export class OidcModule {}

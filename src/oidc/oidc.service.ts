@@ -1,28 +1,39 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import Provider from 'oidc-provider';
+import { OnEvent } from '@nestjs/event-emitter';
+import { decodeProtectedHeader } from 'jose';
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ClientsService } from '../clients/index.js';
 import { KeysService } from '../keys/index.js';
-import { EventBus } from '../events/index.js';
+import { EventBus, type BusEvent } from '../events/index.js';
 import { AdvisoryLockService } from '../database/index.js';
 import { createAdapterClass } from './oidc-adapter.js';
 import { OidcArtifactRepository } from './oidc-artifact.repository.js';
-import { buildProviderConfiguration } from './provider-config.js';
+import { buildProviderConfiguration, OIDC_ROUTES } from './provider-config.js';
 import { bridgeProviderEvents } from './provider-events.js';
+import { bridgeSessionEvents } from './session-events.js';
+import { IdentityService } from '../identity/index.js';
+import { PoliciesService } from '../policies/index.js';
+import { withLiveLifetimes } from './live-lifetimes.js';
 
 type Callback = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The only place that touches oidc-provider. Builds the Provider from the database-backed
  * adapter, the sealed keystore and the clients registry, and hands its request callback to
- * the HTTP mount for the OIDC paths only.
+ * the HTTP mount for the OIDC paths only. When the published keystore changes (keys.rotated,
+ * from this instance or noticed from another), a new Provider is built with the new keystore
+ * and swapped in with one assignment: requests already running finish on the old one.
  */
 @Injectable()
 export class OidcService implements OnModuleInit {
   private readonly logger = new Logger(OidcService.name);
   private provider?: Provider;
   private handler?: Callback;
+  private loadedFingerprint?: string;
+  private reloading: Promise<void> = Promise.resolve();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -31,12 +42,46 @@ export class OidcService implements OnModuleInit {
     private readonly keys: KeysService,
     private readonly bus: EventBus,
     private readonly locks: AdvisoryLockService,
+    private readonly identity: IdentityService,
+    private readonly policies: PoliciesService,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.keys.ensureActiveKey();
-    this.provider = await this.buildProvider();
-    this.handler = this.provider.callback();
+    // ES256 always (the default for clients and access tokens), plus every configured SIGNING_ALGS.
+    await this.keys.ensureActiveKeys(['ES256', ...this.config.keys.signingAlgs]);
+    await this.install();
+  }
+
+  /**
+   * Reloads the keystore. Errors propagate (suppressErrors: false) so the keys module retries
+   * the announcement at its next poll; until then the previous Provider keeps serving.
+   */
+  @OnEvent('keys.rotated', { suppressErrors: false })
+  async onKeystoreChanged(event: BusEvent<'keys.rotated'>): Promise<void> {
+    const run = this.reloading.catch(() => undefined).then(async () => {
+      if (event.payload.fingerprint === this.loadedFingerprint) return;
+      await this.install();
+      this.logger.log({ fingerprint: this.loadedFingerprint, origin: event.payload.origin }, 'OpenID Provider reloaded with the new signing keystore');
+    });
+    this.reloading = run;
+    await run;
+  }
+
+  private async install(): Promise<void> {
+    const { provider, fingerprint } = await this.buildProvider();
+    this.provider = provider;
+    this.handler = provider.callback();
+    this.loadedFingerprint = fingerprint;
+    // Registrations the provider would refuse at sign-in are refused when they are made.
+    this.clients.useProviderValidator(async (metadata) => {
+      await this.current.Client.validate(metadata as never);
+    });
+  }
+
+  /** The current Provider (it may be rebuilt when keys change: never cache it). */
+  get current(): Provider {
+    if (!this.provider) throw new Error('the OpenID Provider is not initialised yet');
+    return this.provider;
   }
 
   /** Request handler for the mounted OIDC routes. */
@@ -45,18 +90,24 @@ export class OidcService implements OnModuleInit {
     return this.handler;
   }
 
-  /** Deletes expired artifacts; one instance at a time. */
+  /** Deletes expired artifacts; one instance at a time. Signed-in sessions that ran out are reported. */
   async cleanupExpired(): Promise<number> {
     const outcome = await this.locks.tryWithLock('caduceus:oidc-cleanup', () => this.artifacts.deleteExpired());
-    return outcome.ran ? outcome.result : 0;
+    if (!outcome.ran) return 0;
+    for (const session of outcome.result.expiredSessions) {
+      await this.bus.publish('auth.session.expired', session);
+    }
+    return outcome.result.deleted;
   }
 
-  private async buildProvider(): Promise<Provider> {
-    const configuration = buildProviderConfiguration(this.config, {
+  private async buildProvider(): Promise<{ provider: Provider; fingerprint: string }> {
+    const keystore = await this.keys.loadSigningKeystore();
+    const configuration = buildProviderConfiguration(withLiveLifetimes(this.config, this.policies), {
       adapter: createAdapterClass(this.artifacts, this.clients),
-      keystore: await this.keys.loadSigningKeystore(),
+      keystore,
       cookieKeys: [(await this.keys.getSecret('oidc-cookie-key')).toString('base64url')],
       findResourceServer: (identifier) => this.clients.findResourceServer(identifier),
+      findClaims: async (accountId) => (await this.identity.claims(accountId)) as Record<string, unknown> | null,
     });
     const provider = new Provider(this.config.issuer, configuration);
     provider.proxy = this.config.trustProxy;
@@ -66,6 +117,112 @@ export class OidcService implements OnModuleInit {
       return this.clientSecret ? clients.verifySecret(actual, this.clientSecret) : false;
     };
     bridgeProviderEvents(provider, this.bus, this.logger);
-    return provider;
+    bridgeSessionEvents(provider, this.bus);
+    provider.use(jwksCaching(this.config.keys.jwksMaxAgeSeconds));
+    provider.use(jwtIntrospection((token) => this.keys.verifyAccessToken(token, this.config.issuer)));
+    return { provider, fingerprint: keystore.fingerprint };
   }
+}
+
+type Middleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
+
+/**
+ * /jwks may be cached by relying parties for max-age (well below the pre-publication window,
+ * which config enforces), with an ETag so a refetch of an unchanged keystore costs a 304.
+ */
+function jwksCaching(maxAgeSeconds: number): Middleware {
+  return async (ctx, next) => {
+    await next();
+    if (ctx.path !== OIDC_ROUTES.jwks || (ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.status !== 200 || !ctx.body) return;
+    ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
+    const etag = `"${createHash('sha256').update(JSON.stringify(ctx.body)).digest('base64url')}"`;
+    ctx.set('ETag', etag);
+    // RFC 9110 §13.1.2 (weak comparison); not ctx.fresh, which ignores If-None-Match when the
+    // request says Cache-Control: no-cache, as fetch() does for every conditional request.
+    if (noneMatch(ctx.get('if-none-match'), etag)) {
+      ctx.status = 304;
+      ctx.body = null;
+    }
+  };
+}
+
+function noneMatch(header: string, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}
+
+const INTROSPECTION_BODY_LIMIT = 56 * 1024;
+const INTROSPECTED_CLAIMS = ['iss', 'sub', 'aud', 'client_id', 'scope', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'acr', 'amr', 'cnf'] as const;
+
+/**
+ * Introspection of our JWT access tokens (RFC 9068). oidc-provider refuses structured tokens
+ * at /introspect, so a resource server could not learn that a token signed by a revoked key is
+ * dead. Rules: oidc-provider still authenticates the caller (the JWT is swapped for a value
+ * that matches no token, so its own answer is `active: false`); then, for an authenticated
+ * caller, the JWT is active only if it is ours (issuer, `typ: at+jwt`), unexpired and signed by
+ * a key still published (a revoked key is not); a public client learns only about its own tokens.
+ */
+function jwtIntrospection(verify: (token: string) => Promise<Record<string, unknown> | null>): Middleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== OIDC_ROUTES.introspection || !ctx.is('application/x-www-form-urlencoded')) return next();
+    const declared = Number(ctx.get('content-length') || 0);
+    if (declared > INTROSPECTION_BODY_LIMIT) return next();
+    const raw = await readBody(ctx.req, INTROSPECTION_BODY_LIMIT);
+    if (!raw) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: 'failed to parse the request body' };
+      return;
+    }
+    const params = new URLSearchParams(raw.toString('utf8'));
+    const tokens = params.getAll('token');
+    const jwt = tokens.length === 1 && isJwt(tokens[0]!) ? tokens[0]! : undefined;
+    if (jwt) params.set('token', `caduceus-jwt-${randomBytes(16).toString('hex')}`);
+    refeedBody(ctx.req, jwt ? Buffer.from(params.toString()) : raw);
+    await next();
+    const client = ctx.oidc?.client;
+    if (!jwt || !client || ctx.status !== 200 || (ctx.body as { active?: unknown })?.active !== false) return;
+    const claims = await verify(jwt);
+    if (!claims) return;
+    if (client.clientAuthMethod === 'none' && claims.client_id !== client.clientId) return;
+    const answer: Record<string, unknown> = { active: true, token_type: 'Bearer' };
+    for (const claim of INTROSPECTED_CLAIMS) if (claims[claim] !== undefined) answer[claim] = claims[claim];
+    ctx.body = answer;
+  };
+}
+
+function isJwt(value: string): boolean {
+  try {
+    return value.split('.').length === 3 && !!decodeProtectedHeader(value);
+  } catch {
+    return false;
+  }
+}
+
+/** The whole body, or undefined when it exceeds the limit. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Hands oidc-provider the (possibly rewritten) body as if the request stream were still unread:
+ * its body reader checks `readable`, iterates the stream and compares the Content-Length.
+ */
+function refeedBody(req: IncomingMessage, body: Buffer): void {
+  Object.defineProperty(req, 'readable', { value: true, configurable: true });
+  Object.defineProperty(req, 'iterator', {
+    configurable: true,
+    value: async function* iterator() {
+      yield body;
+    },
+  });
+  req.headers['content-length'] = String(body.length);
+  delete req.headers['transfer-encoding'];
 }

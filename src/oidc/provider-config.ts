@@ -1,8 +1,9 @@
-import { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { ACR_MFA, ACR_PASSWORD, mfaRequested } from '../mfa/mfa-policy.js';
 import type { AppConfig } from '../config/index.js';
 import type { ResourceServer } from '../clients/index.js';
 import type { SigningKeystore } from '../keys/index.js';
-import { renderErrorPage } from './render-error.js';
+import { errorPage, logoutConfirmPage, logoutDonePage } from '../ui/index.js';
 
 export const OIDC_ROUTES = {
   authorization: '/authorize',
@@ -23,6 +24,8 @@ export interface ProviderDependencies {
   keystore: SigningKeystore;
   cookieKeys: string[];
   findResourceServer(identifier: string): Promise<ResourceServer | null>;
+  /** Claims of an active account, or null when it is unknown or disabled. */
+  findClaims(accountId: string): Promise<Record<string, unknown> | null>;
 }
 
 /**
@@ -37,6 +40,12 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
     jwks: { keys: deps.keystore.keys as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: deps.cookieKeys,
+      // __Host- binds the session cookie to this origin (Secure, Path=/, no Domain): https only.
+      names: {
+        session: secureCookies ? '__Host-caduceus_session' : 'caduceus_session',
+        interaction: 'caduceus_interaction',
+        resume: 'caduceus_resume',
+      },
       long: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
       short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
     },
@@ -49,16 +58,39 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       response_types: ['code'],
       id_token_signed_response_alg: 'ES256',
       token_endpoint_auth_method: 'client_secret_basic',
+      // Apps showing PHI judge how fresh a sign-in is: every ID token says when it happened.
+      require_auth_time: true,
     },
     enabledJWA: {
       idTokenSigningAlgValues: [...SIGNING_ALGS],
       userinfoSigningAlgValues: [...SIGNING_ALGS],
       introspectionSigningAlgValues: [...SIGNING_ALGS],
       authorizationSigningAlgValues: [...SIGNING_ALGS],
-      clientAuthSigningAlgValues: [...SIGNING_ALGS],
+      // SMART backend services: the server validates client assertions signed with ES384 or RS384.
+      clientAuthSigningAlgValues: [...SIGNING_ALGS, 'ES384', 'RS384'],
       requestObjectSigningAlgValues: [...SIGNING_ALGS],
     },
-    scopes: ['openid', 'offline_access', 'email', 'profile'],
+    // SMART identity, standalone launch context and online refresh (granted within the client's ceiling: consent/).
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'roles', 'fhirUser', 'launch/patient', 'launch/encounter', 'online_access'],
+    extraParams: {
+      aud: (ctx: KoaContextWithOIDC, value: string | undefined) => withScopePolicy(config, (p) => p.checkAudience(ctx, value)),
+    },
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const resumed = ctx.oidc.result?.consent?.grantId as string | undefined;
+      const reuse = !resumed && (await withScopePolicy(config, (p) => p.mayReuseSessionGrant(ctx))) !== false;
+      const grantId = resumed ?? (reuse ? ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId) : undefined);
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
+    extraTokenClaims: async (ctx, token) => {
+      const smart = await withScopePolicy(config, (p) => p.extraTokenClaims(ctx, token));
+      const emergency = await emergencyClaims(config, ctx, 'AccessToken', token as { clientId?: string; scope?: string });
+      return emergency ? { ...smart, ...emergency } : smart;
+    },
+    // online_access (SMART): a refresh token that ends with the session (expiresWithSession, as without offline_access).
+    // An emergency session cannot be extended: no refresh token is ever issued in one.
+    issueRefreshToken: async (_ctx, client, code) =>
+      !isEmergencyAmr((code as { amr?: unknown }).amr) &&
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || code.scopes.has('online_access')),
     extraClientMetadata: {
       properties: ['resource_scopes'],
       validator: (_ctx, key, value) => {
@@ -69,29 +101,74 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       },
     },
     claims: {
-      openid: ['sub'],
+      // How the user authenticated (acr, amr, auth_time) belongs in every ID token, so apps that
+      // show PHI can tell a password from a second factor without asking for it specially.
+      auth_time: null,
+      sid: null,
+      iss: null,
+      openid: ['sub', 'acr', 'amr', 'auth_time', 'emergency_access', 'breakglass_session'],
       email: ['email', 'email_verified'],
       profile: ['name', 'given_name', 'family_name'],
+      roles: ['roles'],
+      fhirUser: ['fhirUser'],
     },
-    // Accounts arrive with the identity module (issue #3); until then no user can sign in.
-    findAccount: async () => undefined,
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    findAccount: async (ctx, accountId, token) => {
+      const claims = await deps.findClaims(accountId);
+      if (!claims) return undefined;
+      const extra = async () => (await withScopePolicy(config, (p) => p.accountClaims(accountId))) ?? {};
+      return {
+        accountId,
+        claims: async (use: string) => ({
+          ...(await extra()),
+          ...claims,
+          ...(use === 'id_token' ? await emergencyClaims(config, ctx, 'IdToken', token as { clientId?: string; scope?: string }) : undefined),
+          sub: accountId,
+        }),
+      };
+    },
+    acrValues: [ACR_PASSWORD, ACR_MFA],
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInPolicy() },
     // The typings model features as a union keyed on openid4vci; this object is checked at run time by oidc-provider.
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        // The default rule, plus: a token whose client is disabled or deleted is inactive to anyone who asks.
+        allowedPolicy: async (ctx: KoaContextWithOIDC, client: { clientId: string; clientAuthMethod: string }, token: { clientId?: string }) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          return Boolean(token.clientId && (await ctx.oidc.provider.Client.find(token.clientId)));
+        },
+      },
       revocation: { enabled: true },
       userinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
+          ctx.type = 'html';
+          ctx.body = logoutConfirmPage(config.brand, form, ctx.oidc.client?.clientName);
+        },
+        postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
+          ctx.type = 'html';
+          ctx.body = logoutDonePage(config.brand);
+        },
+      },
       backchannelLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
       registration: { enabled: false },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async (_ctx: KoaContextWithOIDC, _client: unknown, oneOf?: string[]) => oneOf,
+        defaultResource: async (ctx: KoaContextWithOIDC, client: { clientId: string; resource_scopes?: string[] }, oneOf?: string[]) => {
+          if (oneOf) return oneOf;
+          await withScopePolicy(config, (p) => p.shapeRequest(ctx, client));
+          return withScopePolicy(config, (p) => p.defaultResource(ctx));
+        },
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx: KoaContextWithOIDC, indicator: string, client: { resource_scopes?: string[] }) => {
+        getResourceServerInfo: async (ctx: KoaContextWithOIDC, indicator: string, client: { clientId: string; resource_scopes?: string[] }) => {
+          await withScopePolicy(config, (p) => p.shapeRequest(ctx, client));
+          const fhir = await withScopePolicy(config, (p) => p.resourceServerInfo(ctx, indicator));
+          if (fhir) return fhir;
           const resource = await deps.findResourceServer(indicator);
           if (!resource) throw new errors.InvalidTarget(`unknown resource indicator`);
           return {
@@ -112,13 +189,15 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       AuthorizationCode: config.ttl.authorizationCode,
       IdToken: config.ttl.idToken,
       Interaction: config.ttl.interaction,
-      Session: config.ttl.sessionAbsolute,
+      Session: (_ctx, session) =>
+        isEmergencyAmr(session.amr) ? emergencySessionTtl(config, session.loginTs) : sessionTtl(config, session.loginTs),
       Grant: config.ttl.refreshTokenAbsolute,
       RefreshToken: (_ctx, token) => refreshTokenTtl(config, token.iiat ?? token.iat),
     },
+    fetch: outboundFetch(config.outboundAllowLoopback),
     renderError: async (ctx, out) => {
       ctx.type = 'html';
-      ctx.body = renderErrorPage(out);
+      ctx.body = errorPage(config.brand, out.error, out.error_description);
     },
   };
 }
@@ -133,10 +212,166 @@ export function ceilingScopes(resourceScopes: readonly string[], clientCeiling: 
   return resourceScopes.filter((s) => allowed.has(s));
 }
 
+/**
+ * oidc-provider's base prompts, plus step-up: a request whose acr_values ask for the MFA level
+ * re-opens the login prompt when the session's authentication did not reach it, so the app
+ * gets a fresh second factor inside an existing session.
+ */
+export function signInPolicy() {
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('acr_step_up', 'the requested authentication level needs a second factor', (ctx) => {
+      const oidc = ctx.oidc as unknown as { params: Record<string, unknown>; session: { accountId?: string; acr?: string }; result?: { login?: unknown } };
+      if (!mfaRequested(oidc.params.acr_values)) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      if (oidc.session.accountId && oidc.session.acr === ACR_MFA) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      if (oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      return interactionPolicy.Check.REQUEST_PROMPT;
+    }),
+  );
+  return policy;
+}
+
+/**
+ * oidc-provider's outbound fetch refuses private, loopback and link-local addresses (SSRF).
+ * Only when OUTBOUND_ALLOW_LOOPBACK is set, a URL whose host is literally loopback is let
+ * through; every other address keeps the protection.
+ */
+export function outboundFetch(allowLoopback: boolean): typeof globalThis.fetch {
+  return (input, init) => {
+    const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (allowLoopback && URL.canParse(href) && isLoopbackHost(new URL(href).hostname)) {
+      const { dispatcher: _ssrfGuard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+      return globalThis.fetch(input, { ...rest, redirect: 'manual' });
+    }
+    return globalThis.fetch(input, init);
+  };
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+/**
+ * A session is saved (and its expiry pushed out) on every request that uses it, so expiring it
+ * `idle` seconds after the last use is the idle logoff; it never outlives login + absolute.
+ */
+export function sessionTtl(config: Pick<AppConfig, 'ttl'>, loginTs: number | undefined, now = Date.now()): number {
+  const idle = config.ttl.sessionIdle;
+  if (!loginTs) return idle;
+  const remaining = loginTs + config.ttl.sessionAbsolute - Math.floor(now / 1000);
+  return Math.max(1, Math.min(idle, remaining));
+}
+
 /** Idle TTL, but never beyond the absolute end counted from the first issue of the family. */
 export function refreshTokenTtl(config: Pick<AppConfig, 'ttl'>, initialIssuedAt: number | undefined, now = Date.now()): number {
   const idle = config.ttl.refreshTokenIdle;
   if (!initialIssuedAt) return idle;
   const remaining = initialIssuedAt + config.ttl.refreshTokenAbsolute - Math.floor(now / 1000);
   return Math.max(1, Math.min(idle, remaining));
+}
+
+/** The amr value an emergency (break-glass) sign-in carries: the session is short and never extended. */
+export const AMR_EMERGENCY = 'emergency';
+
+export function isEmergencyAmr(amr: unknown): boolean {
+  return Array.isArray(amr) && amr.includes(AMR_EMERGENCY);
+}
+
+/** Rules: an emergency session ends breakGlass.sessionSeconds after its sign-in, whatever its use; never later than a normal one. */
+export function emergencySessionTtl(config: Pick<AppConfig, 'ttl' | 'breakGlass'>, loginTs: number | undefined, now = Date.now()): number {
+  if (!loginTs) return 1;
+  const remaining = loginTs + config.breakGlass.sessionSeconds - Math.floor(now / 1000);
+  return Math.max(1, Math.min(sessionTtl(config, loginTs, now), remaining));
+}
+
+/** What the break-glass module lends the provider: the claims marking a token issued in an emergency session. */
+export interface EmergencyPolicy {
+  /** Claims for a token of this sign-in (account, login time), or undefined outside a live emergency session; audits the issue. */
+  tokenClaims(input: { accountId: string; loginTs: number; clientId: string; kind: 'IdToken' | 'AccessToken'; scope: string | null }): Promise<Record<string, unknown> | undefined>;
+}
+
+const emergencyPolicies = new WeakMap<AppConfig, EmergencyPolicy>();
+
+export function registerEmergencyPolicy(config: AppConfig, policy: EmergencyPolicy): void {
+  emergencyPolicies.set(config, policy);
+}
+
+/** The sign-in a token comes from is the code or refresh token being exchanged: only those carry amr and auth_time. */
+async function emergencyClaims(
+  config: AppConfig,
+  ctx: KoaContextWithOIDC | undefined,
+  kind: 'IdToken' | 'AccessToken',
+  token: { clientId?: string; scope?: string } | undefined,
+): Promise<Record<string, unknown> | undefined> {
+  const policy = emergencyPolicies.get(config);
+  const entities = (ctx?.oidc?.entities ?? {}) as { AuthorizationCode?: SignIn; RefreshToken?: SignIn };
+  const signIn = entities.AuthorizationCode ?? entities.RefreshToken;
+  if (!policy || !signIn || !isEmergencyAmr(signIn.amr) || !signIn.accountId || !signIn.authTime) return undefined;
+  return policy.tokenClaims({
+    accountId: signIn.accountId,
+    loginTs: signIn.authTime,
+    clientId: token?.clientId ?? signIn.clientId ?? '',
+    kind,
+    scope: token?.scope ?? signIn.scope ?? null,
+  });
+}
+
+interface SignIn {
+  amr?: string[];
+  accountId?: string;
+  authTime?: number;
+  clientId?: string;
+  scope?: string;
+}
+
+/**
+ * What the consent module lends the provider: SMART scope narrowing and launch context. The
+ * provider asks for it at request time (the consent module registers after the provider is
+ * built), per issuer, so two applications in one process (tests) never share one.
+ */
+export interface ScopePolicy {
+  /** Validates the SMART `aud` authorization parameter (throw ScopePolicyRefusal to refuse). */
+  checkAudience(ctx: KoaContextWithOIDC, value: string | undefined): Promise<void>;
+  /** Narrows `ctx.oidc.params.scope` to the client's ceiling, refusing malformed SMART scopes. */
+  shapeRequest(ctx: KoaContextWithOIDC, client: { clientId: string; resource_scopes?: string[] }): Promise<void>;
+  /** The resource a SMART request is for when it names none (its FHIR server). */
+  defaultResource(ctx: KoaContextWithOIDC): Promise<string | undefined>;
+  /** The resource server description of a FHIR server this service protects, or undefined for any other indicator. */
+  resourceServerInfo(ctx: KoaContextWithOIDC, indicator: string): Promise<Record<string, unknown> | undefined>;
+  /** False when a request must not reuse the grant of the browser session (a new launch context is needed). */
+  mayReuseSessionGrant(ctx: KoaContextWithOIDC): Promise<boolean>;
+  /** Launch context and fhirUser of an access token. */
+  extraTokenClaims(ctx: KoaContextWithOIDC, token: unknown): Promise<Record<string, unknown> | undefined>;
+  /** Claims an account has beyond identity's (fhirUser). */
+  accountClaims(accountId: string): Promise<Record<string, unknown>>;
+}
+
+/** A refusal a ScopePolicy throws; the provider answers it with the OAuth error of that code. */
+export class ScopePolicyRefusal extends Error {
+  constructor(
+    readonly code: 'invalid_scope' | 'invalid_request' | 'invalid_target',
+    description: string,
+  ) {
+    super(description);
+  }
+}
+
+const scopePolicies = new Map<string, ScopePolicy>();
+
+export function registerScopePolicy(config: Pick<AppConfig, 'issuer'>, policy: ScopePolicy): void {
+  scopePolicies.set(config.issuer, policy);
+}
+
+/** Runs a policy hook (if a policy is registered), turning its refusals into oidc-provider errors. */
+async function withScopePolicy<T>(config: AppConfig, run: (policy: ScopePolicy) => Promise<T>): Promise<T | undefined> {
+  const policy = scopePolicies.get(config.issuer);
+  if (!policy) return undefined;
+  try {
+    return await run(policy);
+  } catch (err) {
+    if (!(err instanceof ScopePolicyRefusal)) throw err;
+    if (err.code === 'invalid_scope') throw new errors.InvalidScope(err.message, '');
+    if (err.code === 'invalid_target') throw new errors.InvalidTarget(err.message);
+    throw new errors.InvalidRequest(err.message);
+  }
 }

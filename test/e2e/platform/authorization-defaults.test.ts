@@ -84,7 +84,7 @@ describe('authorization request defaults', () => {
       body: new URLSearchParams({ grant_type: 'password', username: 'a', password: 'b', client_id: clientId }),
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toBe('unsupported_grant_type');
+    expect(((await res.json()) as { error: string }).error).toBe('unsupported_grant_type');
   });
 
   it('sends a valid request on to the sign-in interaction', async () => {

@@ -65,7 +65,8 @@ describe('access tokens for a registered API', () => {
     });
     const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
     const { payload } = await jwtVerify(tokens.access_token, jwks, { audience: FHIR });
-    expect(payload.scope).toBe('system/Observation.rs');
+    // Patient.cruds asked, Patient.rs allowed: the SMART intersection, never the wider request.
+    expect(String(payload.scope).split(' ').sort()).toEqual(['system/Observation.rs', 'system/Patient.rs']);
   });
 
   it('refuses a resource that is not registered', async () => {
