@@ -1,0 +1,102 @@
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../../../src/events/index.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { HttpBrowser } from '../../support/http-browser.js';
+import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { buildAuthorizationUrl } from '../../support/relying-party.js';
+import { choose, createApp, createUser, exchange, FHIR, followTo, recordEvents, scopeSet, startAndSignIn } from './consent-harness.js';
+
+const REDIRECT = 'http://127.0.0.1:9/callback';
+
+/**
+ * SMART standalone launch against the real service: the patient picker, the launch context in
+ * the token response and at introspection, aud validation, malformed scopes refused.
+ */
+describe('SMART standalone launch', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+  let events: DomainEvent[];
+  let app: Awaited<ReturnType<typeof createApp>>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), FHIR_BASE_URLS: `${FHIR},https://fhir.hospital.test/dstu2` });
+    events = recordEvents(running);
+    app = await createApp(running, {
+      name: 'Growth Charts',
+      redirectUris: [REDIRECT],
+      resourceScopes: ['launch/patient', 'launch/encounter', 'fhirUser', 'patient/*.rs', 'user/Patient.rs'],
+    });
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await db?.drop();
+  });
+
+  it('asks a clinician which patient to open, then returns that patient with the token and at introspection', async () => {
+    await createUser(running, 'paediatrician@hospital.test', {
+      fhirUser: 'Practitioner/pr-7',
+      patients: [
+        { patientId: 'pat-100', displayName: 'Alice Example (born 2019-03-02)', encounterId: 'enc-1' },
+        { patientId: 'pat-200', displayName: 'Bob Example (born 2020-11-17)', encounterId: 'enc-2' },
+      ],
+    });
+    const browser = new HttpBrowser(running.url);
+    const { request, step } = await startAndSignIn(browser, app, REDIRECT, 'paediatrician@hospital.test', {
+      scope: 'openid fhirUser launch/patient launch/encounter patient/Observation.rs patient/Patient.r',
+      aud: FHIR,
+    });
+    expect(step.kind).toBe('page');
+    const picker = step as Extract<typeof step, { kind: 'page' }>;
+    expect(picker.html).toContain('Choose a patient');
+    expect(picker.html).toContain('Alice Example (born 2019-03-02)');
+    expect(picker.html).toContain('Bob Example (born 2020-11-17)');
+
+    // A patient id the user was not given is not accepted.
+    const forged = await choose(browser, picker, { patient: 'pat-999' }, REDIRECT).catch((e: Error) => e);
+    expect(forged).toBeInstanceOf(Error);
+
+    const consent = await choose(browser, picker, { patient: 'pat-200' }, REDIRECT);
+    expect(consent.kind).toBe('page');
+    const page = (consent as Extract<typeof consent, { kind: 'page' }>).html;
+    expect(page).toContain('Bob Example (born 2020-11-17)');
+    expect(page).toContain('>Allow</button>');
+    expect(page).toContain('>Deny</button>');
+
+    const back = await choose(browser, consent, { decision: 'allow' }, REDIRECT);
+    expect(back.kind).toBe('callback');
+    const tokens = await exchange(app, back.url, request);
+    expect(tokens.patient).toBe('pat-200');
+    expect(tokens.encounter).toBe('enc-2');
+    expect(scopeSet(tokens.scope)).toEqual(scopeSet('openid fhirUser launch/patient launch/encounter patient/Observation.rs patient/Patient.r'));
+    expect(tokens.claims()!.fhirUser).toBe('Practitioner/pr-7');
+
+    const introspection = await oidc.tokenIntrospection(app.config, tokens.access_token);
+    expect(introspection).toMatchObject({ active: true, aud: FHIR, patient: 'pat-200', encounter: 'enc-2', fhirUser: 'Practitioner/pr-7' });
+    expect(events.filter((e) => e.name === 'consent.granted').at(-1)?.payload).toMatchObject({ via: 'consent_page', patientId: 'pat-200' });
+  });
+
+  it('refuses a request whose aud is not a FHIR server it protects, and a SMART request without aud', async () => {
+    const browser = new HttpBrowser(running.url);
+    const wrong = await buildAuthorizationUrl(app.config, REDIRECT, { scope: 'openid patient/Observation.rs', aud: 'https://evil.example/fhir' });
+    const refused = await followTo(browser, wrong.url, REDIRECT);
+    expect(refused.kind).toBe('callback');
+    expect(refused.url.searchParams.get('error')).toBe('invalid_request');
+
+    const missing = await buildAuthorizationUrl(app.config, REDIRECT, { scope: 'openid launch/patient patient/Observation.rs' });
+    const noAud = await followTo(browser, missing.url, REDIRECT);
+    expect(noAud.kind === 'callback' && noAud.url.searchParams.get('error')).toBe('invalid_request');
+  });
+
+  it('refuses malformed SMART scopes with invalid_scope instead of ignoring them', async () => {
+    const browser = new HttpBrowser(running.url);
+    for (const scope of ['openid patient/Observation.rx', 'openid patient/Observation.read?category=laboratory', 'openid launch/']) {
+      const request = await buildAuthorizationUrl(app.config, REDIRECT, { scope, aud: FHIR });
+      const step = await followTo(browser, request.url, REDIRECT);
+      expect(step.kind, scope).toBe('callback');
+      expect(step.url.searchParams.get('error'), scope).toBe('invalid_scope');
+    }
+  });
+});
