@@ -1,0 +1,27 @@
+/**
+ * federation/ owns sign-in brokered to the hospital's own OpenID Providers: their admin API
+ * (/admin/v1/identity-providers), the upstream redirect and callback (openid-client's passport
+ * strategy), JIT provisioning and account links keyed by (IdP, upstream sub).
+ * It exports FederationBroker (for the sign-in dispatcher) and emits federation.* events.
+ * It never finishes an interaction or decides about MFA itself (auth/ does), and never links by email alone.
+ */
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { IdentityModule } from '../identity/index.js';
+import { KeysModule } from '../keys/index.js';
+import { OidcModule } from '../oidc/index.js';
+import { FederationBroker } from './federation-broker.service.js';
+import { FederationController } from './federation.controller.js';
+import { FederationRepository } from './federation.repository.js';
+import { FederationAuthGuard, FederationStrategy } from './federation.strategy.js';
+import { IdentityProvidersAdminController } from './identity-providers.admin.controller.js';
+import { IdentityProvidersService } from './identity-providers.service.js';
+import { UpstreamClients } from './upstream-clients.js';
+
+@Module({
+  imports: [PassportModule, IdentityModule, KeysModule, OidcModule],
+  controllers: [FederationController, IdentityProvidersAdminController],
+  providers: [FederationRepository, IdentityProvidersService, UpstreamClients, FederationBroker, FederationStrategy, FederationAuthGuard],
+  exports: [FederationBroker],
+})
+export class FederationModule {}
