@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClientManagementService } from '../clients/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { PoliciesService } from '../policies/index.js';
 import { ACR_MFA, ACR_PASSWORD, MfaService, mfaRequested, mfaRequired, type MfaPolicyValue } from '../mfa/index.js';
 import type { InteractionResults } from 'oidc-provider';
 import type { InteractionDetails } from './interactions.service.js';
@@ -18,14 +19,16 @@ export class MfaStep {
     private readonly mfa: MfaService,
     private readonly clients: ClientManagementService,
     private readonly progress: SignInProgressRepository,
+    private readonly policies: PoliciesService,
   ) {}
 
   async required(user: { id: string; roles: string[] }, details: InteractionDetails): Promise<boolean> {
+    const policy = await this.policies.mfaPolicy();
     return mfaRequired({
-      deploymentPolicy: this.config.mfa.policy,
+      deploymentPolicy: policy.policy,
       clientPolicy: await this.clientPolicy(details.params.client_id),
       userRoles: user.roles,
-      alwaysRoles: this.config.mfa.alwaysRoles,
+      alwaysRoles: policy.alwaysRoles,
       mfaRequested: mfaRequested(details.params.acr_values),
       userHasFactor: await this.mfa.hasFactor(user.id),
     });

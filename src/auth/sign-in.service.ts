@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { Injectable } from '@nestjs/common';
+import { PoliciesService } from '../policies/index.js';
 import { EventBus } from '../events/index.js';
 import { IdentityService, type User } from '../identity/index.js';
 import type { LoginFailureReason } from './auth.events.js';
@@ -28,14 +28,14 @@ export const GENERIC_FAILURE = 'The email or password is incorrect, or this acco
 @Injectable()
 export class SignInService {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly policies: PoliciesService,
     private readonly identity: IdentityService,
     private readonly throttle: AuthRepository,
     private readonly bus: EventBus,
   ) {}
 
   async attempt(a: SignInAttempt, now = new Date()): Promise<SignInOutcome> {
-    const { lockoutThreshold, lockoutSeconds, ipFailureBudget } = this.config.signIn;
+    const { lockoutThreshold, lockoutSeconds, ipFailureBudget } = await this.policies.signInLimits();
     const acct = accountKey(a.email);
     const [acctState, ipState] = await Promise.all([this.throttle.find(acct), a.ip ? this.throttle.find(ipKey(a.ip)) : null]);
 

@@ -74,9 +74,12 @@ export class UserManagementService {
   async update(id: string, patch: UpdateUserInput, action: UserAction): Promise<UserRecord> {
     const current = await this.live(id, action);
     action.authorize?.(current, patch.roles);
+    const email = patch.email?.trim();
+    // A new address is unverified unless the administrator says otherwise: ID tokens must not vouch for it.
+    const emailChanged = email !== undefined && email.toLowerCase() !== current.email.toLowerCase();
     const changes: UserChanges = {
-      email: patch.email?.trim(),
-      emailVerified: patch.emailVerified,
+      email,
+      emailVerified: patch.emailVerified ?? (emailChanged ? false : undefined),
       givenName: patch.givenName,
       familyName: patch.familyName,
       roles: patch.roles ? [...new Set(patch.roles)] : undefined,

@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Req } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminRoute, ProblemError, type AdminRequest } from '../admin/index.js';
+import { IdentityService, mayAdministerUser } from '../identity/index.js';
 import { MfaService } from './mfa.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,7 +23,10 @@ function userIdParam(id: string): string {
 @ApiTags('users')
 @Controller('admin/v1/users/:id/mfa')
 export class MfaAdminController {
-  constructor(private readonly mfa: MfaService) {}
+  constructor(
+    private readonly mfa: MfaService,
+    private readonly identity: IdentityService,
+  ) {}
 
   @Get()
   @AdminRoute('user-admin', 'auditor')
@@ -40,6 +44,17 @@ export class MfaAdminController {
   @ApiParam({ name: 'id', description: 'user id' })
   @ApiNoContentResponse({ description: 'reset done (audited as mfa.reset)' })
   async reset(@Param('id') id: string, @Req() req: AdminRequest): Promise<void> {
-    await this.mfa.reset(userIdParam(id), { type: 'admin', id: req.admin!.id });
+    const user = await this.identity.findById(userIdParam(id));
+    if (!user) throw new ProblemError({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such user' });
+    // A user-admin resetting a super-admin's second factor would be a takeover path.
+    if (!mayAdministerUser(req.admin!.roles, user.roles)) {
+      throw new ProblemError({
+        type: 'about:blank',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'only a super-admin may reset the second factors of a user who holds an admin role',
+      });
+    }
+    await this.mfa.reset(user.id, { type: 'admin', id: req.admin!.id });
   }
 }

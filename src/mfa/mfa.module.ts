@@ -6,12 +6,13 @@
  */
 import { Module } from '@nestjs/common';
 import { KeysModule } from '../keys/index.js';
+import { IdentityModule } from '../identity/index.js';
 import { MfaAdminController } from './mfa.admin.controller.js';
 import { MfaRepository } from './mfa.repository.js';
 import { MfaService } from './mfa.service.js';
 
 @Module({
-  imports: [KeysModule],
+  imports: [KeysModule, IdentityModule],
   controllers: [MfaAdminController],
   providers: [MfaRepository, MfaService],
   exports: [MfaService],

@@ -22,6 +22,13 @@ export class AccountRevocationListener {
     this.logger.log({ clientId: event.payload.clientId, removed }, 'revoked the tokens of a disabled or deleted client');
   }
 
+  /** An administrator reset the password (new one or a link): whoever holds the old sessions signs in again. */
+  @OnEvent('user.password.reset', { async: true, promisify: true, suppressErrors: false })
+  async onPasswordReset(event: BusEvent<'user.password.reset'>): Promise<void> {
+    const removed = await this.artifacts.revokeByAccount(event.payload.userId);
+    this.logger.log({ userId: event.payload.userId, removed }, 'ended sessions after an administrative password reset');
+  }
+
   @OnEvent('user.disabled', { async: true, promisify: true, suppressErrors: false })
   async onUserDisabled(event: BusEvent<'user.disabled'>): Promise<void> {
     const removed = await this.artifacts.revokeByAccount(event.payload.userId);

@@ -1,5 +1,6 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config/index.js';
 import type { DomainEvent } from '../../../src/events/index.js';
 import { startAdminApi, type AdminApi } from './admin-api.js';
 
@@ -27,6 +28,18 @@ describe('the admin IP allow-list', () => {
     expect(events.map((e) => (e.payload as { path: string }).path)).toEqual(['/admin/v1/users', '/admin/openapi.json']);
     expect((events[0]!.payload as { ip: string }).ip).toMatch(/127\.0\.0\.1/);
     expect((await api.call('GET', '/.well-known/openid-configuration')).status).toBe(200);
+  });
+
+  it('refuses to start with a malformed list, naming the variable', () => {
+    for (const bad of ['10.0.0.0/33', 'example.org', '10.0.0.0/8,2001:db8::/129', '10.0.0/8']) {
+      expect(() => loadConfig({ ADMIN_IP_ALLOWLIST: bad }), bad).toThrow(ConfigError);
+      try {
+        loadConfig({ ADMIN_IP_ALLOWLIST: bad });
+      } catch (e) {
+        expect((e as ConfigError).problems.join(' '), bad).toContain('ADMIN_IP_ALLOWLIST');
+      }
+    }
+    expect(loadConfig({ ADMIN_IP_ALLOWLIST: ' 10.0.0.0/8 , 192.168.1.7, 2001:db8::/32 ' }).adminIpAllowlist).toEqual(['10.0.0.0/8', '192.168.1.7', '2001:db8::/32']);
   });
 
   it('lets a listed address through to the usual authentication', async () => {

@@ -110,7 +110,7 @@ describe('/admin/v1/users', () => {
     });
 
     it('updates profile and roles with If-Match, emitting before/after of the changed fields', async () => {
-      const created = await create({ email: unique('update'), givenName: 'Old', password: PASSWORD });
+      const created = await create({ email: unique('update'), emailVerified: true, givenName: 'Old', password: PASSWORD });
       const res = await api.call('PATCH', `/admin/v1/users/${created.body.id}`, {
         token: admin,
         body: { givenName: 'New', roles: ['clinician'] },
@@ -122,6 +122,14 @@ describe('/admin/v1/users', () => {
       const [updated] = eventsFor(created.body.id, 'user.updated');
       expect(updated!.payload).toMatchObject({ changed: ['givenName', 'roles'], before: { givenName: 'Old', roles: [] }, after: { givenName: 'New', roles: ['clinician'] } });
       expect(updated!.actor.type).toBe('client');
+
+      const moved = await api.call('PATCH', `/admin/v1/users/${created.body.id}`, {
+        token: admin,
+        body: { email: unique('moved') },
+        headers: { 'if-match': '"2"' },
+      });
+      expect(moved.status).toBe(200);
+      expect(moved.body.emailVerified).toBe(false);
     });
 
     it('disables and enables a user: a disabled user cannot sign in', async () => {

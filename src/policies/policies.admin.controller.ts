@@ -1,0 +1,79 @@
+import { Body, Controller, Get, Headers, Patch, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import {
+  AdminRoute,
+  adminEventContext,
+  ApiIfMatch,
+  ApiProblems,
+  assertNever,
+  etagOf,
+  registerProblemMapper,
+  requireIfMatch,
+  type AdminRequest,
+  type Problem,
+} from '../admin/index.js';
+import { PoliciesError, PoliciesErrorCode } from './policies.errors.js';
+import { policyDocumentSchema, policyPatchSchema } from './policies.schemas.js';
+import { PoliciesService, type PolicySnapshot } from './policies.service.js';
+
+const policiesResponseSchema = z.object({
+  policies: policyDocumentSchema,
+  defaults: policyDocumentSchema.describe('the values the environment sets'),
+  updatedAt: z.string().nullable(),
+});
+
+/** /admin/v1/policies: auditor and super-admin read; only super-admin changes them. */
+@ApiTags('policies')
+@Controller('admin/v1/policies')
+export class PoliciesAdminController {
+  constructor(private readonly policies: PoliciesService) {}
+
+  @Get()
+  @AdminRoute('auditor')
+  @ApiOperation({ summary: 'Password, MFA, lifetime and lockout policies in force, with the environment defaults' })
+  @ApiResponse({ status: 200, description: 'the policies', standardSchema: policiesResponseSchema })
+  async get(@Res({ passthrough: true }) reply: FastifyReply) {
+    return this.respond(await this.policies.read(), reply);
+  }
+
+  @Patch()
+  @AdminRoute('super-admin')
+  @ApiIfMatch(true)
+  @ApiOperation({ summary: 'Change some policies; every bound is checked on the result; audited with before and after' })
+  @ApiResponse({ status: 200, description: 'the policies now in force', standardSchema: policiesResponseSchema })
+  @ApiProblems(400, 412, 428)
+  async update(
+    @Body({ schema: policyPatchSchema }) patch: z.output<typeof policyPatchSchema>,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Req() request: AdminRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { actor, correlationId } = adminEventContext(request);
+    return this.respond(await this.policies.update(patch, requireIfMatch(ifMatch), actor, correlationId), reply);
+  }
+
+  private respond(snapshot: PolicySnapshot, reply: FastifyReply) {
+    reply.header('ETag', etagOf(snapshot.version));
+    return { policies: snapshot.policies, defaults: this.policies.defaultPolicies(), updatedAt: snapshot.updatedAt?.toISOString() ?? null };
+  }
+}
+
+export function policiesProblem(err: PoliciesError): Problem {
+  switch (err.code) {
+    case PoliciesErrorCode.INVALID_POLICY:
+      return { type: 'about:blank', title: 'Bad Request', status: 400, detail: err.message, errors: err.fields };
+    case PoliciesErrorCode.VERSION_MISMATCH:
+      return {
+        type: 'about:blank',
+        title: 'Precondition Failed',
+        status: 412,
+        detail: 'the policies changed since you read them: GET them again, reapply your change and send the new ETag',
+      };
+    default:
+      return assertNever(err.code);
+  }
+}
+
+registerProblemMapper(PoliciesError, policiesProblem);
