@@ -1,0 +1,8 @@
+import { ModuleError } from '../common/module-error.js';
+
+export enum BreakGlassErrorCode {
+  NOT_FOUND = 'NOT_FOUND',
+  ALREADY_REVIEWED = 'ALREADY_REVIEWED',
+}
+
+export class BreakGlassError extends ModuleError<BreakGlassErrorCode> {}

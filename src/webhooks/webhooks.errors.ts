@@ -1,0 +1,8 @@
+import { ModuleError } from '../common/module-error.js';
+
+export enum WebhooksErrorCode {
+  NOT_FOUND = 'NOT_FOUND',
+  URL_REFUSED = 'URL_REFUSED',
+}
+
+export class WebhooksError extends ModuleError<WebhooksErrorCode> {}

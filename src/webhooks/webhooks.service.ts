@@ -1,0 +1,198 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { AdvisoryLockService, UnitOfWork } from '../database/index.js';
+import { EventBus, type DomainEvent, type EventActor, type EventDelivery } from '../events/index.js';
+import { aesGcmOpen, aesGcmSeal, KeysService } from '../keys/index.js';
+import { resolvedRefusal, urlRefusal } from './outbound-url.js';
+import { nextAttemptDelaySeconds, SIGNATURE_HEADER, signatureHeader } from './webhook-signature.js';
+import { WebhooksError, WebhooksErrorCode } from './webhooks.errors.js';
+import { WebhooksRepository, type StoredDelivery, type StoredSubscription } from './webhooks.repository.js';
+
+/** The security events a subscription may choose; `audit.verified` is sent only when verification failed. */
+export const WEBHOOK_EVENT_TYPES = ['user.locked', 'mfa.reset', 'keys.revoked', 'breakglass.started', 'audit.verified'] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+const TIMEOUT_MS = 5_000;
+const MAX_BODY_BYTES = 64 * 1024;
+const BATCH = 20;
+const LOCK = 'caduceus:webhook-delivery';
+
+export interface Subscription {
+  id: string;
+  url: string;
+  eventTypes: string[];
+  description: string | null;
+  enabled: boolean;
+  createdAt: Date;
+}
+
+/**
+ * Security-event webhooks: subscriptions (secret shown once, sealed at rest), an outbox row per
+ * (subscription, event) written with the event (in its transaction when it has one), and
+ * delivery of due rows with HMAC signatures and exponential backoff. Rows live in the database,
+ * so retries survive a restart; delivery runs under an advisory lock, so one instance sends.
+ */
+@Injectable()
+export class WebhooksService {
+  private readonly logger = new Logger(WebhooksService.name);
+  private running = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly repo: WebhooksRepository,
+    private readonly keys: KeysService,
+    private readonly uow: UnitOfWork,
+    private readonly locks: AdvisoryLockService,
+    private readonly bus: EventBus,
+  ) {}
+
+  async subscribe(input: { url: string; eventTypes: string[]; description?: string }, actor: EventActor, correlationId?: string) {
+    const refusal = urlRefusal(input.url, this.config.outboundAllowLoopback);
+    if (refusal) throw new WebhooksError(WebhooksErrorCode.URL_REFUSED, `url ${refusal}`, { fields: [{ field: 'url', message: refusal }] });
+    const id = randomUUID();
+    const secret = randomBytes(32).toString('base64url');
+    const stored: StoredSubscription = {
+      id,
+      url: input.url,
+      eventTypes: [...new Set(input.eventTypes)],
+      sealedSecret: aesGcmSeal(await this.sealKey(), Buffer.from(secret), `webhook|${id}`),
+      description: input.description ?? null,
+      enabled: true,
+      createdAt: new Date(),
+    };
+    await this.uow.run(async (tx) => {
+      await this.repo.insertSubscription(stored, tx);
+      await this.bus.publish('webhook.subscription.created', { subscriptionId: id, url: stored.url, eventTypes: stored.eventTypes }, { actor, correlationId, tx });
+    });
+    return { subscription: toSubscription(stored), secret };
+  }
+
+  async list(): Promise<Subscription[]> {
+    return (await this.repo.listSubscriptions()).map(toSubscription);
+  }
+
+  async get(id: string): Promise<Subscription> {
+    const found = await this.repo.findSubscription(id);
+    if (!found) throw new WebhooksError(WebhooksErrorCode.NOT_FOUND, 'no such webhook subscription');
+    return toSubscription(found);
+  }
+
+  async unsubscribe(id: string, actor: EventActor, correlationId?: string): Promise<void> {
+    const found = await this.get(id);
+    await this.uow.run(async (tx) => {
+      await this.repo.deleteSubscription(id, tx);
+      await this.bus.publish('webhook.subscription.deleted', { subscriptionId: id, url: found.url }, { actor, correlationId, tx });
+    });
+  }
+
+  async deliveries(subscriptionId: string, limit: number): Promise<StoredDelivery[]> {
+    await this.get(subscriptionId);
+    return this.repo.deliveriesOf(subscriptionId, limit);
+  }
+
+  /** Queues the event for every subscriber, inside the event's transaction when it has one. */
+  async enqueue(event: DomainEvent, delivery?: EventDelivery): Promise<void> {
+    const subscribers = await this.repo.subscribersOf(event.name, delivery?.tx);
+    if (!subscribers.length) return;
+    const eventId = randomUUID();
+    const body = JSON.stringify({ id: eventId, type: event.name, occurredAt: event.occurredAt, actor: event.actor, data: event.payload });
+    for (const s of subscribers) {
+      await this.repo.enqueue({ id: randomUUID(), subscriptionId: s.id, eventId, eventName: event.name, body, createdAt: new Date() }, delivery?.tx);
+    }
+    // Alerts go out at once, not at the next poll; after COMMIT when the event is transactional.
+    if (delivery?.tx) delivery.tx.afterCommit(async () => this.kick());
+    else this.kick();
+  }
+
+  kick(): void {
+    setTimeout(() => void this.deliverDue().catch((err) => this.logger.error({ err }, 'webhook delivery run failed')), 0).unref();
+  }
+
+  /** Sends every due delivery once. Safe on several instances: only the lock holder sends. */
+  async deliverDue(now = new Date()): Promise<number> {
+    if (this.running) return 0;
+    this.running = true;
+    try {
+      const outcome = await this.locks.tryWithLock(LOCK, async () => {
+        const due = await this.repo.due(now, BATCH);
+        for (const d of due) await this.attempt(d);
+        return due.length;
+      });
+      return outcome.ran ? outcome.result : 0;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async attempt(d: StoredDelivery): Promise<void> {
+    const attempts = d.attempts + 1;
+    const sub = await this.repo.findSubscription(d.subscriptionId);
+    if (!sub) return;
+    let status: number | null = null;
+    let error: string;
+    try {
+      status = await this.post(sub, d.body);
+      if (status >= 200 && status < 300) {
+        await this.repo.markDelivered(d.id, attempts, status, new Date());
+        return;
+      }
+      error = `HTTP ${status}`;
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    const delay = nextAttemptDelaySeconds(attempts);
+    const nextAt = delay === null ? null : new Date(Date.now() + delay * 1000);
+    await this.repo.markFailedAttempt(d.id, attempts, status, error, nextAt);
+    await this.bus.notify('webhook.delivery.failed', {
+      subscriptionId: sub.id,
+      deliveryId: d.id,
+      eventName: d.eventName,
+      attempt: attempts,
+      status,
+      error: error.slice(0, 200),
+      final: nextAt === null,
+    });
+  }
+
+  /** One POST: no redirects followed, a timeout, the response body read up to a cap and discarded. */
+  private async post(sub: StoredSubscription, body: string): Promise<number> {
+    const refusal = await resolvedRefusal(sub.url, this.config.outboundAllowLoopback);
+    if (refusal) throw new Error(`url ${refusal}`);
+    if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw new Error('event body too large');
+    const secret = aesGcmOpen(await this.sealKey(), sub.sealedSecret, `webhook|${sub.id}`);
+    const res = await fetch(sub.url, {
+      method: 'POST',
+      redirect: 'manual',
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Caduceus-Webhooks/1',
+        [SIGNATURE_HEADER]: signatureHeader(secret, body, Math.floor(Date.now() / 1000)),
+      },
+      body,
+    });
+    await drain(res);
+    return res.status;
+  }
+
+  private sealKey(): Promise<Buffer> {
+    return this.keys.getSecret('webhook-key');
+  }
+}
+
+async function drain(res: Response): Promise<void> {
+  const reader = res.body?.getReader();
+  if (!reader) return;
+  let read = 0;
+  while (read < MAX_BODY_BYTES) {
+    const chunk = await reader.read();
+    if (chunk.done) return;
+    read += chunk.value.byteLength;
+  }
+  await reader.cancel();
+}
+
+function toSubscription(s: StoredSubscription): Subscription {
+  return { id: s.id, url: s.url, eventTypes: s.eventTypes, description: s.description, enabled: s.enabled, createdAt: s.createdAt };
+}
