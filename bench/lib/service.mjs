@@ -1,0 +1,212 @@
+// The service under test as an operator runs it (node dist/src/main.js), a throw-away
+// PostgreSQL database for it, and what the kernel says about its CPU time and memory.
+import { spawn, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pg from 'pg';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../dist/src/main.js', import.meta.url));
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+export function adminDatabaseUrl() {
+  return process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+}
+
+/** A fresh database (dropped at the end); the service applies its own migrations to it. */
+export async function createDatabase() {
+  const name = `caduceus_bench_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminDatabaseUrl() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminDatabaseUrl());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      const c = new pg.Client({ connectionString: adminDatabaseUrl() });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
+
+export async function postgresVersion() {
+  const c = new pg.Client({ connectionString: adminDatabaseUrl() });
+  await c.connect();
+  try {
+    return (await c.query('SHOW server_version')).rows[0].server_version;
+  } finally {
+    await c.end();
+  }
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** utime + stime of every thread of the process (argon2 workers and libuv pool included), in seconds. */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/**
+ * CPU seconds of the main (JavaScript) thread and of all other threads together (libuv pool:
+ * argon2id hashing, crypto; V8 GC helpers; pino). Threads that ended are only in cpuSeconds().
+ */
+export function threadCpuSeconds(pid) {
+  let main = 0;
+  let others = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const s = cpuSeconds(`${pid}/task/${tid}`);
+      if (tid === String(pid)) main += s;
+      else others += s;
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return { main, others };
+}
+
+/** utime and stime apart, in seconds: system time is the kernel's share (sockets, the loopback TCP stack). */
+export function cpuSplit(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) / CLK_TCK, system: Number(fields[12]) / CLK_TCK };
+}
+
+/**
+ * CPU seconds used so far by the PostgreSQL backends serving one database (the service's
+ * pool), keyed by pid: PostgreSQL runs on the same two cores, so its share bounds throughput too.
+ */
+export async function databaseBackendCpu(name) {
+  const c = new pg.Client({ connectionString: adminDatabaseUrl() });
+  await c.connect();
+  try {
+    const { rows } = await c.query('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+    const out = new Map();
+    for (const { pid } of rows) {
+      try {
+        out.set(pid, cpuSeconds(pid));
+      } catch {
+        // the backend ended
+      }
+    }
+    return out;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Transactions and row counts of one database from pg_stat_database (flushed about once a second). */
+export async function databaseCounters(name) {
+  const c = new pg.Client({ connectionString: adminDatabaseUrl() });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      'SELECT xact_commit + xact_rollback AS xacts, tup_returned, tup_fetched, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = $1',
+      [name],
+    );
+    return Object.fromEntries(Object.entries(rows[0] ?? {}).map(([k, v]) => [k, Number(v)]));
+  } finally {
+    await c.end();
+  }
+}
+
+/** VmHWM / VmRSS from /proc/<pid>/status, in MiB. */
+export function memory(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  return { hwmMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
+}
+
+/**
+ * Starts `node dist/src/main.js` with the given environment only (plus PATH and HOME), waits
+ * for /health/ready. With `profileDir`, the process runs under --cpu-prof and writes its
+ * profile there when it exits.
+ */
+export async function startService(env, { profileDir, traceSql } = {}) {
+  const port = await freePort();
+  const args = [];
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+    args.push('--cpu-prof', '--cpu-prof-dir', profileDir);
+  }
+  if (traceSql) args.push('--import', pathToFileURL(`${ROOT}bench/lib/trace-sql.mjs`).href);
+  args.push(MAIN);
+  const child = spawn(process.execPath, args, {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ISSUER: `http://127.0.0.1:${port}`,
+      SHUTDOWN_GRACE_SECONDS: '5',
+      ...(traceSql ? { BENCH_SQL_TRACE: traceSql } : {}),
+      ...env,
+    },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out = (out + d).slice(-200_000)));
+  child.stderr.on('data', (d) => (out = (out + d).slice(-200_000)));
+  const exited = once(child, 'exit').then(([code]) => code);
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (dead) throw new Error(`the service exited during start-up:\n${out}`);
+    const res = await fetch(`${url}/health/ready`).catch(() => undefined);
+    if (res?.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`the service did not become ready:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    pid: child.pid,
+    output: () => out,
+    cpuSeconds: () => cpuSeconds(child.pid),
+    cpuSplit: () => cpuSplit(child.pid),
+    signal: (sig) => child.kill(sig),
+    threadCpuSeconds: () => threadCpuSeconds(child.pid),
+    memory: () => memory(child.pid),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      this.exitedAt = Date.now();
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export function writeJson(path, value) {
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}
