@@ -10,6 +10,7 @@ import { openDatabase, runMigrations } from './database/index.js';
 import { mountOidc, OidcService } from './oidc/index.js';
 import { requestId } from './logging/logging.js';
 import { setupOpenApi } from './admin/openapi.js';
+import { fastifyTrustProxy } from './hardening/trust-proxy.js';
 
 export interface CreateAppOptions {
   /** Tests pass false to keep their output readable; the service always logs. */
@@ -26,7 +27,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   try {
     await runMigrations(db);
     const adapter = new FastifyAdapter({
-      trustProxy: config.trustProxy,
+      trustProxy: fastifyTrustProxy(config.trustedProxies),
       bodyLimit: 64 * 1024,
       forceCloseConnections: 'idle',
       return503OnClosing: true,

@@ -5,7 +5,10 @@ export interface AppConfig {
   port: number;
   host: string;
   issuer: string;
+  /** Whether a proxy is trusted at all (https and host from X-Forwarded-*). */
   trustProxy: boolean;
+  /** Which X-Forwarded-For hops Fastify believes for the client IP (audit, rate limits). */
+  trustedProxies: boolean | number | string[];
   log: { level: Env['LOG_LEVEL']; pretty: boolean };
   database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'embedded'; dataDir: string };
   dataDir: string;
@@ -83,7 +86,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     port: env.PORT,
     host: env.HOST,
     issuer,
-    trustProxy: env.TRUST_PROXY,
+    trustProxy: env.TRUST_PROXY !== false,
+    trustedProxies: env.TRUST_PROXY,
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }

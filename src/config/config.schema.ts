@@ -108,7 +108,24 @@ export const envSchema = z
     ),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     LOG_PRETTY: boolean.default(false),
-    TRUST_PROXY: boolean.default(false),
+    /**
+     * Which X-Forwarded-For hops to believe: false, true (every hop: only when the proxy overwrites the
+     * header), a number of proxies in front, or a comma-separated list of proxy addresses/CIDRs.
+     */
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .default('false')
+      .transform((v, ctx): boolean | number | string[] => {
+        const lower = v.toLowerCase();
+        if (lower === 'true' || lower === 'yes') return true;
+        if (['false', '0', 'no', ''].includes(lower)) return false;
+        if (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 10) return Number(v);
+        const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+        if (list.length > 0 && list.every((s) => /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:.]*)(\/\d{1,3})?$/.test(s) || ['loopback', 'linklocal', 'uniquelocal'].includes(s))) return list;
+        ctx.addIssue({ code: 'custom', message: 'must be true, false, a number of proxies from 1 to 10, or a comma-separated list of proxy IPs/CIDRs' });
+        return z.NEVER;
+      }),
     BOOTSTRAP_ADMIN_CLIENT_ID: z.preprocess(
       emptyToUndefined,
       z

@@ -1,0 +1,3 @@
+export { HardeningModule } from './hardening.module.js';
+export { RateLimiter } from './rate-limiter.service.js';
+export type { HardeningEvents } from './hardening.events.js';

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig, weakenedDefaults } from '../config/index.js';
+import { fastifyTrustProxy } from './trust-proxy.js';
+
+describe('TRUST_PROXY', () => {
+  const trusted = (v: string) => loadConfig({ TRUST_PROXY: v }).trustedProxies;
+
+  it('takes true/false, a number of proxies, or a list of proxy addresses', () => {
+    expect(trusted('false')).toBe(false);
+    expect(trusted('true')).toBe(true);
+    expect(trusted('1')).toBe(1);
+    expect(trusted('10.0.0.0/8, 127.0.0.1,loopback')).toEqual(['10.0.0.0/8', '127.0.0.1', 'loopback']);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(true);
+    expect(loadConfig({}).trustProxy).toBe(false);
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    expect(() => trusted('11')).toThrow(/TRUST_PROXY must be true, false, a number of proxies/);
+    expect(() => trusted('proxy.example')).toThrow(/TRUST_PROXY/);
+  });
+
+  it('believes only the nearest n hops when given a number', () => {
+    const fn = fastifyTrustProxy(1) as (a: string, hop: number) => boolean;
+    expect(fn('10.0.0.1', 0)).toBe(true);
+    expect(fn('6.6.6.6', 1)).toBe(false);
+  });
+
+  it('calls out trusting every hop, and switching rate limits off, as weakened defaults', () => {
+    const https = { ISSUER: 'https://id.hospital.example' };
+    expect(weakenedDefaults(loadConfig({ ...https, TRUST_PROXY: '1' }))).toEqual([]);
+    expect(weakenedDefaults(loadConfig({ ...https, TRUST_PROXY: 'true' })).join(' ')).toMatch(/TRUST_PROXY=true/);
+    expect(weakenedDefaults(loadConfig({ ...https, RATE_LIMIT_ENABLED: 'false' })).join(' ')).toMatch(/RATE_LIMIT_ENABLED=false/);
+  });
+});

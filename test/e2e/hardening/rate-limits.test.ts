@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { windowOf } from '../../../src/hardening/rate-limit.rules.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { createAdminClient, tokenRequest, type ClientCredentials } from '../../integration/audit/audit-test-kit.js';
+import { freePort } from '../../support/ports.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// An hour-long window: a test crosses a window edge at most once (and the shared-count test repeats when it does).
+const WINDOW = 3600;
+
+interface AuditRow {
+  client_id: string | null;
+  ip: string | null;
+  outcome: string;
+  details: { bucket: string; keyKind: string; limit: number };
+}
+
+/** Sends requests one at a time until one is refused; a window edge can reset the count once, hence 2 × limit + 2. */
+async function untilRefused(limit: number, send: () => Promise<Response>): Promise<{ allowed: number; refused: Response }> {
+  let allowed = 0;
+  for (let i = 0; i < 2 * limit + 2; i++) {
+    const res = await send();
+    if (res.status === 429) return { allowed, refused: res };
+    expect(res.status).not.toBeGreaterThanOrEqual(500);
+    await res.arrayBuffer();
+    allowed++;
+  }
+  throw new Error(`no 429 after ${2 * limit + 2} requests`);
+}
+
+describe('rate limits (one instance, counters in memory)', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+  let client: ClientCredentials;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    running = await startApp({
+      DATABASE_URL: db.url,
+      KEY_ENCRYPTION_KEY: testKek(),
+      TRUST_PROXY: 'true',
+      RATE_LIMIT_WINDOW: String(WINDOW),
+      RATE_LIMIT_TOKEN_PER_IP: '5',
+      RATE_LIMIT_TOKEN_PER_CLIENT: '3',
+      RATE_LIMIT_SIGN_IN_PER_IP: '4',
+      RATE_LIMIT_ADMIN_PER_IP: '4',
+    });
+    client = await createAdminClient(running, ['auditor']);
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await db?.drop();
+  });
+
+  const audited = (bucket: string) =>
+    db.query<AuditRow>(
+      `SELECT client_id, ip, outcome, details FROM audit_events WHERE event_type = 'hardening.rate_limit.exceeded' AND details->>'bucket' = $1 ORDER BY seq`,
+      [bucket],
+    );
+
+  it('refuses a flood of token requests from one IP with 429, Retry-After and an OAuth error, and audits it once', async () => {
+    const ip = '198.51.100.10';
+    // No credentials: the per-IP limit counts every request, whoever it claims to be.
+    const send = () =>
+      fetch(`${running.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+        body: 'grant_type=client_credentials',
+      });
+    const { allowed, refused } = await untilRefused(5, send);
+    expect(allowed).toBeGreaterThanOrEqual(5);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter)).toBe(true);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(WINDOW);
+    expect(refused.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+    const body = (await refused.json()) as Record<string, unknown>;
+    expect(body.error).toBe('temporarily_unavailable');
+    expect(body.access_token).toBeUndefined();
+    // Further refusals in the same window leave no further records.
+    expect((await send()).status).toBe(429);
+    const rows = (await audited('token')).filter((r) => r.ip === ip);
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows.length).toBeLessThanOrEqual(2); // two only if a window edge fell inside the test
+    expect(rows[0]).toMatchObject({ outcome: 'failure', client_id: null, details: { bucket: 'token', keyKind: 'ip', limit: 5 } });
+  });
+
+  it('limits one client across many IPs, so a client cannot escape by spreading its calls', async () => {
+    let n = 0;
+    // Every request from a new IP: only the per-client count can trip.
+    const sendFrom = () =>
+      fetch(`${running.url}/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-forwarded-for': `192.0.2.${++n}`,
+        },
+        body: new URLSearchParams({ grant_type: 'client_credentials' }),
+      });
+    const { allowed, refused } = await untilRefused(3, sendFrom);
+    expect(allowed).toBeGreaterThanOrEqual(3);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(((await refused.json()) as { error: string }).error).toBe('temporarily_unavailable');
+    const rows = (await audited('token')).filter((r) => r.details.keyKind === 'client');
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    expect(rows[0]).toMatchObject({ client_id: client.clientId, outcome: 'failure', details: { limit: 3 } });
+  });
+
+  it('refuses a flood on the admin API with problem+json and on the sign-in form with a readable message', async () => {
+    const admin = await untilRefused(4, () => fetch(`${running.url}/admin/v1/whoami`, { headers: { 'x-forwarded-for': '198.51.100.20' } }));
+    expect(admin.allowed).toBeGreaterThanOrEqual(4);
+    expect(admin.refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(Number(admin.refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await admin.refused.json()).toMatchObject({ status: 429, title: 'Too Many Requests' });
+
+    const signIn = await untilRefused(4, () =>
+      fetch(`${running.url}/interaction/${randomBytes(8).toString('hex')}/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': '198.51.100.30' },
+        body: 'email=a%40b.example&password=x',
+        redirect: 'manual',
+      }),
+    );
+    expect(signIn.allowed).toBeGreaterThanOrEqual(4);
+    expect(Number(signIn.refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await signIn.refused.text()).toMatch(/Too many sign-in attempts/);
+    expect((await audited('sign_in')).some((r) => r.ip === '198.51.100.30')).toBe(true);
+    expect((await audited('admin')).some((r) => r.ip === '198.51.100.20')).toBe(true);
+    // Another IP is untouched by these floods.
+    const other = await fetch(`${running.url}/admin/v1/whoami`, { headers: { 'x-forwarded-for': '198.51.100.21' } });
+    expect(other.status).toBe(401);
+  });
+});
+
+describe('rate limits shared through Redis by two instances', () => {
+  let db: TestDatabase;
+  let a: RunningApp;
+  let b: RunningApp;
+  let client: ClientCredentials;
+  const prefix = `caduceus-test:${randomBytes(6).toString('hex')}:`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const env = {
+      DATABASE_URL: db.url,
+      KEY_ENCRYPTION_KEY: testKek(),
+      TRUST_PROXY: 'true',
+      REDIS_URL,
+      RATE_LIMIT_REDIS_PREFIX: prefix,
+      RATE_LIMIT_WINDOW: String(WINDOW),
+      RATE_LIMIT_TOKEN_PER_IP: '4',
+    };
+    a = await startApp(env);
+    b = await startApp(env);
+    client = await createAdminClient(a, ['auditor']);
+  });
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await db?.drop();
+  });
+
+  it('counts requests on one instance against the limit on the other', async () => {
+    // Two attempts at most: an hour-long window cannot be crossed twice in a row by a test of seconds.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const ip = `203.0.113.${attempt + 1}`;
+      const started = windowOf(Date.now(), WINDOW).index;
+      const send = (url: string) =>
+        fetch(`${url}/token`, {
+          method: 'POST',
+          headers: {
+            authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')}`,
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-forwarded-for': ip,
+          },
+          body: new URLSearchParams({ grant_type: 'client_credentials' }),
+        });
+      const onA: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await send(a.url);
+        await res.arrayBuffer();
+        onA.push(res.status);
+      }
+      const onB = await send(b.url);
+      if (windowOf(Date.now(), WINDOW).index !== started) continue;
+      expect(onA).toEqual([200, 200, 200, 200]);
+      // B has served nothing from this IP: only A's four requests, counted in Redis, can refuse it.
+      expect(onB.status).toBe(429);
+      expect(Number(onB.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const rows = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM audit_events WHERE event_type = 'hardening.rate_limit.exceeded' AND ip = $1`,
+        [ip],
+      );
+      expect(Number(rows[0]!.n)).toBe(1);
+      return;
+    }
+    throw new Error('crossed a rate-limit window edge twice');
+  });
+});
+
+describe('rate limits when Redis is down', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+  let client: ClientCredentials;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // Nothing listens on this port: the counters are unreachable from the start.
+    const deadPort = await freePort();
+    running = await startApp({
+      DATABASE_URL: db.url,
+      KEY_ENCRYPTION_KEY: testKek(),
+      REDIS_URL: `redis://127.0.0.1:${deadPort}`,
+      RATE_LIMIT_TOKEN_PER_IP: '2',
+    });
+    client = await createAdminClient(running, ['auditor']);
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await db?.drop();
+  });
+
+  it('keeps serving (unlimited) rather than failing sign-in and tokens with the counters', async () => {
+    for (let i = 0; i < 4; i++) {
+      const res = await tokenRequest(running.url, client);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { access_token?: string }).access_token).toBeTruthy();
+    }
+    expect((await fetch(`${running.url}/health/ready`)).status).toBe(200);
+  });
+});
