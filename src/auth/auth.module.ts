@@ -12,6 +12,7 @@ import { KeysModule } from '../keys/index.js';
 import { OidcModule } from '../oidc/index.js';
 import { MfaModule } from '../mfa/index.js';
 import { ClientsModule } from '../clients/index.js';
+import { PoliciesModule } from '../policies/index.js';
 import { FederationModule } from '../federation/index.js';
 import { InteractionsService } from './interactions.service.js';
 import { MfaController } from './mfa.controller.js';
@@ -21,14 +22,13 @@ import { AuthCleanupJob } from './auth-cleanup.job.js';
 import { AssetsController } from './assets.controller.js';
 import { AuthRepository } from './auth.repository.js';
 import { CsrfGuard } from './csrf.guard.js';
-import { GrantStep } from './grant.step.js';
 import { InteractionController } from './interaction.controller.js';
 import { PasswordAuthGuard } from './password-auth.guard.js';
 import { PasswordStrategy } from './password.strategy.js';
 import { SignInService } from './sign-in.service.js';
 
 @Module({
-  imports: [PassportModule, IdentityModule, KeysModule, OidcModule, MfaModule, ClientsModule, FederationModule],
+  imports: [PassportModule, IdentityModule, KeysModule, OidcModule, MfaModule, ClientsModule, FederationModule, PoliciesModule],
   controllers: [InteractionController, MfaController, AssetsController],
   providers: [
     AuthRepository,
@@ -36,7 +36,6 @@ import { SignInService } from './sign-in.service.js';
     PasswordStrategy,
     PasswordAuthGuard,
     CsrfGuard,
-    GrantStep,
     InteractionsService,
     MfaStep,
     SignInProgressRepository,

@@ -4,7 +4,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { errorPage, federationErrorPage, signInPage } from '../ui/index.js';
 import { FederationBroker, failureReason, failureStatus } from '../federation/index.js';
-import { GrantStep } from './grant.step.js';
 import { ConsentStep } from '../consent/index.js';
 import { InteractionsService, type InteractionDetails } from './interactions.service.js';
 import { MfaStep } from './mfa.step.js';
@@ -28,7 +27,6 @@ export class InteractionController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly interactions: InteractionsService,
     private readonly mfaStep: MfaStep,
-    private readonly grant: GrantStep,
     private readonly consent: ConsentStep,
     private readonly federation: FederationBroker,
   ) {}

@@ -84,6 +84,7 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
     extraTokenClaims: async (ctx, token) => {
       const smart = await withScopePolicy(config, (p) => p.extraTokenClaims(ctx, token));
       const emergency = await emergencyClaims(config, ctx, 'AccessToken', token as { clientId?: string; scope?: string });
+      await recordDisclosure(config, token, smart, emergency);
       return emergency ? { ...smart, ...emergency } : smart;
     },
     // online_access (SMART): a refresh token that ends with the session (expiresWithSession, as without offline_access).
@@ -290,10 +291,42 @@ export interface EmergencyPolicy {
   tokenClaims(input: { accountId: string; loginTs: number; clientId: string; kind: 'IdToken' | 'AccessToken'; scope: string | null }): Promise<Record<string, unknown> | undefined>;
 }
 
-const emergencyPolicies = new WeakMap<AppConfig, EmergencyPolicy>();
+// A symbol-keyed property rather than a WeakMap: the provider may be built from a Proxy of the configuration (live lifetimes), which a property read passes through.
+const EMERGENCY_POLICY = Symbol('caduceus.emergencyPolicy');
 
 export function registerEmergencyPolicy(config: AppConfig, policy: EmergencyPolicy): void {
-  emergencyPolicies.set(config, policy);
+  Object.defineProperty(config, EMERGENCY_POLICY, { value: policy, configurable: true, enumerable: false });
+}
+
+/** A token that carries a patient's launch context, for the accounting of disclosures (45 CFR 164.528). */
+export interface Disclosure {
+  patientId: string;
+  clientId: string;
+  accountId: string | null;
+  scope: string | null;
+  grantId: string | null;
+  breakGlassSession: string | null;
+}
+
+const DISCLOSURE_RECORDER = Symbol('caduceus.disclosureRecorder');
+
+export function registerDisclosureRecorder(config: AppConfig, record: (d: Disclosure) => Promise<void>): void {
+  Object.defineProperty(config, DISCLOSURE_RECORDER, { value: record, configurable: true, enumerable: false });
+}
+
+/** Awaited: a token that discloses a patient's context is not issued without its record. */
+async function recordDisclosure(config: AppConfig, token: unknown, smart: Record<string, unknown> | undefined, emergency: Record<string, unknown> | undefined) {
+  const record = (config as unknown as { [DISCLOSURE_RECORDER]?: (d: Disclosure) => Promise<void> })[DISCLOSURE_RECORDER];
+  const t = token as { clientId?: string; accountId?: string; scope?: string; grantId?: string };
+  if (!record || typeof smart?.patient !== 'string' || !t.clientId) return;
+  await record({
+    patientId: smart.patient,
+    clientId: t.clientId,
+    accountId: t.accountId ?? null,
+    scope: t.scope ?? null,
+    grantId: t.grantId ?? null,
+    breakGlassSession: typeof emergency?.breakglass_session === 'string' ? emergency.breakglass_session : null,
+  });
 }
 
 /** The sign-in a token comes from is the code or refresh token being exchanged: only those carry amr and auth_time. */
@@ -303,7 +336,7 @@ async function emergencyClaims(
   kind: 'IdToken' | 'AccessToken',
   token: { clientId?: string; scope?: string } | undefined,
 ): Promise<Record<string, unknown> | undefined> {
-  const policy = emergencyPolicies.get(config);
+  const policy = (config as unknown as { [EMERGENCY_POLICY]?: EmergencyPolicy })[EMERGENCY_POLICY];
   const entities = (ctx?.oidc?.entities ?? {}) as { AuthorizationCode?: SignIn; RefreshToken?: SignIn };
   const signIn = entities.AuthorizationCode ?? entities.RefreshToken;
   if (!policy || !signIn || !isEmergencyAmr(signIn.amr) || !signIn.accountId || !signIn.authTime) return undefined;

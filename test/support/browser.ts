@@ -1,4 +1,4 @@
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's Chromium, headless, with the flags this machine's closed network needs. */
 export async function launchBrowser(): Promise<Browser> {
@@ -16,4 +16,21 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+/**
+ * Waits until the browser is back at the app; when the consent page asks first ("Allow"),
+ * allows, as the user would. A second visit inside the same grant goes straight through.
+ */
+export async function reachApp(page: Page, redirectUri: string, timeout = 15_000): Promise<void> {
+  const atApp = (url: URL) => url.href.startsWith(redirectUri);
+  const allow = page.getByRole('button', { name: 'Allow' });
+  const arrived = page.waitForURL(atApp, { timeout }).then(() => 'app' as const);
+  const asked = allow.waitFor({ timeout }).then(() => 'consent' as const);
+  arrived.catch(() => undefined);
+  asked.catch(() => undefined);
+  if ((await Promise.race([arrived, asked])) === 'consent' && !atApp(new URL(page.url()))) {
+    await allow.click();
+    await page.waitForURL(atApp, { timeout });
+  }
 }

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
-import { launchBrowser } from '../../support/browser.js';
+import { launchBrowser, reachApp } from '../../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 import { buildAuthorizationUrl, startCallbackServer, type RelyingParty } from '../../support/relying-party.js';
@@ -78,7 +78,7 @@ describe('MFA in a real browser', () => {
     await page.getByRole('heading', { name: 'Recovery codes' }).waitFor();
     expect(await page.locator('#recovery-codes li').count()).toBe(10);
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.waitForURL((url) => url.href.startsWith(rp.redirectUri));
+    await reachApp(page, rp.redirectUri);
     await page.context().close();
     const enrolled = await exchange(first);
     expect(enrolled.amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
@@ -89,7 +89,7 @@ describe('MFA in a real browser', () => {
     await again.getByRole('heading', { name: 'Verify it is you' }).waitFor();
     await again.getByLabel('Authentication code').fill(await totpCode(secret, 0));
     await again.getByRole('button', { name: 'Verify', exact: true }).first().click();
-    await again.waitForURL((url) => url.href.startsWith(rp.redirectUri));
+    await reachApp(again, rp.redirectUri);
     await again.context().close();
     const challenged = await exchange(second);
     expect(challenged.amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
@@ -121,7 +121,7 @@ describe('MFA in a real browser', () => {
       throw new Error(`${e.message}\n${page.url()}\n${logs.join('\n')}\n${await page.textContent('body')}`);
     });
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.waitForURL((url) => url.href.startsWith(rp.redirectUri));
+    await reachApp(page, rp.redirectUri);
     const registered = await exchange(first);
     expect(registered.amr).toEqual(expect.arrayContaining(['pwd', 'mfa']));
     expect((registered.amr as string[]).some((m) => m === 'hwk' || m === 'swk')).toBe(true);
@@ -130,7 +130,7 @@ describe('MFA in a real browser', () => {
     await context.clearCookies();
     const second = await passwordStep(page, 'anaesthetist@hospital.test');
     await page.getByRole('button', { name: 'Use a passkey' }).click();
-    await page.waitForURL((url) => url.href.startsWith(rp.redirectUri));
+    await reachApp(page, rp.redirectUri);
     const asserted = await exchange(second);
     expect(asserted.amr).toEqual(expect.arrayContaining(['pwd', 'mfa']));
     expect(asserted.acr).toBe('urn:caduceus:acr:mfa');

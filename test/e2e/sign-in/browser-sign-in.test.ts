@@ -4,7 +4,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
-import { launchBrowser } from '../../support/browser.js';
+import { launchBrowser, reachApp } from '../../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 import { buildAuthorizationUrl, startCallbackServer, type RelyingParty } from '../../support/relying-party.js';
@@ -73,7 +73,7 @@ describe('sign-in in a real browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     const consoleMessages: string[] = [];
     page.on('console', (m) => consoleMessages.push(m.text()));
-    await page.waitForURL((url) => url.href.startsWith(rp.redirectUri), { timeout: 8000 }).catch(async (e) => {
+    await reachApp(page, rp.redirectUri).catch(async (e) => {
       throw new Error(`${e.message}\nat ${page.url()}\n${(await page.content()).slice(0, 800)}\n${consoleMessages.join('\n')}`);
     });
     await page.context().close();
