@@ -8,7 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ClientsService } from '../clients/index.js';
 import { KeysService } from '../keys/index.js';
 import { EventBus, type BusEvent } from '../events/index.js';
-import { AdvisoryLockService } from '../database/index.js';
+import { AdvisoryLockService, DatabaseHealth } from '../database/index.js';
 import { createAdapterClass } from './oidc-adapter.js';
 import { OidcArtifactRepository } from './oidc-artifact.repository.js';
 import { buildProviderConfiguration, OIDC_ROUTES } from './provider-config.js';
@@ -44,6 +44,7 @@ export class OidcService implements OnModuleInit {
     private readonly locks: AdvisoryLockService,
     private readonly identity: IdentityService,
     private readonly policies: PoliciesService,
+    private readonly database: DatabaseHealth,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -116,6 +117,7 @@ export class OidcService implements OnModuleInit {
     provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
       return this.clientSecret ? clients.verifySecret(actual, this.clientSecret) : false;
     };
+    provider.use(databaseOutage(() => this.database.ping(1000)));
     bridgeProviderEvents(provider, this.bus, this.logger);
     bridgeSessionEvents(provider, this.bus);
     provider.use(jwksCaching(this.config.keys.jwksMaxAgeSeconds));
@@ -225,4 +227,20 @@ function refeedBody(req: IncomingMessage, body: Buffer): void {
   });
   req.headers['content-length'] = String(body.length);
   delete req.headers['transfer-encoding'];
+}
+
+/**
+ * A server_error while the database does not answer is an outage, not a bug: the client is told
+ * 503 temporarily_unavailable with Retry-After, so it retries instead of giving up. Outermost,
+ * so it sees the final answer of every other middleware.
+ */
+function databaseOutage(databaseUp: () => Promise<boolean>): Middleware {
+  return async (ctx, next) => {
+    await next();
+    const body = ctx.body as { error?: string } | undefined;
+    if (ctx.status !== 500 || body?.error !== 'server_error' || (await databaseUp())) return;
+    ctx.status = 503;
+    ctx.set('Retry-After', '5');
+    ctx.body = { error: 'temporarily_unavailable', error_description: 'the service cannot reach its database; try again shortly' };
+  };
 }
