@@ -5,7 +5,20 @@
 export class HttpBrowser {
   private readonly cookies = new Map<string, string>();
 
-  constructor(private readonly origin: string) {}
+  /**
+   * `origin` is where requests go. With `issuer` set (another instance of the same service),
+   * URLs on the issuer's origin are sent to `origin` instead: a load balancer's job.
+   */
+  constructor(
+    private readonly origin: string,
+    private readonly issuer?: string,
+  ) {}
+
+  private resolve(url: string | URL, base: string | URL = this.origin): URL {
+    const target = new URL(url, base);
+    if (this.issuer && target.origin === new URL(this.issuer).origin) return new URL(target.pathname + target.search, this.origin);
+    return target;
+  }
 
   private remember(res: Response): void {
     for (const header of res.headers.getSetCookie()) {
@@ -23,7 +36,7 @@ export class HttpBrowser {
   }
 
   async request(url: string | URL, init: RequestInit = {}): Promise<Response> {
-    const target = new URL(url, this.origin);
+    const target = this.resolve(url);
     const headers = new Headers(init.headers);
     if (target.origin === new URL(this.origin).origin && this.cookies.size) {
       headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
@@ -35,10 +48,10 @@ export class HttpBrowser {
 
   /** Follows redirects within the issuer's origin; stops at the first response elsewhere or a page. */
   async follow(url: string | URL, init: RequestInit = {}): Promise<{ res: Response; url: URL }> {
-    let current = new URL(url, this.origin);
+    let current = this.resolve(url);
     let res = await this.request(current, init);
     for (let hops = 0; hops < 10 && res.status >= 300 && res.status < 400; hops++) {
-      current = new URL(res.headers.get('location')!, current);
+      current = this.resolve(res.headers.get('location')!, current);
       if (current.origin !== new URL(this.origin).origin) return { res, url: current };
       res = await this.request(current);
     }

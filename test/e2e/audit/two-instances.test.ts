@@ -24,8 +24,8 @@ const GRANTS = 50;
 
 /**
  * Two instances on one database take 50 concurrent client-credentials grants between them
- * (interactive sign-ins arrive with the sign-in pages; a grant is the same append path): the
- * chain stays one line, gap-free, and verifies, online and offline with the CLI.
+ * (two-instances-sign-in.test.ts does the same with password sign-ins): the chain stays one
+ * line, gap-free, and verifies, online and offline with the CLI.
  */
 describe('concurrent grants across two instances', () => {
   let db: TestDatabase;
