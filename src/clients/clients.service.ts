@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
 import type { z } from 'zod';
 import { EventBus, type EventActor } from '../events/index.js';
 import { KeysService } from '../keys/index.js';
@@ -35,9 +36,19 @@ const PEPPER = 'client-secret-pepper';
  * Registry of downstream apps and of the APIs (resource servers) tokens are issued for.
  * Client secrets are stored only as HMAC-SHA256 under a sealed server pepper.
  */
+/**
+ * Every token request looks its client up (several times for a sign-in): a short cache keeps
+ * that off the database under load, and is short enough that a change on another instance
+ * is honoured within a second.
+ */
+const METADATA_CACHE_MS = 1000;
+const METADATA_CACHE_MAX = 10_000;
+
 @Injectable()
 export class ClientsService {
   private providerValidator?: ProviderMetadataValidator;
+
+  private readonly metadataCache = new Map<string, { value: Record<string, unknown> | undefined; expiresAt: number }>();
 
   constructor(
     private readonly repo: ClientsRepository,
@@ -133,9 +144,30 @@ export class ClientsService {
    * secrets through verifySecret, never by equality with this value.
    */
   async findProviderMetadata(clientId: string): Promise<Record<string, unknown> | undefined> {
+    const cached = this.metadataCache.get(clientId);
+    if (cached && cached.expiresAt > Date.now()) return cached.value;
     const client = await this.repo.findClient(clientId);
-    if (!client || !client.enabled || client.deletedAt) return undefined;
-    return { ...client.metadata, client_id: client.clientId, ...(client.secretHash ? { client_secret: client.secretHash } : {}) };
+    const value =
+      !client || !client.enabled || client.deletedAt
+        ? undefined
+        : { ...client.metadata, client_id: client.clientId, ...(client.secretHash ? { client_secret: client.secretHash } : {}) };
+    if (this.metadataCache.size >= METADATA_CACHE_MAX) this.metadataCache.clear();
+    this.metadataCache.set(clientId, { value, expiresAt: Date.now() + METADATA_CACHE_MS });
+    return value;
+  }
+
+  /**
+   * Drops the cached registration of a client changed here at once; a change made by another
+   * instance is seen within METADATA_CACHE_MS (its tokens are revoked by that instance).
+   */
+  @OnEvent('client.created')
+  @OnEvent('client.updated')
+  @OnEvent('client.secret.rotated')
+  @OnEvent('client.disabled')
+  @OnEvent('client.enabled')
+  @OnEvent('client.deleted')
+  forgetCachedClient(event: { payload: { clientId: string } }): void {
+    this.metadataCache.delete(event.payload.clientId);
   }
 
   /** A fresh secret and its keyed hash: the secret goes to the caller once, the hash to the database. */
