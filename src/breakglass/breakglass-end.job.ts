@@ -1,30 +1,21 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { IntervalJob } from '../common/interval-job.js';
 import { BreakGlassService } from './breakglass.service.js';
-
-const EVERY_MS = 30_000;
 
 /** Records the end of emergency sessions that ran out (the service claims each row once). */
 @Injectable()
-export class BreakGlassEndJob implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(BreakGlassEndJob.name);
-  private timer?: NodeJS.Timeout;
+export class BreakGlassEndJob extends IntervalJob {
+  protected readonly description = 'ending expired emergency sessions';
 
-  constructor(private readonly breakGlass: BreakGlassService) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.run(), EVERY_MS);
-    this.timer.unref();
+  constructor(private readonly breakGlass: BreakGlassService) {
+    super();
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  protected everyMs(): number {
+    return 30_000;
   }
 
-  async run(): Promise<void> {
-    try {
-      await this.breakGlass.endExpired();
-    } catch (err) {
-      this.logger.error({ err }, 'ending expired emergency sessions failed; it will be retried');
-    }
+  protected async work(): Promise<void> {
+    await this.breakGlass.endExpired();
   }
 }

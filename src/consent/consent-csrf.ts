@@ -1,32 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-
-/**
- * CSRF tokens for the consent module's forms: an HMAC, under the server's CSRF secret, of what
- * the form is for and what it is bound to (the interaction uid, or the browser session for the
- * account page), so a token for one form or one interaction is worthless for another.
- */
+/** The consent module's forms and what their CSRF tokens are bound to (see src/common/csrf.ts). */
 export type FormPurpose = 'consent' | 'patient' | 'account';
 
-export function formToken(key: Buffer, purpose: FormPurpose, binding: string): string {
-  return createHmac('sha256', key).update(`csrf|${purpose}|${binding}`).digest('base64url');
-}
-
-export function formTokenValid(key: Buffer, purpose: FormPurpose, binding: string, presented: unknown): boolean {
-  if (typeof presented !== 'string') return false;
-  const expected = Buffer.from(formToken(key, purpose, binding));
-  const actual = Buffer.from(presented);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
-}
-
-/**
- * Rules (as for the sign-in forms): a browser that says where the form came from must say this
- * origin; `Origin: null` (sent under `Referrer-Policy: no-referrer`) proves nothing and the token
- * decides; `Sec-Fetch-Site` other than same-origin (or a typed URL) is refused.
- */
-export function sameOrigin(headers: { origin?: string; 'sec-fetch-site'?: string | string[] }, issuer: string): boolean {
-  const site = headers['sec-fetch-site'];
-  if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') return false;
-  const origin = headers.origin;
-  if (origin === undefined || origin === 'null') return true;
-  return origin === new URL(issuer).origin;
-}
+export { formToken, formTokenValid, sameOrigin } from '../common/csrf.js';

@@ -1,37 +1,26 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { Inject, Injectable } from '@nestjs/common';
+import { IntervalJob } from '../common/interval-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { OidcService } from './oidc.service.js';
 
-const JOB = 'oidc-artifact-cleanup';
-
 /** Calls OidcService.cleanupExpired on an interval; the service decides and locks. */
 @Injectable()
-export class OidcCleanupJob implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(OidcCleanupJob.name);
+export class OidcCleanupJob extends IntervalJob {
+  protected readonly description = 'OIDC artifact cleanup';
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly oidc: OidcService,
-    private readonly scheduler: SchedulerRegistry,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.run(), this.config.oidcCleanupIntervalSeconds * 1000);
-    timer.unref();
-    this.scheduler.addInterval(JOB, timer);
+  ) {
+    super();
   }
 
-  onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+  protected everyMs(): number {
+    return this.config.oidcCleanupIntervalSeconds * 1000;
   }
 
-  async run(): Promise<void> {
-    try {
-      const deleted = await this.oidc.cleanupExpired();
-      if (deleted > 0) this.logger.log({ deleted }, 'deleted expired OIDC artifacts');
-    } catch (err) {
-      this.logger.error({ err }, 'OIDC artifact cleanup failed; it will be retried');
-    }
+  protected async work(): Promise<void> {
+    const deleted = await this.oidc.cleanupExpired();
+    if (deleted > 0) this.logger.log({ deleted }, 'deleted expired OIDC artifacts');
   }
 }
