@@ -1,0 +1,82 @@
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientsService } from '../../../src/clients/index.js';
+import { IdentityService } from '../../../src/identity/index.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { HttpBrowser } from '../../support/http-browser.js';
+import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { authorize, allowIfAsked } from '../../support/sign-in-flow.js';
+
+const REDIRECT = 'http://127.0.0.1:9/callback';
+const PASSWORD = 'a long and unusual passphrase 7';
+
+/**
+ * What a thief does with a stolen code or refresh token: replaying it must not work, and must
+ * burn what was issued from it (RFC 9700 §4.5 and §4.14.2).
+ */
+describe('replayed codes and refresh tokens', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+  let config: oidc.Configuration;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
+    const { clientId, clientSecret } = await running.app.get(ClientsService).createClient({
+      name: 'Ward board',
+      type: 'confidential',
+      mfaPolicy: 'optional',
+      redirectUris: [REDIRECT],
+      grantTypes: ['authorization_code', 'refresh_token'],
+    });
+    await running.app.get(IdentityService).createUser({ email: 'replay.victim@hospital.test', password: PASSWORD });
+    config = await oidc.discovery(new URL(running.url), clientId, undefined, oidc.ClientSecretBasic(clientSecret!), {
+      execute: [oidc.allowInsecureRequests],
+    });
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await db?.drop();
+  });
+
+  /** Signs in and returns the callback with its code, before anyone exchanges it. */
+  async function codeCallback() {
+    const browser = new HttpBrowser(running.url);
+    const started = await authorize(browser, config, REDIRECT, { scope: 'openid offline_access', prompt: 'consent' });
+    const posted = await browser.submitSignIn(started.page!, { email: 'replay.victim@hospital.test', password: PASSWORD });
+    let back = await browser.follow(posted.headers.get('location')!);
+    if (!back.url.href.startsWith(REDIRECT)) back = await allowIfAsked(browser, back.res, back.url);
+    expect(back.url.href.startsWith(REDIRECT)).toBe(true);
+    return { callback: back.url, request: started.request };
+  }
+
+  const exchange = (c: Awaited<ReturnType<typeof codeCallback>>) =>
+    oidc.authorizationCodeGrant(config, c.callback, {
+      pkceCodeVerifier: c.request.verifier,
+      expectedState: c.request.state,
+      expectedNonce: c.request.nonce,
+    });
+
+  it('refuses a code used twice and revokes the tokens the first use issued', async () => {
+    const c = await codeCallback();
+    const first = await exchange(c);
+    expect((await oidc.tokenIntrospection(config, first.access_token)).active).toBe(true);
+
+    await expect(exchange(c)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await oidc.tokenIntrospection(config, first.access_token)).active).toBe(false);
+    expect((await oidc.tokenIntrospection(config, first.refresh_token!)).active).toBe(false);
+  });
+
+  it('rotates refresh tokens, and a reused one revokes the whole family', async () => {
+    const tokens = await exchange(await codeCallback());
+    const rotated = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(rotated.refresh_token).toBeTruthy();
+    expect(rotated.refresh_token).not.toBe(tokens.refresh_token);
+
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    // The thief's replay burned the legitimate app's current token too.
+    await expect(oidc.refreshTokenGrant(config, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect((await oidc.tokenIntrospection(config, rotated.access_token)).active).toBe(false);
+  });
+});
