@@ -107,6 +107,7 @@ export class OidcService implements OnModuleInit {
       adapter: createAdapterClass(this.artifacts, this.clients),
       keystore,
       cookieKeys: [(await this.keys.getSecret('oidc-cookie-key')).toString('base64url')],
+      dpopNonceSecret: await this.keys.getSecret('dpop-nonce-secret'),
       findResourceServer: (identifier) => this.clients.findResourceServer(identifier),
       findClaims: async (accountId) => (await this.identity.claims(accountId)) as Record<string, unknown> | null,
     });

@@ -23,6 +23,8 @@ export interface ProviderDependencies {
   adapter: NonNullable<Configuration['adapter']>;
   keystore: SigningKeystore;
   cookieKeys: string[];
+  /** 32 bytes shared by every instance: DPoP nonces are derived from it, not stored. */
+  dpopNonceSecret: Buffer;
   findResourceServer(identifier: string): Promise<ResourceServer | null>;
   /** Claims of an active account, or null when it is unknown or disabled. */
   findClaims(accountId: string): Promise<Record<string, unknown> | null>;
@@ -131,6 +133,9 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInPolicy() },
     // The typings model features as a union keyed on openid4vci; this object is checked at run time by oidc-provider.
     features: {
+      // Sender-constrained tokens (RFC 9449). Server nonces are always required, so a proof
+      // generated in advance by someone holding a stolen key is useless.
+      dPoP: { enabled: true, nonceSecret: deps.dpopNonceSecret, requireNonce: () => true, allowReplay: false },
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       introspection: {
