@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/admin/cli.js';
+import { cli } from './cli-runner.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 
@@ -24,13 +24,6 @@ describe('the admin CLI', () => {
     await running?.close();
     await db?.drop();
   });
-
-  const cli = async (...argv: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, (l) => out.push(l), (l) => err.push(l));
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
 
   it('status on an empty database reports pending migrations and fails', async () => {
     const { code, out, err } = await cli('status');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/admin/cli.js';
+import { cli } from './cli-runner.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
@@ -22,13 +22,6 @@ describe('the admin CLI: create-admin-user', () => {
     await running?.close();
     await db?.drop();
   });
-
-  const cli = async (...argv: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, (l) => out.push(l), (l) => err.push(l));
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
 
   it('refuses a missing email, a missing or unknown role', async () => {
     expect((await cli('create-admin-user', '--role', 'super-admin')).err).toContain('--email is required');
