@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EventBus, type EventActor } from '../events/index.js';
+import { dropOrphanedEnc } from './client-encryption.js';
 import { fromProviderMetadata, toProviderMetadata } from './client-metadata.js';
 import { changedFields, snapshotOf, toClientRecord, type ClientRecord } from './client-record.js';
 import { ClientsError, ClientsErrorCode } from './clients.errors.js';
@@ -159,5 +160,6 @@ function merge(current: ClientRegistration, patch: ClientUpdate): Record<string,
     if (value === undefined || key === 'clientId' || key === 'type') continue;
     merged[key] = value === null ? undefined : value;
   }
+  dropOrphanedEnc(patch, merged);
   return merged;
 }

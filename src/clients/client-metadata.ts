@@ -5,6 +5,7 @@ import {
   type ClientRegistration,
   type MfaPolicy,
 } from './clients.schemas.js';
+import { fromEncryptionMetadata, toEncryptionMetadata } from './client-encryption.js';
 
 /**
  * The stored form of a client is RFC 7591 metadata (what oidc-provider reads) plus columns
@@ -27,6 +28,7 @@ export function toProviderMetadata(c: ClientRegistration): Record<string, unknow
     ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
     ...(c.jwks ? { jwks: c.jwks } : {}),
     ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
+    ...toEncryptionMetadata(c, c.idTokenSignedResponseAlg),
   };
 }
 
@@ -53,6 +55,7 @@ export function fromProviderMetadata(
     resourceScopes: strings(m.resource_scopes),
     idTokenSignedResponseAlg: (str(m.id_token_signed_response_alg) ?? 'ES256') as ClientRegistration['idTokenSignedResponseAlg'],
     backchannelLogoutUri: str(m.backchannel_logout_uri),
+    ...fromEncryptionMetadata(m),
     mfaPolicy,
   };
 }

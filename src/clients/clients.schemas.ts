@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { encryptionFields, encryptionRules, encryptionUpdateFields, publicKeyRules, type EncryptionRegistration } from './client-encryption.js';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
@@ -35,7 +36,8 @@ const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/, 'must b
 
 const publicJwk = z
   .looseObject({ kty: z.string().min(1) })
-  .refine((k) => !PRIVATE_JWK_MEMBERS.some((m) => m in k), { message: 'must be a public key (private key members are refused)' });
+  .refine((k) => !PRIVATE_JWK_MEMBERS.some((m) => m in k), { message: 'must be a public key (private key members are refused)' })
+  .superRefine(publicKeyRules);
 
 /** The registration fields of a client as an administrator gives them (camelCase, no secret). */
 export const clientFields = {
@@ -64,6 +66,7 @@ export const clientFields = {
   resourceScopes: z.array(scopeToken).max(500).default([]),
   idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGS).default('ES256'),
   backchannelLogoutUri: uri.optional(),
+  ...encryptionFields,
   /** Whether people signing in to this app must pass MFA (enforced with the MFA issue). */
   mfaPolicy: z.enum(MFA_POLICIES).default('required'),
 };
@@ -72,7 +75,7 @@ const clientIdField = z
   .string()
   .regex(/^[A-Za-z0-9._~-]{3,128}$/, 'must be 3 to 128 characters of letters, digits and . _ ~ -');
 
-type RuleInput = {
+type RuleInput = EncryptionRegistration & {
   type: 'confidential' | 'public';
   applicationType?: ApplicationType;
   redirectUris: string[];
@@ -112,6 +115,7 @@ function clientRules(c: RuleInput, ctx: z.RefinementCtx): void {
   }
   if (method === 'private_key_jwt' && !c.jwks && !c.jwksUri) issue('jwks', 'private_key_jwt needs jwks or jwksUri');
   if (c.jwks && c.jwksUri) issue('jwksUri', 'give jwks or jwksUri, not both');
+  encryptionRules(c, ctx);
   if (effectiveApplicationType(c) === 'web') {
     for (const [field, uris] of [
       ['redirectUris', c.redirectUris],
@@ -159,6 +163,7 @@ export const updateClientSchema = z.strictObject({
   resourceScopes: clientFields.resourceScopes.unwrap().optional(),
   idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGS).optional(),
   backchannelLogoutUri: uri.nullable().optional(),
+  ...encryptionUpdateFields,
   mfaPolicy: z.enum(MFA_POLICIES).optional(),
   clientId: z.never({ error: 'cannot be changed' }).optional(),
   type: z.never({ error: 'cannot be changed: register a new client instead' }).optional(),

@@ -1,7 +1,7 @@
 import { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACR_MFA, ACR_PASSWORD, mfaRequested } from '../mfa/mfa-policy.js';
 import type { AppConfig } from '../config/index.js';
-import type { ResourceServer } from '../clients/index.js';
+import { ENCRYPTION_ALGS, ENCRYPTION_ENCS, type ResourceServer } from '../clients/index.js';
 import type { SigningKeystore } from '../keys/index.js';
 import { errorPage, logoutConfirmPage, logoutDonePage } from '../ui/index.js';
 
@@ -71,6 +71,21 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       // SMART backend services: the server validates client assertions signed with ES384 or RS384.
       clientAuthSigningAlgValues: [...SIGNING_ALGS, 'ES384', 'RS384'],
       requestObjectSigningAlgValues: [...SIGNING_ALGS],
+      // JWE of ID tokens and userinfo (#10) to the client's registered key: RSA-OAEP-256 or ECDH-ES with
+      // A256GCM (clients/client-encryption.ts). No symmetric key management (A*KW, dir): it would use
+      // the client secret, stored here only as a keyed hash.
+      idTokenEncryptionAlgValues: [...ENCRYPTION_ALGS],
+      idTokenEncryptionEncValues: [...ENCRYPTION_ENCS],
+      userinfoEncryptionAlgValues: [...ENCRYPTION_ALGS],
+      userinfoEncryptionEncValues: [...ENCRYPTION_ENCS],
+      introspectionEncryptionAlgValues: [...ENCRYPTION_ALGS],
+      introspectionEncryptionEncValues: [...ENCRYPTION_ENCS],
+      authorizationEncryptionAlgValues: [...ENCRYPTION_ALGS],
+      authorizationEncryptionEncValues: [...ENCRYPTION_ENCS],
+      // Encrypted request objects are refused: the provider has no encryption key of its own, and
+      // oidc-provider would treat one decrypted with the (hashed) client secret as trusted.
+      requestObjectEncryptionAlgValues: [],
+      requestObjectEncryptionEncValues: [],
     },
     // SMART identity, standalone launch context and online refresh (granted within the client's ceiling: consent/).
     scopes: ['openid', 'offline_access', 'email', 'profile', 'roles', 'fhirUser', 'launch/patient', 'launch/encounter', 'online_access'],
@@ -149,6 +164,10 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       },
       revocation: { enabled: true },
       userinfo: { enabled: true },
+      // JWE ID tokens and userinfo for clients that register an encryption key; oidc-provider
+      // answers userinfo as a JWT (signed, then encrypted) only with jwtUserinfo on.
+      encryption: { enabled: true },
+      jwtUserinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {

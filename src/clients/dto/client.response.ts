@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ClientRecord } from '../client-record.js';
+import { encryptionResponseFields, toEncryptionResponse } from '../client-encryption.js';
 import { APPLICATION_TYPES, AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, MFA_POLICIES } from '../clients.schemas.js';
 
 /** A client as the admin API returns it. Never the secret, never its hash. */
@@ -18,6 +19,7 @@ export const clientResponseSchema = z.object({
   resourceScopes: z.array(z.string()),
   idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGS),
   backchannelLogoutUri: z.string().nullable(),
+  ...encryptionResponseFields,
   mfaPolicy: z.enum(MFA_POLICIES),
   enabled: z.boolean(),
   hasSecret: z.boolean().describe('whether the client authenticates with a secret; the secret itself is shown only once'),
@@ -52,6 +54,7 @@ export function toClientResponse(c: ClientRecord): ClientResponse {
     resourceScopes: c.resourceScopes,
     idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
     backchannelLogoutUri: c.backchannelLogoutUri ?? null,
+    ...toEncryptionResponse(c),
     mfaPolicy: c.mfaPolicy,
     enabled: c.enabled,
     hasSecret: c.hasSecret,
