@@ -26,6 +26,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   415: 'the body is not JSON',
   422: 'the Idempotency-Key was used with a different request',
   428: 'If-Match is required',
+  503: 'the audit record could not be written; nothing was changed',
 };
 
 const problemJsonSchema = (() => {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { UnitOfWork, type Transaction } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
 import { dropOrphanedEnc } from './client-encryption.js';
 import { fromProviderMetadata, toProviderMetadata } from './client-metadata.js';
@@ -36,7 +37,9 @@ export interface ClientListQuery {
 /**
  * The lifecycle of a registered client after its creation: read, list, update, rotate the
  * secret, disable, enable, delete. Every change is a compare-and-swap on the client's version
- * and emits its event with the actor; none ever returns or emits a stored secret hash.
+ * and publishes its event with the actor in the same unit of work, so the change, its audit
+ * record and its listeners' reactions (token revocation) commit or roll back together; none
+ * ever returns or emits a stored secret hash.
  */
 @Injectable()
 export class ClientManagementService {
@@ -44,6 +47,7 @@ export class ClientManagementService {
     private readonly repo: ClientsRepository,
     private readonly clients: ClientsService,
     private readonly bus: EventBus,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async get(clientId: string): Promise<ClientRecord> {
@@ -82,13 +86,12 @@ export class ClientManagementService {
     const unchanged = changedFields(before, snapshotOf({ ...current, ...changes })).length === 0;
     if (unchanged) return toClientRecord(current);
     await this.clients.validateForProvider(clientId, metadata);
-    const updated = await this.swap(current.clientId, [current.version], changes);
-    const after = snapshotOf(updated);
-    await this.bus.publish(
-      'client.updated',
-      { clientId, changed: changedFields(before, after), before, after },
-      { actor: action.actor, correlationId: action.correlationId },
-    );
+    const updated = await this.uow.run(async (tx) => {
+      const swapped = await this.swap(current.clientId, [current.version], changes, tx);
+      const after = snapshotOf(swapped);
+      await this.bus.publish('client.updated', { clientId, changed: changedFields(before, after), before, after }, eventOptions(action, tx));
+      return swapped;
+    });
     return toClientRecord(updated);
   }
 
@@ -101,8 +104,11 @@ export class ClientManagementService {
       throw new ClientsError(ClientsErrorCode.NO_CLIENT_SECRET, 'this client does not authenticate with a secret');
     }
     const { secret, hash } = await this.clients.generateSecret();
-    const updated = await this.swap(clientId, [current.version], { secretHash: hash, secretUpdatedAt: new Date() });
-    await this.bus.publish('client.secret.rotated', { clientId }, { actor: action.actor, correlationId: action.correlationId });
+    const updated = await this.uow.run(async (tx) => {
+      const swapped = await this.swap(clientId, [current.version], { secretHash: hash, secretUpdatedAt: new Date() }, tx);
+      await this.bus.publish('client.secret.rotated', { clientId }, eventOptions(action, tx));
+      return swapped;
+    });
     return { client: toClientRecord(updated), clientSecret: secret };
   }
 
@@ -112,10 +118,10 @@ export class ClientManagementService {
     this.checkVersion(current, action.expectedVersions);
     action.authorize?.(toClientRecord(current));
     if (current.enabled === enabled) return toClientRecord(current);
-    const updated = await this.swap(clientId, [current.version], { enabled });
-    await this.bus.publish(enabled ? 'client.enabled' : 'client.disabled', { clientId }, {
-      actor: action.actor,
-      correlationId: action.correlationId,
+    const updated = await this.uow.run(async (tx) => {
+      const swapped = await this.swap(clientId, [current.version], { enabled }, tx);
+      await this.bus.publish(enabled ? 'client.enabled' : 'client.disabled', { clientId }, eventOptions(action, tx));
+      return swapped;
     });
     return toClientRecord(updated);
   }
@@ -125,15 +131,14 @@ export class ClientManagementService {
     const current = await this.live(clientId);
     this.checkVersion(current, action.expectedVersions);
     action.authorize?.(toClientRecord(current));
-    await this.swap(clientId, [current.version], { enabled: false, secretHash: null, deletedAt: new Date() });
-    await this.bus.publish('client.deleted', { clientId, before: snapshotOf(current) }, {
-      actor: action.actor,
-      correlationId: action.correlationId,
+    await this.uow.run(async (tx) => {
+      await this.swap(clientId, [current.version], { enabled: false, secretHash: null, deletedAt: new Date() }, tx);
+      await this.bus.publish('client.deleted', { clientId, before: snapshotOf(current) }, eventOptions(action, tx));
     });
   }
 
-  private async live(clientId: string): Promise<StoredClient> {
-    const client = await this.repo.findClient(clientId);
+  private async live(clientId: string, tx?: Transaction): Promise<StoredClient> {
+    const client = await this.repo.findClient(clientId, tx);
     if (!client || client.deletedAt) throw new ClientsError(ClientsErrorCode.CLIENT_NOT_FOUND, `no client ${clientId}`);
     return client;
   }
@@ -145,12 +150,16 @@ export class ClientManagementService {
   }
 
   /** The compare-and-swap; when it loses, tells a concurrent delete (404) from a concurrent change (412). */
-  private async swap(clientId: string, versions: number[], changes: ClientChanges): Promise<StoredClient> {
-    const updated = await this.repo.updateClient(clientId, versions, changes, new Date());
+  private async swap(clientId: string, versions: number[], changes: ClientChanges, tx: Transaction): Promise<StoredClient> {
+    const updated = await this.repo.updateClient(clientId, versions, changes, new Date(), tx);
     if (updated) return updated;
-    await this.live(clientId);
+    await this.live(clientId, tx);
     throw new ClientsError(ClientsErrorCode.VERSION_MISMATCH, `client ${clientId} changed concurrently`);
   }
+}
+
+function eventOptions(action: ClientAction, tx: Transaction): { actor: EventActor; correlationId?: string; tx: Transaction } {
+  return { actor: action.actor, correlationId: action.correlationId, tx };
 }
 
 /** Applies a PATCH: absent fields stay, null removes an optional field, anything else replaces. */

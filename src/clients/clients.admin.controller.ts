@@ -54,7 +54,7 @@ export class ClientsAdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Register a downstream app; a confidential client secret is in this response and never again' })
   @ApiResponse({ status: 201, description: 'the client, with its secret (once)', standardSchema: clientWithSecretResponseSchema })
-  @ApiProblems(400, 409, 413, 415)
+  @ApiProblems(400, 409, 413, 415, 503)
   async register(
     @Body({ schema: registerClientSchema }) body: z.output<typeof registerClientSchema>,
     @Req() request: AdminRequest,
@@ -102,7 +102,7 @@ export class ClientsAdminController {
   @ApiIfMatch(true)
   @ApiOperation({ summary: 'Change some fields of a client (not its id or type); null removes an optional field' })
   @ApiResponse({ status: 200, description: 'the updated client', standardSchema: clientResponseSchema })
-  @ApiProblems(400, 404, 412, 428)
+  @ApiProblems(400, 404, 412, 428, 503)
   async update(
     @Param('clientId', { schema: clientIdParam }) clientId: string,
     @Body({ schema: updateClientSchema }) patch: z.output<typeof updateClientSchema>,
@@ -122,7 +122,7 @@ export class ClientsAdminController {
   @ApiIfMatch(false)
   @ApiOperation({ summary: 'Rotate the secret: the new one is in this response only, the old one stops working at once' })
   @ApiResponse({ status: 200, description: 'the client with its new secret (once)', standardSchema: clientWithSecretResponseSchema })
-  @ApiProblems(404, 409, 412)
+  @ApiProblems(404, 409, 412, 503)
   async rotateSecret(
     @Param('clientId', { schema: clientIdParam }) clientId: string,
     @Headers('if-match') ifMatch: string | undefined,
@@ -140,7 +140,7 @@ export class ClientsAdminController {
   @ApiIfMatch(false)
   @ApiOperation({ summary: 'Disable a client: it cannot authenticate and its tokens introspect inactive, at once' })
   @ApiResponse({ status: 200, description: 'the disabled client', standardSchema: clientResponseSchema })
-  @ApiProblems(404, 412)
+  @ApiProblems(404, 412, 503)
   async disable(
     @Param('clientId', { schema: clientIdParam }) clientId: string,
     @Headers('if-match') ifMatch: string | undefined,
@@ -156,7 +156,7 @@ export class ClientsAdminController {
   @ApiIfMatch(false)
   @ApiOperation({ summary: 'Enable a disabled client again' })
   @ApiResponse({ status: 200, description: 'the enabled client', standardSchema: clientResponseSchema })
-  @ApiProblems(404, 412)
+  @ApiProblems(404, 412, 503)
   async enable(
     @Param('clientId', { schema: clientIdParam }) clientId: string,
     @Headers('if-match') ifMatch: string | undefined,
@@ -172,7 +172,7 @@ export class ClientsAdminController {
   @ApiIfMatch(false)
   @ApiOperation({ summary: 'Delete a client: it stops working at once, its tokens are revoked, its id is never reused' })
   @ApiResponse({ status: 204, description: 'deleted' })
-  @ApiProblems(404, 412)
+  @ApiProblems(404, 412, 503)
   async delete(
     @Param('clientId', { schema: clientIdParam }) clientId: string,
     @Headers('if-match') ifMatch: string | undefined,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 import { ClientsError, ClientsErrorCode } from './clients.errors.js';
 import type { MfaPolicy } from './clients.schemas.js';
 import { ResourceServerEntity } from './entities/resource-server.entity.js';
@@ -74,19 +74,19 @@ type Row = {
 export class ClientsRepository {
   constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
 
-  private get resources() {
-    return this.db.dataSource.getRepository(ResourceServerEntity);
+  private resources(tx?: Transaction) {
+    return managerFor(this.db, tx).getRepository(ResourceServerEntity);
   }
 
   /** The client, deleted ones included (their ids stay reserved); callers decide what a tombstone means. */
-  async findClient(clientId: string): Promise<StoredClient | null> {
-    const rows: Row[] = await this.db.dataSource.query(`SELECT ${COLUMNS} FROM clients WHERE client_id = $1`, [clientId]);
+  async findClient(clientId: string, tx?: Transaction): Promise<StoredClient | null> {
+    const rows: Row[] = await managerFor(this.db, tx).query(`SELECT ${COLUMNS} FROM clients WHERE client_id = $1`, [clientId]);
     return rows[0] ? toStored(rows[0]) : null;
   }
 
-  async insertClient(client: NewStoredClient, now: Date): Promise<StoredClient> {
+  async insertClient(client: NewStoredClient, now: Date, tx?: Transaction): Promise<StoredClient> {
     try {
-      const rows: Row[] = await this.db.dataSource.query(
+      const rows: Row[] = await managerFor(this.db, tx).query(
         `INSERT INTO clients (client_id, name, secret_hash, metadata, enabled, mfa_policy, version, secret_updated_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $8)
          RETURNING ${COLUMNS}`,
@@ -139,7 +139,13 @@ export class ClientsRepository {
    * `expectedVersions` (any version when undefined), bumping the version. Null when no row
    * matched: the client does not exist, is deleted, or changed in between (the caller tells which).
    */
-  async updateClient(clientId: string, expectedVersions: number[] | undefined, changes: ClientChanges, now: Date): Promise<StoredClient | null> {
+  async updateClient(
+    clientId: string,
+    expectedVersions: number[] | undefined,
+    changes: ClientChanges,
+    now: Date,
+    tx?: Transaction,
+  ): Promise<StoredClient | null> {
     const params: unknown[] = [clientId, now];
     const sets = ['version = version + 1', 'updated_at = $2'];
     for (const [key, value] of Object.entries(changes) as Array<[keyof ClientChanges, unknown]>) {
@@ -152,7 +158,7 @@ export class ClientsRepository {
       params.push(expectedVersions);
       condition += ` AND version = ANY($${params.length}::integer[])`;
     }
-    const result: [Row[], number] = await this.db.dataSource.query(
+    const result: [Row[], number] = await managerFor(this.db, tx).query(
       `UPDATE clients SET ${sets.join(', ')} WHERE ${condition} RETURNING ${COLUMNS}`,
       params,
     );
@@ -166,15 +172,15 @@ export class ClientsRepository {
   }
 
   async findResourceServer(identifier: string): Promise<StoredResourceServer | null> {
-    return this.resources.findOne({
+    return this.resources().findOne({
       where: { identifier },
       select: { identifier: true, name: true, audience: true, scopes: true, accessTokenFormat: true, accessTokenTtl: true, signingAlg: true },
     });
   }
 
-  async insertResourceServer(resource: StoredResourceServer): Promise<void> {
+  async insertResourceServer(resource: StoredResourceServer, tx?: Transaction): Promise<void> {
     try {
-      await this.resources.insert({ ...resource, createdAt: new Date() });
+      await this.resources(tx).insert({ ...resource, createdAt: new Date() });
     } catch (cause) {
       if ((cause as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) {
         throw new ClientsError(ClientsErrorCode.RESOURCE_SERVER_ALREADY_EXISTS, `resource server ${resource.identifier} already exists`, {

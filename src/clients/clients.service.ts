@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { z } from 'zod';
-import { EventBus, type EventActor } from '../events/index.js';
+import { UnitOfWork } from '../database/index.js';
+import { EventBus, type EventActor, type EventDelivery } from '../events/index.js';
 import { KeysService } from '../keys/index.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from './client-secret.js';
 import { toProviderMetadata } from './client-metadata.js';
@@ -54,6 +55,7 @@ export class ClientsService {
     private readonly repo: ClientsRepository,
     private readonly keys: KeysService,
     private readonly bus: EventBus,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async createClient(
@@ -67,15 +69,20 @@ export class ClientsService {
     const metadata = toProviderMetadata(registration);
     await this.validateForProvider(clientId, metadata);
     const secretHash = clientSecret ? hashClientSecret(clientSecret, await this.pepper()) : null;
-    const stored = await this.repo.insertClient(
-      { clientId, name: registration.name, secretHash, metadata, enabled: true, mfaPolicy: registration.mfaPolicy },
-      new Date(),
-    );
-    await this.bus.publish(
-      'client.created',
-      { clientId, name: registration.name, grantTypes: registration.grantTypes, bootstrap: Boolean(opts.bootstrap), after: snapshotOf(stored) },
-      { actor, correlationId: opts.correlationId },
-    );
+    // The row and its audit record commit together, or neither does.
+    const stored = await this.uow.run(async (tx) => {
+      const inserted = await this.repo.insertClient(
+        { clientId, name: registration.name, secretHash, metadata, enabled: true, mfaPolicy: registration.mfaPolicy },
+        new Date(),
+        tx,
+      );
+      await this.bus.publish(
+        'client.created',
+        { clientId, name: registration.name, grantTypes: registration.grantTypes, bootstrap: Boolean(opts.bootstrap), after: snapshotOf(inserted) },
+        { actor, correlationId: opts.correlationId, tx },
+      );
+      return inserted;
+    });
     return { clientId, clientSecret, client: toClientRecord(stored) };
   }
 
@@ -166,8 +173,11 @@ export class ClientsService {
   @OnEvent('client.disabled')
   @OnEvent('client.enabled')
   @OnEvent('client.deleted')
-  forgetCachedClient(event: { payload: { clientId: string } }): void {
-    this.metadataCache.delete(event.payload.clientId);
+  forgetCachedClient(event: { payload: { clientId: string } }, delivery?: EventDelivery): void {
+    const clientId = event.payload.clientId;
+    this.metadataCache.delete(clientId);
+    // A lookup made before COMMIT may have cached the old registration again.
+    delivery?.tx?.afterCommit(() => this.metadataCache.delete(clientId));
   }
 
   /** A fresh secret and its keyed hash: the secret goes to the caller once, the hash to the database. */
@@ -191,12 +201,14 @@ export class ClientsService {
       accessTokenTtl: r.accessTokenTtl ?? null,
       signingAlg: r.signingAlg,
     };
-    await this.repo.insertResourceServer(stored);
-    await this.bus.publish(
-      'resource_server.created',
-      { identifier: stored.identifier, name: stored.name, scopes: stored.scopes, accessTokenFormat: stored.accessTokenFormat },
-      { actor },
-    );
+    await this.uow.run(async (tx) => {
+      await this.repo.insertResourceServer(stored, tx);
+      await this.bus.publish(
+        'resource_server.created',
+        { identifier: stored.identifier, name: stored.name, scopes: stored.scopes, accessTokenFormat: stored.accessTokenFormat },
+        { actor, tx },
+      );
+    });
     return stored;
   }
 

@@ -55,7 +55,7 @@ export class IdentityAdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Create a user with an initial password, or with invite: true and a single-use password setup link' })
   @ApiResponse({ status: 201, description: 'the user (and the invitation link, once)', standardSchema: createdUserResponseSchema })
-  @ApiProblems(400, 403, 409, 413, 415)
+  @ApiProblems(400, 403, 409, 413, 415, 503)
   async create(
     @Body({ schema: createUserSchema }) body: z.output<typeof createUserSchema>,
     @Req() request: AdminRequest,
@@ -104,7 +104,7 @@ export class IdentityAdminController {
   @ApiIfMatch(true)
   @ApiOperation({ summary: 'Change profile fields or roles; null clears a name; audited with before and after' })
   @ApiResponse({ status: 200, description: 'the updated user', standardSchema: userResponseSchema })
-  @ApiProblems(400, 403, 404, 409, 412, 428)
+  @ApiProblems(400, 403, 404, 409, 412, 428, 503)
   async update(
     @Param('id', { schema: userIdParam }) id: string,
     @Body({ schema: updateUserSchema }) patch: z.output<typeof updateUserSchema>,
@@ -123,7 +123,7 @@ export class IdentityAdminController {
   @ApiIfMatch(false)
   @ApiOperation({ summary: "Disable a user: no sign-in; every session and token of theirs ends at once" })
   @ApiResponse({ status: 200, description: 'the disabled user', standardSchema: userResponseSchema })
-  @ApiProblems(400, 403, 404, 412)
+  @ApiProblems(400, 403, 404, 412, 503)
   async disable(
     @Param('id', { schema: userIdParam }) id: string,
     @Headers('if-match') ifMatch: string | undefined,
@@ -141,7 +141,7 @@ export class IdentityAdminController {
   @ApiIfMatch(false)
   @ApiOperation({ summary: 'Enable a disabled user again' })
   @ApiResponse({ status: 200, description: 'the enabled user', standardSchema: userResponseSchema })
-  @ApiProblems(400, 403, 404, 412)
+  @ApiProblems(400, 403, 404, 412, 503)
   async enable(
     @Param('id', { schema: userIdParam }) id: string,
     @Headers('if-match') ifMatch: string | undefined,
@@ -161,7 +161,7 @@ export class IdentityAdminController {
     summary: 'Delete a user: deactivated and anonymised (email replaced, names and roles cleared, password and factors removed, sessions and tokens revoked); the id stays for the audit trail',
   })
   @ApiResponse({ status: 204, description: 'deleted' })
-  @ApiProblems(400, 403, 404, 412)
+  @ApiProblems(400, 403, 404, 412, 503)
   async delete(
     @Param('id', { schema: userIdParam }) id: string,
     @Headers('if-match') ifMatch: string | undefined,
@@ -175,7 +175,7 @@ export class IdentityAdminController {
   @AdminRoute('user-admin')
   @ApiOperation({ summary: 'Reset the password: set a new one (policy-checked) or, with link: true, issue a single-use reset link' })
   @ApiResponse({ status: 200, description: 'the reset link, once (or null)', standardSchema: passwordResetResponseSchema })
-  @ApiProblems(400, 403, 404)
+  @ApiProblems(400, 403, 404, 503)
   async resetPassword(
     @Param('id', { schema: userIdParam }) id: string,
     @Body({ schema: resetPasswordSchema }) body: z.output<typeof resetPasswordSchema>,

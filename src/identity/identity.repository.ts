@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 import { IdentityError, IdentityErrorCode } from './identity.errors.js';
 import { PasswordCredentialEntity } from './entities/password-credential.entity.js';
 import { UserEntity, type UserStatus } from './entities/user.entity.js';
@@ -39,14 +39,13 @@ export class IdentityRepository {
       .getOne();
   }
 
-  /** Creates the user and, when given, the password hash, in one transaction. */
-  async insertUser(user: StoredUser, passwordHash: string | null): Promise<void> {
+  /** Creates the user and, when given, the password hash, inside the caller's transaction. */
+  async insertUser(user: StoredUser, passwordHash: string | null, tx: Transaction): Promise<void> {
     const now = new Date();
+    const em = managerFor(this.db, tx);
     try {
-      await this.db.dataSource.transaction(async (em) => {
-        await em.getRepository(UserEntity).insert({ ...user, createdAt: now, updatedAt: now });
-        if (passwordHash) await em.getRepository(PasswordCredentialEntity).insert({ userId: user.id, hash: passwordHash, updatedAt: now });
-      });
+      await em.getRepository(UserEntity).insert({ ...user, createdAt: now, updatedAt: now });
+      if (passwordHash) await em.getRepository(PasswordCredentialEntity).insert({ userId: user.id, hash: passwordHash, updatedAt: now });
     } catch (cause) {
       if ((cause as { driverError?: { code?: string } }).driverError?.code === '23505') {
         throw new IdentityError(IdentityErrorCode.EMAIL_TAKEN, 'a user with this email already exists', [

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { UnitOfWork, type Transaction } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
 import { IdentityError, IdentityErrorCode } from './identity.errors.js';
 import { IdentityRepository, type StoredUser } from './identity.repository.js';
@@ -45,9 +46,16 @@ export class IdentityService {
   constructor(
     private readonly repo: IdentityRepository,
     private readonly bus: EventBus,
+    private readonly uow: UnitOfWork,
   ) {}
 
-  async createUser(input: NewUser, actor?: EventActor): Promise<User> {
+  /**
+   * Creates the user (and password) and publishes user.created in one unit of work; `within`
+   * adds the caller's own writes for the new user (an invitation link) to that unit, so all of
+   * it and its audit records commit together or not at all. The hash is computed before the
+   * unit opens.
+   */
+  async createUser(input: NewUser, actor?: EventActor, within?: (user: User, tx: Transaction) => Promise<void>): Promise<User> {
     const parsed = newUserSchema.safeParse(input);
     if (!parsed.success) {
       const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
@@ -67,8 +75,11 @@ export class IdentityService {
       version: 1,
     };
     const hash = u.password !== undefined ? await this.hasher.hash(u.password.normalize('NFKC')) : null;
-    await this.repo.insertUser(user, hash);
-    await this.bus.publish('user.created', { userId: user.id, email: user.email, roles: user.roles, withPassword: Boolean(hash) }, { actor });
+    await this.uow.run(async (tx) => {
+      await this.repo.insertUser(user, hash, tx);
+      await this.bus.publish('user.created', { userId: user.id, email: user.email, roles: user.roles, withPassword: Boolean(hash) }, { actor, tx });
+      await within?.(user, tx);
+    });
     return user;
   }
 

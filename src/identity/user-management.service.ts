@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { UnitOfWork, type Transaction } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
 import { PoliciesService } from '../policies/index.js';
 import { IdentityError, IdentityErrorCode } from './identity.errors.js';
@@ -31,7 +32,9 @@ export interface SetupLink {
 /**
  * What administrators do to users after the sign-in module's basics: create (with a password
  * or an invitation link), read, list, update, disable/enable, delete (anonymise), reset the
- * password. Every change is a compare-and-swap on the user's version and emits its event.
+ * password. Every change is a compare-and-swap on the user's version and publishes its event
+ * in the same unit of work: the change, its audit record and its listeners' reactions (ended
+ * sessions, removed factors) commit together or not at all.
  * Passwords are checked by the fixed rules of password-policy.ts and the runtime length policy.
  */
 @Injectable()
@@ -42,10 +45,12 @@ export class UserManagementService {
     private readonly repo: UsersAdminRepository,
     private readonly policies: PoliciesService,
     private readonly bus: EventBus,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async create(input: CreateUserInput, action: UserAction): Promise<{ user: UserRecord; link: SetupLink | null }> {
     if (input.password !== undefined) await this.assertPolicyLength(input.password);
+    let link: SetupLink | null = null;
     const created = await this.identity.createUser(
       {
         email: input.email,
@@ -56,8 +61,12 @@ export class UserManagementService {
         password: input.password,
       },
       action.actor,
+      input.invite
+        ? async (user, tx) => {
+            link = await this.issueLink(user.id, 'invitation', action, tx);
+          }
+        : undefined,
     );
-    const link = input.invite ? await this.issueLink(created.id, 'invitation', action) : null;
     return { user: await this.get(created.id), link };
   }
 
@@ -93,18 +102,22 @@ export class UserManagementService {
     action.authorize?.(current);
     const target = enabled ? 'active' : 'disabled';
     if (current.status === target) return current;
-    const updated = await this.swap(current, { status: target });
-    await this.bus.publish(enabled ? 'user.enabled' : 'user.disabled', { userId: id }, eventOptions(action));
-    return updated;
+    return this.uow.run(async (tx) => {
+      const updated = await this.swap(current, { status: target }, tx);
+      await this.bus.publish(enabled ? 'user.enabled' : 'user.disabled', { userId: id }, eventOptions(action, tx));
+      return updated;
+    });
   }
 
   /** Deactivates and anonymises; the id stays so audit records keep pointing at it. */
   async delete(id: string, action: UserAction): Promise<void> {
     const current = await this.live(id, action);
     action.authorize?.(current);
-    const deleted = await this.repo.anonymise(id, [current.version], new Date());
-    if (!deleted) throw versionMismatch();
-    await this.bus.publish('user.deleted', { userId: id }, eventOptions(action));
+    await this.uow.run(async (tx) => {
+      const deleted = await this.repo.anonymise(id, [current.version], new Date(), tx);
+      if (!deleted) throw versionMismatch();
+      await this.bus.publish('user.deleted', { userId: id }, eventOptions(action, tx));
+    });
   }
 
   /** Sets a new password (policy-checked) or issues a reset link; either way the old password is gone. */
@@ -113,14 +126,19 @@ export class UserManagementService {
     action.authorize?.(current);
     if (input.password !== undefined) {
       await this.assertPassword(input.password, current.email);
-      await this.repo.setPasswordHash(id, await this.identity.hasher.hash(input.password.normalize('NFKC')));
-      await this.bus.publish('user.password.reset', { userId: id, method: 'set' }, eventOptions(action));
+      const hash = await this.identity.hasher.hash(input.password.normalize('NFKC'));
+      await this.uow.run(async (tx) => {
+        await this.repo.setPasswordHash(id, hash, tx);
+        await this.bus.publish('user.password.reset', { userId: id, method: 'set' }, eventOptions(action, tx));
+      });
       return null;
     }
-    await this.repo.removePassword(id);
-    const link = await this.issueLink(id, 'reset', action);
-    await this.bus.publish('user.password.reset', { userId: id, method: 'link' }, eventOptions(action));
-    return link;
+    return this.uow.run(async (tx) => {
+      await this.repo.removePassword(id, tx);
+      const link = await this.issueLink(id, 'reset', action, tx);
+      await this.bus.publish('user.password.reset', { userId: id, method: 'link' }, eventOptions(action, tx));
+      return link;
+    });
   }
 
   /**
@@ -133,11 +151,14 @@ export class UserManagementService {
     const owner = await this.repo.ownerOfSetupToken(token);
     if (!owner) return false;
     await this.assertPassword(password, owner.email);
-    const consumed = await this.repo.consumeSetupToken(token, new Date());
-    if (!consumed) return false;
-    await this.repo.setPasswordHash(consumed.userId, await this.identity.hasher.hash(password.normalize('NFKC')));
-    await this.bus.publish('user.password.changed', { userId: consumed.userId, reason: 'set' }, { actor: { type: 'user', id: consumed.userId } });
-    return true;
+    const hash = await this.identity.hasher.hash(password.normalize('NFKC'));
+    return this.uow.run(async (tx) => {
+      const consumed = await this.repo.consumeSetupToken(token, new Date(), tx);
+      if (!consumed) return false;
+      await this.repo.setPasswordHash(consumed.userId, hash, tx);
+      await this.bus.publish('user.password.changed', { userId: consumed.userId, reason: 'set' }, { actor: { type: 'user', id: consumed.userId }, tx });
+      return true;
+    });
   }
 
   isSetupTokenUsable(token: string): Promise<boolean> {
@@ -156,12 +177,12 @@ export class UserManagementService {
     if (message) throw new IdentityError(IdentityErrorCode.WEAK_PASSWORD, `password ${message}`, [{ field: 'password', message }]);
   }
 
-  private async issueLink(userId: string, purpose: PasswordSetupPurpose, action: UserAction): Promise<SetupLink> {
+  private async issueLink(userId: string, purpose: PasswordSetupPurpose, action: UserAction, tx: Transaction): Promise<SetupLink> {
     const token = randomBytes(32).toString('base64url');
     const now = new Date();
     const expiresAt = new Date(now.getTime() + SETUP_LINK_TTL_MS[purpose]);
-    await this.repo.issueSetupToken(userId, token, purpose, now, expiresAt);
-    await this.bus.publish('user.password.link_issued', { userId, purpose, expiresAt: expiresAt.toISOString() }, eventOptions(action));
+    await this.repo.issueSetupToken(userId, token, purpose, now, expiresAt, tx);
+    await this.bus.publish('user.password.link_issued', { userId, purpose, expiresAt: expiresAt.toISOString() }, eventOptions(action, tx));
     return { url: `${this.config.issuer.replace(/\/+$/, '')}${PASSWORD_SETUP_PATH}?token=${token}`, expiresAt };
   }
 
@@ -177,14 +198,16 @@ export class UserManagementService {
     const planned = snapshotOf({ ...current, ...definedOnly(changes) });
     const changed = changedFields(before, planned);
     if (!changed.length) return current;
-    const updated = await this.swap(current, changes);
-    const after = snapshotOf(updated);
-    await this.bus.publish('user.updated', { userId: current.id, changed: changedFields(before, after), before, after }, eventOptions(action));
-    return updated;
+    return this.uow.run(async (tx) => {
+      const updated = await this.swap(current, changes, tx);
+      const after = snapshotOf(updated);
+      await this.bus.publish('user.updated', { userId: current.id, changed: changedFields(before, after), before, after }, eventOptions(action, tx));
+      return updated;
+    });
   }
 
-  private async swap(current: UserRecord, changes: UserChanges): Promise<UserRecord> {
-    const updated = await this.repo.update(current.id, [current.version], changes, new Date());
+  private async swap(current: UserRecord, changes: UserChanges, tx: Transaction): Promise<UserRecord> {
+    const updated = await this.repo.update(current.id, [current.version], changes, new Date(), tx);
     if (!updated) throw versionMismatch();
     return updated;
   }
@@ -209,8 +232,8 @@ function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function eventOptions(action: UserAction): { actor: EventActor; correlationId?: string } {
-  return { actor: action.actor, correlationId: action.correlationId };
+function eventOptions(action: UserAction, tx: Transaction): { actor: EventActor; correlationId?: string; tx: Transaction } {
+  return { actor: action.actor, correlationId: action.correlationId, tx };
 }
 
 function versionMismatch(): IdentityError {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 import { IdentityError, IdentityErrorCode } from './identity.errors.js';
 import type { PasswordSetupPurpose } from './entities/password-setup-token.entity.js';
 import type { UserStatus } from './entities/user.entity.js';
@@ -72,15 +72,16 @@ export const hashSetupToken = (token: string): string => createHash('sha256').up
 
 /**
  * The admin side of the users table: keyset listing, compare-and-swap updates on `version`,
- * anonymisation, and single-use password setup tokens. Plain parameterised SQL.
+ * anonymisation, and single-use password setup tokens. Plain parameterised SQL. Writes take
+ * the caller's transaction (the change commits with its audit record).
  */
 @Injectable()
 export class UsersAdminRepository {
   constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
 
-  async find(id: string): Promise<UserRecord | null> {
+  async find(id: string, tx?: Transaction): Promise<UserRecord | null> {
     if (!UUID.test(id)) return null;
-    const rows: Row[] = await this.db.dataSource.query(`SELECT ${COLUMNS} FROM users u WHERE u.id = $1`, [id]);
+    const rows: Row[] = await managerFor(this.db, tx).query(`SELECT ${COLUMNS} FROM users u WHERE u.id = $1`, [id]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -120,7 +121,7 @@ export class UsersAdminRepository {
    * Compare-and-swap: applies the changes to a live (not deleted) user only if its version is
    * one of `expectedVersions`, bumping the version. Null when no row matched.
    */
-  async update(id: string, expectedVersions: number[], changes: UserChanges, now: Date): Promise<UserRecord | null> {
+  async update(id: string, expectedVersions: number[], changes: UserChanges, now: Date, tx: Transaction): Promise<UserRecord | null> {
     const params: unknown[] = [id, now, expectedVersions];
     const sets = ['version = version + 1', 'updated_at = $2'];
     const column: Record<keyof UserChanges, string> = {
@@ -137,12 +138,12 @@ export class UsersAdminRepository {
       sets.push(`${column[key]} = $${params.length}`);
     }
     try {
-      const result: [Array<{ id: string }>, number] = await this.db.dataSource.query(
+      const result: [Array<{ id: string }>, number] = await managerFor(this.db, tx).query(
         `UPDATE users SET ${sets.join(', ')} WHERE id = $1 AND deleted_at IS NULL AND version = ANY ($3::int[]) RETURNING id`,
         params,
       );
       const updated = Array.isArray(result[0]) ? result[0] : (result as unknown as Array<{ id: string }>);
-      return updated.length ? this.find(id) : null;
+      return updated.length ? this.find(id, tx) : null;
     } catch (cause) {
       if ((cause as { driverError?: { code?: string }; code?: string }).driverError?.code === '23505') {
         throw new IdentityError(IdentityErrorCode.EMAIL_TAKEN, 'a user with this email already exists', [{ field: 'email', message: 'is already in use' }]);
@@ -155,25 +156,23 @@ export class UsersAdminRepository {
    * Deletes a user the way an audit trail can live with: the row and id stay, the email becomes
    * a placeholder, names and roles are cleared, the password and every setup link are removed.
    */
-  async anonymise(id: string, expectedVersions: number[], now: Date): Promise<UserRecord | null> {
-    const done = await this.db.dataSource.transaction(async (em) => {
-      const result: [Array<{ id: string }>, number] = await em.query(
-        `UPDATE users SET email = $2, email_verified = false, given_name = NULL, family_name = NULL, roles = '{}',
-           status = 'disabled', locked_until = NULL, deleted_at = $3, updated_at = $3, version = version + 1
-         WHERE id = $1 AND deleted_at IS NULL AND version = ANY ($4::int[]) RETURNING id`,
-        [id, `deleted-${id}@invalid`, now, expectedVersions],
-      );
-      const updated = Array.isArray(result[0]) ? result[0] : (result as unknown as Array<{ id: string }>);
-      if (!updated.length) return false;
-      await em.query(`DELETE FROM password_credentials WHERE user_id = $1`, [id]);
-      await em.query(`DELETE FROM password_setup_tokens WHERE user_id = $1`, [id]);
-      return true;
-    });
-    return done ? this.find(id) : null;
+  async anonymise(id: string, expectedVersions: number[], now: Date, tx: Transaction): Promise<UserRecord | null> {
+    const em = managerFor(this.db, tx);
+    const result: [Array<{ id: string }>, number] = await em.query(
+      `UPDATE users SET email = $2, email_verified = false, given_name = NULL, family_name = NULL, roles = '{}',
+         status = 'disabled', locked_until = NULL, deleted_at = $3, updated_at = $3, version = version + 1
+       WHERE id = $1 AND deleted_at IS NULL AND version = ANY ($4::int[]) RETURNING id`,
+      [id, `deleted-${id}@invalid`, now, expectedVersions],
+    );
+    const updated = Array.isArray(result[0]) ? result[0] : (result as unknown as Array<{ id: string }>);
+    if (!updated.length) return null;
+    await em.query(`DELETE FROM password_credentials WHERE user_id = $1`, [id]);
+    await em.query(`DELETE FROM password_setup_tokens WHERE user_id = $1`, [id]);
+    return this.find(id, tx);
   }
 
-  async setPasswordHash(userId: string, hash: string): Promise<void> {
-    await this.db.dataSource.query(
+  async setPasswordHash(userId: string, hash: string, tx: Transaction): Promise<void> {
+    await managerFor(this.db, tx).query(
       `INSERT INTO password_credentials (user_id, hash, updated_at) VALUES ($1, $2, now())
        ON CONFLICT (user_id) DO UPDATE SET hash = EXCLUDED.hash, updated_at = EXCLUDED.updated_at`,
       [userId, hash],
@@ -189,27 +188,26 @@ export class UsersAdminRepository {
     return rows[0] ? { userId: rows[0].id, email: rows[0].email } : null;
   }
 
-  async removePassword(userId: string): Promise<void> {
-    await this.db.dataSource.query(`DELETE FROM password_credentials WHERE user_id = $1`, [userId]);
+  async removePassword(userId: string, tx: Transaction): Promise<void> {
+    await managerFor(this.db, tx).query(`DELETE FROM password_credentials WHERE user_id = $1`, [userId]);
   }
 
   /** Stores a new setup token (its hash) and voids the user's earlier unused ones of any purpose. */
-  async issueSetupToken(userId: string, token: string, purpose: PasswordSetupPurpose, now: Date, expiresAt: Date): Promise<void> {
-    await this.db.dataSource.transaction(async (em) => {
-      await em.query(`DELETE FROM password_setup_tokens WHERE user_id = $1 AND used_at IS NULL`, [userId]);
-      await em.query(
-        `INSERT INTO password_setup_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-        [hashSetupToken(token), userId, purpose, now, expiresAt],
-      );
-    });
+  async issueSetupToken(userId: string, token: string, purpose: PasswordSetupPurpose, now: Date, expiresAt: Date, tx: Transaction): Promise<void> {
+    const em = managerFor(this.db, tx);
+    await em.query(`DELETE FROM password_setup_tokens WHERE user_id = $1 AND used_at IS NULL`, [userId]);
+    await em.query(
+      `INSERT INTO password_setup_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+      [hashSetupToken(token), userId, purpose, now, expiresAt],
+    );
   }
 
   /**
    * Marks the token used, atomically (two concurrent submissions cannot both win), when it is
    * unused, unexpired and its user live. Returns the user id and purpose, or null.
    */
-  async consumeSetupToken(token: string, now: Date): Promise<{ userId: string; purpose: PasswordSetupPurpose } | null> {
-    const result: [Array<{ user_id: string; purpose: PasswordSetupPurpose }>, number] = await this.db.dataSource.query(
+  async consumeSetupToken(token: string, now: Date, tx: Transaction): Promise<{ userId: string; purpose: PasswordSetupPurpose } | null> {
+    const result: [Array<{ user_id: string; purpose: PasswordSetupPurpose }>, number] = await managerFor(this.db, tx).query(
       `UPDATE password_setup_tokens t SET used_at = $2
        FROM users u
        WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2 AND u.id = t.user_id AND u.deleted_at IS NULL

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 import { MfaFactorEntity } from './entities/mfa-factor.entity.js';
 import { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
 
@@ -119,11 +119,10 @@ export class MfaRepository {
   }
 
   /** Removes every factor and recovery code of the user (admin reset); returns how many factors went. */
-  async deleteAll(userId: string): Promise<number> {
-    return this.db.dataSource.transaction(async (em) => {
-      const removed = await em.getRepository(MfaFactorEntity).delete({ userId });
-      await em.getRepository(RecoveryCodeEntity).delete({ userId });
-      return removed.affected ?? 0;
-    });
+  async deleteAll(userId: string, tx: Transaction): Promise<number> {
+    const em = managerFor(this.db, tx);
+    const removed = await em.getRepository(MfaFactorEntity).delete({ userId });
+    await em.getRepository(RecoveryCodeEntity).delete({ userId });
+    return removed.affected ?? 0;
   }
 }

@@ -12,6 +12,7 @@ import {
 } from '@simplewebauthn/server';
 import QRCode from 'qrcode';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { UnitOfWork, type Transaction } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
 import { aesGcmOpen, aesGcmSeal, KeysService } from '../keys/index.js';
 import { MfaError, MfaErrorCode } from './mfa.errors.js';
@@ -52,6 +53,7 @@ export class MfaService {
     private readonly repo: MfaRepository,
     private readonly keys: KeysService,
     private readonly bus: EventBus,
+    private readonly uow: UnitOfWork,
   ) {}
 
   async confirmedFactors(userId: string): Promise<FactorSummary[]> {
@@ -246,10 +248,14 @@ export class MfaService {
     return Boolean(removed);
   }
 
-  /** Admin reset: every factor and recovery code goes; the user enrols again at next sign-in. */
-  async reset(userId: string, actor: EventActor): Promise<number> {
-    const factorsRemoved = await this.repo.deleteAll(userId);
-    await this.bus.publish('mfa.reset', { userId, factorsRemoved }, { actor });
+  /**
+   * Admin reset: every factor and recovery code goes; the user enrols again at next sign-in.
+   * The removal and its audit record commit together, in the caller's unit of work when given.
+   */
+  async reset(userId: string, actor: EventActor, tx?: Transaction): Promise<number> {
+    if (!tx) return this.uow.run((own) => this.reset(userId, actor, own));
+    const factorsRemoved = await this.repo.deleteAll(userId, tx);
+    await this.bus.publish('mfa.reset', { userId, factorsRemoved }, { actor, tx });
     return factorsRemoved;
   }
 

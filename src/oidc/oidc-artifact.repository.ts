@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 
 export type ArtifactPayload = Record<string, unknown> & { consumed?: number };
 
@@ -55,8 +55,8 @@ export class OidcArtifactRepository {
   }
 
   /** Ends every session of the account and deletes every token, code and grant issued to it. */
-  async revokeByAccount(accountId: string): Promise<number> {
-    const rows: unknown[] = await this.db.dataSource.query(
+  async revokeByAccount(accountId: string, tx?: Transaction): Promise<number> {
+    const rows: unknown[] = await managerFor(this.db, tx).query(
       `DELETE FROM oidc_artifacts WHERE payload->>'accountId' = $1 RETURNING 1`,
       [accountId],
     );
@@ -64,8 +64,8 @@ export class OidcArtifactRepository {
   }
 
   /** Deletes every session authorisation, code, token and grant issued to the client. */
-  async revokeByClient(clientId: string): Promise<number> {
-    const rows: unknown[] = await this.db.dataSource.query(
+  async revokeByClient(clientId: string, tx?: Transaction): Promise<number> {
+    const rows: unknown[] = await managerFor(this.db, tx).query(
       `DELETE FROM oidc_artifacts WHERE model <> 'Session' AND payload->>'clientId' = $1 RETURNING 1`,
       [clientId],
     );

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { EventBus, type BusEvent, type EventActor } from '../events/index.js';
+import { EventBus, type BusEvent, type EventActor, type EventDelivery } from '../events/index.js';
 import { OidcArtifactRepository, type ArtifactPayload } from './oidc-artifact.repository.js';
 
 /** A signed-in session as administrators see it: never its id (the cookie value), only its uid. */
@@ -66,8 +66,8 @@ export class SessionsService {
   }
 
   @OnEvent('user.deleted', { async: true, promisify: true, suppressErrors: false })
-  async onUserDeleted(event: BusEvent<'user.deleted'>): Promise<void> {
-    const removed = await this.artifacts.revokeByAccount(event.payload.userId);
+  async onUserDeleted(event: BusEvent<'user.deleted'>, delivery?: EventDelivery): Promise<void> {
+    const removed = await this.artifacts.revokeByAccount(event.payload.userId, delivery?.tx);
     this.logger.log({ userId: event.payload.userId, removed }, 'ended sessions and revoked tokens of a deleted user');
   }
 }

@@ -43,7 +43,7 @@ export class PoliciesAdminController {
   @ApiIfMatch(true)
   @ApiOperation({ summary: 'Change some policies; every bound is checked on the result; audited with before and after' })
   @ApiResponse({ status: 200, description: 'the policies now in force', standardSchema: policiesResponseSchema })
-  @ApiProblems(400, 412, 428)
+  @ApiProblems(400, 412, 428, 503)
   async update(
     @Body({ schema: policyPatchSchema }) patch: z.output<typeof policyPatchSchema>,
     @Headers('if-match') ifMatch: string | undefined,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 
 export interface StoredPolicies {
   document: Record<string, unknown>;
@@ -23,8 +23,9 @@ export class PoliciesRepository {
    * Compare-and-swap on the version (version 1 with no row means "the defaults"): true when
    * written. Two administrators changing policies at once: one wins, the other gets a 412.
    */
-  async write(document: Record<string, unknown>, expectedVersions: number[], now: Date): Promise<number | null> {
-    const result: unknown = await this.db.dataSource.query(
+  async write(document: Record<string, unknown>, expectedVersions: number[], now: Date, tx: Transaction): Promise<number | null> {
+    const em = managerFor(this.db, tx);
+    const result: unknown = await em.query(
       `UPDATE runtime_policies SET document = $1, version = version + 1, updated_at = $2
        WHERE id = 1 AND version = ANY ($3::int[]) RETURNING version`,
       [JSON.stringify(document), now, expectedVersions],
@@ -33,7 +34,7 @@ export class PoliciesRepository {
     if (updated[0]) return updated[0].version;
     if (!expectedVersions.includes(1)) return null;
     const inserted = rowsOf<{ version: number }>(
-      await this.db.dataSource.query(
+      await em.query(
         `INSERT INTO runtime_policies (id, document, version, updated_at) VALUES (1, $1, 2, $2)
          ON CONFLICT (id) DO NOTHING RETURNING version`,
         [JSON.stringify(document), now],

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { UnitOfWork } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
 import { PoliciesError, PoliciesErrorCode } from './policies.errors.js';
 import { PoliciesRepository } from './policies.repository.js';
@@ -26,7 +27,8 @@ export const POLICY_CACHE_MS = 5000;
 /**
  * Runtime policies: password length, MFA, token and session lifetimes, lockout. Defaults come
  * from the environment; a change is stored in one row (compare-and-swap on its version),
- * validated whole against every bound, and emitted as policy.updated with before and after.
+ * validated whole against every bound, and published as policy.updated with before and after
+ * in the same transaction (no change without its audit record).
  * Readers on hot paths use `cached()`, which never waits on the database more than once per
  * POLICY_CACHE_MS and falls back to the last good value if the database is briefly away.
  */
@@ -42,6 +44,7 @@ export class PoliciesService {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly repo: PoliciesRepository,
     private readonly bus: EventBus,
+    private readonly uow: UnitOfWork,
   ) {
     this.defaults = defaultPolicies(config);
     this.snapshot = { policies: this.defaults, version: 1, updatedAt: null };
@@ -108,10 +111,13 @@ export class PoliciesService {
     const changed = changedPolicyFields(current.policies, next);
     if (!changed.length) return current;
     const now = new Date();
-    const version = await this.repo.write(next, [current.version], now);
-    if (version === null) throw versionMismatch();
     const weakened = weakenedPolicyFields(this.defaults, next).filter((f) => changed.includes(f));
-    await this.bus.publish('policy.updated', { changed, weakened, before: current.policies, after: next, version }, { actor, correlationId });
+    const version = await this.uow.run(async (tx) => {
+      const written = await this.repo.write(next, [current.version], now, tx);
+      if (written === null) throw versionMismatch();
+      await this.bus.publish('policy.updated', { changed, weakened, before: current.policies, after: next, version: written }, { actor, correlationId, tx });
+      return written;
+    });
     this.snapshot = { policies: next, version, updatedAt: now };
     this.loadedAt = Date.now();
     return this.snapshot;
