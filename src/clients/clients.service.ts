@@ -103,7 +103,9 @@ export class ClientsService {
       await this.providerValidator({ ...metadata, client_id: clientId, ...secret });
     } catch (cause) {
       const message = (cause as { error_description?: string; message?: string }).error_description ?? (cause as Error).message;
-      throw new ClientsError(ClientsErrorCode.INVALID_CLIENT_METADATA, message, { cause, fields: [{ field: 'body', message }] });
+      // A validator that knows which field is wrong says so (`field`); the provider's own errors do not.
+      const field = (cause as { field?: unknown }).field;
+      throw new ClientsError(ClientsErrorCode.INVALID_CLIENT_METADATA, message, { cause, fields: [{ field: typeof field === 'string' ? field : 'body', message }] });
     }
   }
 

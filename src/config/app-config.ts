@@ -42,6 +42,8 @@ export interface AppConfig {
   brand: { name: string; logoUrl?: string };
   /** Outbound calls may reach loopback addresses (off by default: SSRF protection). */
   outboundAllowLoopback: boolean;
+  /** CIDRs and host names outbound calls may reach although private (OUTBOUND_ALLOW_PRIVATE); empty: public addresses only. */
+  outboundAllowPrivate: string[];
   /** Deployment MFA policy, roles that always need MFA, wrong codes allowed per sign-in. */
   mfa: { policy: 'required' | 'optional'; alwaysRoles: string[]; maxAttempts: number };
   /** Failures per account identifier before a temporary lock, its length, and the per-IP budget per window. */
@@ -122,6 +124,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     audit: { retentionYears: env.AUDIT_RETENTION_YEARS, checkpointIntervalMinutes: env.AUDIT_CHECKPOINT_INTERVAL_MINUTES },
     brand: { name: env.BRAND_NAME, logoUrl: env.BRAND_LOGO_URL },
     outboundAllowLoopback: env.OUTBOUND_ALLOW_LOOPBACK,
+    outboundAllowPrivate: env.OUTBOUND_ALLOW_PRIVATE,
     mfa: { policy: env.MFA_POLICY, alwaysRoles: env.MFA_ALWAYS_ROLES, maxAttempts: env.MFA_MAX_ATTEMPTS },
     signIn: {
       lockoutThreshold: env.LOCKOUT_THRESHOLD,

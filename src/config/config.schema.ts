@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { allowPrivateEntryProblem } from '../common/outbound-address.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -154,6 +155,22 @@ export const envSchema = z
     ),
     /** Lets back-channel logout and other outbound calls reach 127.0.0.1/::1/localhost (tests, single-host labs). */
     OUTBOUND_ALLOW_LOOPBACK: boolean.default(false),
+    /**
+     * Networks (CIDR) outbound calls may reach although not public, and host names that may
+     * resolve to private networks (a hospital IdP on its intranet): `10.20.0.0/16,idp.hospital.local,*.corp.example`.
+     */
+    OUTBOUND_ALLOW_PRIVATE: z
+      .string()
+      .default('')
+      .transform((v, ctx) => {
+        const list = [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))];
+        for (const entry of list) {
+          const problem = allowPrivateEntryProblem(entry);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }
+        if (list.length > 100) ctx.addIssue({ code: 'custom', message: 'at most 100 entries' });
+        return list;
+      }),
     /** `optional` weakens a HIPAA default: allowed, but said loudly at start (and visible in the posture report). */
     MFA_POLICY: z.enum(['required', 'optional'], { error: 'must be required or optional' }).default('required'),
     MFA_ALWAYS_ROLES: z

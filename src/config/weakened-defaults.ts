@@ -8,6 +8,9 @@ export function weakenedDefaults(config: AppConfig): string[] {
   const found: string[] = [];
   if (config.mfa.policy === 'optional') found.push('MFA_POLICY=optional: apps without their own policy let users sign in with a password alone');
   if (config.outboundAllowLoopback) found.push('OUTBOUND_ALLOW_LOOPBACK=true: outbound calls may reach loopback addresses');
+  if (config.outboundAllowPrivate?.length) {
+    found.push(`OUTBOUND_ALLOW_PRIVATE=${config.outboundAllowPrivate.join(',')}: outbound calls (IdPs, client keys and logout, webhooks) may reach these private networks and hosts`);
+  }
   if (!config.issuer.startsWith('https://')) found.push(`ISSUER ${config.issuer} is not https: cookies are not Secure and HSTS is off (local use only)`);
   if (config.ttl.sessionIdle > 900) found.push(`SESSION_IDLE_TTL=${config.ttl.sessionIdle}s is longer than the 15-minute default`);
   if (config.rateLimit && !config.rateLimit.enabled) found.push('RATE_LIMIT_ENABLED=false: token, sign-in and admin requests are not rate limited');

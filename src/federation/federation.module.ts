@@ -10,6 +10,7 @@ import { PassportModule } from '@nestjs/passport';
 import { IdentityModule } from '../identity/index.js';
 import { KeysModule } from '../keys/index.js';
 import { OidcModule } from '../oidc/index.js';
+import { HardeningModule } from '../hardening/index.js';
 import { FederationBroker } from './federation-broker.service.js';
 import { FederationController } from './federation.controller.js';
 import { FederationRepository } from './federation.repository.js';
@@ -19,7 +20,7 @@ import { IdentityProvidersService } from './identity-providers.service.js';
 import { UpstreamClients } from './upstream-clients.js';
 
 @Module({
-  imports: [PassportModule, IdentityModule, KeysModule, OidcModule],
+  imports: [PassportModule, IdentityModule, KeysModule, OidcModule, HardeningModule],
   controllers: [FederationController, IdentityProvidersAdminController],
   providers: [FederationRepository, IdentityProvidersService, UpstreamClients, FederationBroker, FederationStrategy, FederationAuthGuard],
   exports: [FederationBroker],

@@ -6,11 +6,13 @@ import { FederationError, FederationErrorCode } from './federation.errors.js';
 import type { FederationFailureReason } from './federation.events.js';
 import type { IdpRow } from './federation.repository.js';
 import { IdentityProvidersService } from './identity-providers.service.js';
-import { guardedFetch, isLoopbackHostname, SsrfRefusedError } from './outbound-fetch.js';
+import { OutboundRefusedError } from '../common/outbound-http.js';
+import { OutboundHttp } from '../hardening/index.js';
 
 /**
  * openid-client Configurations for the upstream IdPs, built from discovery or the explicit
- * endpoints, cached per IdP version. Every upstream call goes through the SSRF-guarded fetch.
+ * endpoints, cached per IdP version. Every upstream call goes through the outbound HTTP policy
+ * (https, timeouts, size cap, no redirects, no private address unless OUTBOUND_ALLOW_PRIVATE names it).
  */
 @Injectable()
 export class UpstreamClients {
@@ -20,11 +22,12 @@ export class UpstreamClients {
   constructor(
     @Inject(APP_CONFIG) private readonly appConfig: AppConfig,
     private readonly idps: IdentityProvidersService,
+    private readonly outbound: OutboundHttp,
   ) {
-    this.fetch = guardedFetch(appConfig.outboundAllowLoopback);
+    this.fetch = outbound.fetchFor('upstream_idp');
   }
 
-  /** The SSRF-guarded fetch, for JWKS reads outside openid-client (logout tokens). */
+  /** The guarded fetch, for JWKS reads outside openid-client (logout tokens). */
   get fetchForJwks(): typeof globalThis.fetch {
     return this.fetch;
   }
@@ -47,7 +50,8 @@ export class UpstreamClients {
   private async build(idp: IdpRow): Promise<oidc.Configuration> {
     const metadata: Partial<oidc.ClientMetadata> = { redirect_uris: [this.callbackUrl], response_types: ['code'] };
     const auth = await this.clientAuth(idp);
-    const insecure = this.appConfig.outboundAllowLoopback && isLoopbackHostname(new URL(idp.issuer).hostname);
+    // openid-client insists on https; the policy allows http only to a literal loopback host with OUTBOUND_ALLOW_LOOPBACK.
+    const insecure = this.outbound.allowsLoopback(idp.issuer);
     let config: oidc.Configuration;
     try {
       if (idp.endpoints?.authorization) {
@@ -107,7 +111,7 @@ export class UpstreamClients {
 export function upstreamFailure(err: unknown): FederationFailureReason {
   for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof FederationError && e.reason) return e.reason;
-    if (e instanceof SsrfRefusedError) return 'upstream_unreachable';
+    if (e instanceof OutboundRefusedError) return 'upstream_unreachable';
     const { code, name, message } = e as { code?: string; name?: string; message?: string };
     if (code && ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET'].includes(code)) {
       return 'upstream_unreachable';

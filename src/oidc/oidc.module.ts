@@ -9,6 +9,7 @@ import { ClientsModule } from '../clients/index.js';
 import { KeysModule } from '../keys/index.js';
 import { IdentityModule } from '../identity/index.js';
 import { PoliciesModule } from '../policies/index.js';
+import { HardeningModule } from '../hardening/index.js';
 import { OidcArtifactRepository } from './oidc-artifact.repository.js';
 import { OidcCleanupJob } from './oidc-cleanup.job.js';
 import { OidcService } from './oidc.service.js';
@@ -17,7 +18,7 @@ import { SessionsService } from './sessions.service.js';
 import { SessionsAdminController, UserSessionsAdminController } from './sessions.admin.controller.js';
 
 @Module({
-  imports: [ClientsModule, KeysModule, IdentityModule, PoliciesModule],
+  imports: [ClientsModule, KeysModule, IdentityModule, PoliciesModule, HardeningModule],
   controllers: [SessionsAdminController, UserSessionsAdminController],
   providers: [OidcArtifactRepository, OidcService, OidcCleanupJob, AccountRevocationListener, SessionsService],
   exports: [OidcService, SessionsService],

@@ -17,6 +17,7 @@ import { bridgeSessionEvents } from './session-events.js';
 import { IdentityService } from '../identity/index.js';
 import { PoliciesService } from '../policies/index.js';
 import { withLiveLifetimes } from './live-lifetimes.js';
+import { OutboundHttp } from '../hardening/index.js';
 
 type Callback = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -45,6 +46,7 @@ export class OidcService implements OnModuleInit {
     private readonly identity: IdentityService,
     private readonly policies: PoliciesService,
     private readonly database: DatabaseHealth,
+    private readonly outbound: OutboundHttp,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -110,6 +112,7 @@ export class OidcService implements OnModuleInit {
       dpopNonceSecret: await this.keys.getSecret('dpop-nonce-secret'),
       findResourceServer: (identifier) => this.clients.findResourceServer(identifier),
       findClaims: async (accountId) => (await this.identity.claims(accountId)) as Record<string, unknown> | null,
+      outboundFetch: this.outbound.fetchFor('client'),
     });
     const provider = new Provider(this.config.issuer, configuration);
     provider.proxy = this.config.trustProxy;

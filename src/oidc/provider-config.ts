@@ -28,6 +28,8 @@ export interface ProviderDependencies {
   findResourceServer(identifier: string): Promise<ResourceServer | null>;
   /** Claims of an active account, or null when it is unknown or disabled. */
   findClaims(accountId: string): Promise<Record<string, unknown> | null>;
+  /** The outbound HTTP policy's fetch (hardening/OutboundHttp) for calls to client URLs. */
+  outboundFetch: typeof globalThis.fetch;
 }
 
 /**
@@ -219,7 +221,9 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       Grant: config.ttl.refreshTokenAbsolute,
       RefreshToken: (_ctx, token) => refreshTokenTtl(config, token.iiat ?? token.iat),
     },
-    fetch: outboundFetch(config.outboundAllowLoopback),
+    // Client jwks_uri, back-channel logout, request_uri: through the shared outbound policy (its
+    // dispatcher replaces oidc-provider's own SSRF guard, which cannot honour our allowances).
+    fetch: deps.outboundFetch,
     renderError: async (ctx, out) => {
       ctx.type = 'html';
       ctx.body = errorPage(config.brand, out.error, out.error_description);
@@ -254,26 +258,6 @@ export function signInPolicy() {
     }),
   );
   return policy;
-}
-
-/**
- * oidc-provider's outbound fetch refuses private, loopback and link-local addresses (SSRF).
- * Only when OUTBOUND_ALLOW_LOOPBACK is set, a URL whose host is literally loopback is let
- * through; every other address keeps the protection.
- */
-export function outboundFetch(allowLoopback: boolean): typeof globalThis.fetch {
-  return (input, init) => {
-    const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    if (allowLoopback && URL.canParse(href) && isLoopbackHost(new URL(href).hostname)) {
-      const { dispatcher: _ssrfGuard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
-      return globalThis.fetch(input, { ...rest, redirect: 'manual' });
-    }
-    return globalThis.fetch(input, init);
-  };
-}
-
-export function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || hostname === '::1' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 /**

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { isPrivateAddress, urlRefusal } from './outbound-url.js';
+import { AddressRules, isLiteralLoopbackHost } from '../common/outbound-address.js';
+import { outboundUrlRefusal } from '../common/outbound-http.js';
+import { urlRefusal, type OutboundUrlPolicy } from './outbound-url.js';
 import { MAX_ATTEMPTS, nextAttemptDelaySeconds, signatureHeader, verifySignature } from './webhook-signature.js';
+
+/** The same judgement hardening/OutboundHttp makes, from the same rules. */
+function policy(allowLoopback: boolean, allowPrivate: string[] = []): OutboundUrlPolicy {
+  const rules = new AddressRules({ allowLoopback, allowPrivate });
+  return {
+    urlRefusal: (url) => outboundUrlRefusal(url, rules),
+    hostAllowed: (host) => rules.hostAllowed(host),
+    allowsLoopback: (url) => allowLoopback && isLiteralLoopbackHost(new URL(url).hostname),
+  };
+}
 
 describe('webhook target rules', () => {
   it.each([
@@ -8,26 +20,28 @@ describe('webhook target rules', () => {
     ['http://hooks.example.org/caduceus', false, 'must be an https URL'],
     ['http://127.0.0.1:8080/x', false, 'must be an https URL'],
     ['http://127.0.0.1:8080/x', true, null],
+    ['http://localhost:8080/x', true, null],
+    ['https://localhost/x', false, 'must be a public host'],
     ['https://[::1]/x', false, 'must not point at a private, loopback or link-local address'],
     ['https://192.168.1.20/x', true, 'must not point at a private, loopback or link-local address'],
     ['https://169.254.169.254/latest', false, 'must not point at a private, loopback or link-local address'],
+    ['https://[::ffff:169.254.169.254]/latest', false, 'must not point at a private, loopback or link-local address'],
     ['https://user:pw@hooks.example.org/x', false, 'must not carry credentials'],
+    ['https://hooks.example.org/x#frag', false, 'must not have a fragment'],
     ['https://metadata.internal/x', false, 'must be a public host'],
+    ['ftp://hooks.example.org/x', false, 'must be an https URL'],
     ['not a url', false, 'is not an absolute URL'],
   ])('%s (loopback allowed: %s) -> %j', (url, allowLoopback, expected) => {
-    expect(urlRefusal(url, allowLoopback)).toBe(expected);
+    expect(urlRefusal(url, policy(allowLoopback))).toBe(expected);
   });
 
-  it.each([
-    ['10.1.2.3', true],
-    ['172.16.0.1', true],
-    ['100.64.0.1', true],
-    ['::ffff:127.0.0.1', true],
-    ['fd00::1', true],
-    ['8.8.8.8', false],
-    ['2606:4700::1111', false],
-  ])('%s private: %s', (address, expected) => {
-    expect(isPrivateAddress(address)).toBe(expected);
+  it('accepts an intranet name or address only when OUTBOUND_ALLOW_PRIVATE names it', () => {
+    const hospital = policy(false, ['10.20.0.0/16', 'siem.hospital.local']);
+    expect(urlRefusal('https://siem.hospital.local/hook', hospital)).toBeNull();
+    expect(urlRefusal('https://10.20.3.4/hook', hospital)).toBeNull();
+    expect(urlRefusal('https://other.hospital.local/hook', hospital)).toBe('must be a public host');
+    expect(urlRefusal('https://10.21.0.1/hook', hospital)).toBe('must not point at a private, loopback or link-local address');
+    expect(urlRefusal('http://siem.hospital.local/hook', hospital)).toBe('must be an https URL');
   });
 });
 

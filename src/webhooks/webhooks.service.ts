@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { Injectable, Logger } from '@nestjs/common';
 import { AdvisoryLockService, UnitOfWork } from '../database/index.js';
 import { EventBus, type DomainEvent, type EventActor, type EventDelivery } from '../events/index.js';
 import { aesGcmOpen, aesGcmSeal, KeysService } from '../keys/index.js';
-import { resolvedRefusal, urlRefusal } from './outbound-url.js';
+import { OutboundHttp } from '../hardening/index.js';
+import { urlRefusal } from './outbound-url.js';
 import { nextAttemptDelaySeconds, SIGNATURE_HEADER, signatureHeader } from './webhook-signature.js';
 import { WebhooksError, WebhooksErrorCode } from './webhooks.errors.js';
 import { WebhooksRepository, type StoredDelivery, type StoredSubscription } from './webhooks.repository.js';
@@ -13,7 +13,6 @@ import { WebhooksRepository, type StoredDelivery, type StoredSubscription } from
 export const WEBHOOK_EVENT_TYPES = ['user.locked', 'mfa.reset', 'keys.revoked', 'breakglass.started', 'audit.verified'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
-const TIMEOUT_MS = 5_000;
 const MAX_BODY_BYTES = 64 * 1024;
 const BATCH = 20;
 const LOCK = 'caduceus:webhook-delivery';
@@ -39,16 +38,16 @@ export class WebhooksService {
   private running = false;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repo: WebhooksRepository,
     private readonly keys: KeysService,
     private readonly uow: UnitOfWork,
     private readonly locks: AdvisoryLockService,
     private readonly bus: EventBus,
+    private readonly outbound: OutboundHttp,
   ) {}
 
   async subscribe(input: { url: string; eventTypes: string[]; description?: string }, actor: EventActor, correlationId?: string) {
-    const refusal = urlRefusal(input.url, this.config.outboundAllowLoopback);
+    const refusal = urlRefusal(input.url, this.outbound);
     if (refusal) throw new WebhooksError(WebhooksErrorCode.URL_REFUSED, `url ${refusal}`, { fields: [{ field: 'url', message: refusal }] });
     const id = randomUUID();
     const secret = randomBytes(32).toString('base64url');
@@ -155,16 +154,16 @@ export class WebhooksService {
     });
   }
 
-  /** One POST: no redirects followed, a timeout, the response body read up to a cap and discarded. */
+  /**
+   * One POST through the outbound policy: the address judged at connect time (so DNS cannot
+   * swap in a private one after the subscription was checked), no redirect followed, a timeout;
+   * the response body read up to a cap and discarded.
+   */
   private async post(sub: StoredSubscription, body: string): Promise<number> {
-    const refusal = await resolvedRefusal(sub.url, this.config.outboundAllowLoopback);
-    if (refusal) throw new Error(`url ${refusal}`);
     if (Buffer.byteLength(body) > MAX_BODY_BYTES) throw new Error('event body too large');
     const secret = aesGcmOpen(await this.sealKey(), sub.sealedSecret, `webhook|${sub.id}`);
-    const res = await fetch(sub.url, {
+    const res = await this.outbound.fetchFor('webhook')(sub.url, {
       method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Caduceus-Webhooks/1',

@@ -11,4 +11,11 @@ export const hardeningMappings: MappingsFor<HardeningEvents> = {
     client: (p) => p.clientId,
     ip: (p) => p.ip,
   },
+  'hardening.outbound.refused': {
+    // The URL came from a client registration, an IdP configuration or a webhook subscription: read with their administration.
+    category: 'client-administration',
+    action: 'E',
+    outcome: () => 'failure',
+    subject: (p) => ({ type: 'outbound_url', id: p.target }),
+  },
 };
