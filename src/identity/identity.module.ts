@@ -4,8 +4,9 @@
  * It never renders pages or decides sign-in flow (auth/ does), and never stores a password.
  */
 import { Module } from '@nestjs/common';
+import { PoliciesModule } from '../policies/index.js';
 import { IdentityRepository } from './identity.repository.js';
 import { IdentityService } from './identity.service.js';
 
-@Module({ providers: [IdentityRepository, IdentityService], exports: [IdentityService] })
+@Module({ imports: [PoliciesModule], providers: [IdentityRepository, IdentityService], exports: [IdentityService] })
 export class IdentityModule {}

@@ -61,8 +61,8 @@ export class IdentityRepository {
     return row?.hash ?? null;
   }
 
-  async upsertPasswordHash(userId: string, hash: string): Promise<void> {
-    await this.db.dataSource
+  async upsertPasswordHash(userId: string, hash: string, tx?: Transaction): Promise<void> {
+    await managerFor(this.db, tx)
       .getRepository(PasswordCredentialEntity)
       .upsert({ userId, hash, updatedAt: new Date() }, { conflictPaths: ['userId'] });
   }

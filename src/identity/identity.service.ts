@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { UnitOfWork, type Transaction } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
+import { PoliciesService } from '../policies/index.js';
 import { IdentityError, IdentityErrorCode } from './identity.errors.js';
 import { IdentityRepository, type StoredUser } from './identity.repository.js';
 import { PasswordHasher } from './password-hasher.js';
@@ -37,7 +38,9 @@ export type PasswordCheck =
 
 /**
  * Users, their password credentials and the password policy. Every check of a password
- * costs one argon2id verification, whether or not the account exists.
+ * costs one argon2id verification, whether or not the account exists. Every new password,
+ * whoever sets it (administrator, invitation or reset link, the user), passes the same rules:
+ * assertPasswordAllowed, with the length bounds of the runtime policy.
  */
 @Injectable()
 export class IdentityService {
@@ -47,6 +50,7 @@ export class IdentityService {
     private readonly repo: IdentityRepository,
     private readonly bus: EventBus,
     private readonly uow: UnitOfWork,
+    private readonly policies: PoliciesService,
   ) {}
 
   /**
@@ -62,7 +66,7 @@ export class IdentityService {
       throw new IdentityError(IdentityErrorCode.INVALID_USER, fields.map((f) => `${f.field} ${f.message}`).join('; '), fields);
     }
     const u = parsed.data;
-    if (u.password !== undefined) this.assertPasswordAllowed(u.password, u.email);
+    if (u.password !== undefined) await this.assertPasswordAllowed(u.password, u.email);
     const user: StoredUser = {
       id: randomUUID(),
       email: u.email.trim(),
@@ -83,9 +87,15 @@ export class IdentityService {
     return user;
   }
 
-  /** Throws WEAK_PASSWORD naming every rule the password breaks. */
-  assertPasswordAllowed(password: string, email?: string): void {
-    const problems = checkPassword(password, { email });
+  /** The password length bounds in force (the runtime policy administrators set). */
+  async passwordLength(): Promise<{ minLength: number; maxLength: number }> {
+    const { minLength, maxLength } = (await this.policies.cached()).policies.password;
+    return { minLength, maxLength };
+  }
+
+  /** Throws WEAK_PASSWORD naming every rule the password breaks, the policy's length bounds included. */
+  async assertPasswordAllowed(password: string, email?: string): Promise<void> {
+    const problems = checkPassword(password, { email, ...(await this.passwordLength()) });
     if (problems.length) {
       throw new IdentityError(
         IdentityErrorCode.WEAK_PASSWORD,
@@ -95,12 +105,16 @@ export class IdentityService {
     }
   }
 
+  /** A user's own change of password: the same rules as every other new password. */
   async changePassword(userId: string, password: string, actor?: EventActor): Promise<void> {
     const user = await this.repo.findById(userId);
     if (!user) throw new IdentityError(IdentityErrorCode.USER_NOT_FOUND, 'no such user');
-    this.assertPasswordAllowed(password, user.email);
-    await this.repo.upsertPasswordHash(userId, await this.hasher.hash(password.normalize('NFKC')));
-    await this.bus.publish('user.password.changed', { userId, reason: 'changed' }, { actor });
+    await this.assertPasswordAllowed(password, user.email);
+    const hash = await this.hasher.hash(password.normalize('NFKC'));
+    await this.uow.run(async (tx) => {
+      await this.repo.upsertPasswordHash(userId, hash, tx);
+      await this.bus.publish('user.password.changed', { userId, reason: 'changed' }, { actor, tx });
+    });
   }
 
   /**

@@ -26,6 +26,14 @@ describe('password policy (NIST SP 800-63B)', () => {
     expect(codes('grey.meredith.md', 'grey.meredith.md@hospital.org')).toEqual(['SAME_AS_EMAIL']);
   });
 
+  it('applies the bounds of the policy in force, never below 12 nor above 128', () => {
+    expect(checkPassword('fifteen chars!!', { minLength: 16 }).map((p) => p.message)).toEqual(['must be at least 16 characters long']);
+    expect(checkPassword('a sixteen chars!', { minLength: 16 })).toEqual([]);
+    expect(checkPassword('correct horse battery staple 42', { maxLength: 20 }).map((p) => p.message)).toEqual(['must be at most 20 characters long']);
+    expect(codes('Xk7#pQ2!vw9')).toEqual(['TOO_SHORT']);
+    expect(checkPassword('Xk7#pQ2!vw9', { minLength: 8 }).map((p) => p.code)).toEqual(['TOO_SHORT']);
+  });
+
   it('says why in words a person understands', () => {
     const messages = checkPassword('password', { email: 'a@b.c' }).map((p) => p.message);
     expect(messages).toContain('must be at least 12 characters long');

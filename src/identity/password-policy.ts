@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
 
 /**
- * The password rules, after NIST SP 800-63B: 12 to 128 characters, not a known common or
- * breached password (nor one with only digits or symbols around it), not the email address
- * or its local part, and no composition rules.
+ * The password rules, after NIST SP 800-63B: a length within the bounds in force (the runtime
+ * policy's, never outside 12 to 128), not a known common or breached password (nor one with
+ * only digits or symbols around it), not the email address or its local part, and no
+ * composition rules.
  */
 export interface PasswordProblem {
   code: 'TOO_SHORT' | 'TOO_LONG' | 'COMMON' | 'SAME_AS_EMAIL' | 'REPETITIVE';
@@ -30,15 +31,24 @@ function length(s: string): number {
   return [...s].length;
 }
 
-export function checkPassword(password: string, context: { email?: string } = {}): PasswordProblem[] {
+export interface PasswordContext {
+  email?: string;
+  /** The runtime policy's bounds (src/policies); 12 and 128 when not given. */
+  minLength?: number;
+  maxLength?: number;
+}
+
+export function checkPassword(password: string, context: PasswordContext = {}): PasswordProblem[] {
   const problems: PasswordProblem[] = [];
   const normalised = password.normalize('NFKC');
   const n = length(normalised);
-  if (n < MIN_PASSWORD_LENGTH) {
-    problems.push({ code: 'TOO_SHORT', message: `must be at least ${MIN_PASSWORD_LENGTH} characters long` });
+  const min = Math.max(context.minLength ?? MIN_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH);
+  const max = Math.min(context.maxLength ?? MAX_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH);
+  if (n < min) {
+    problems.push({ code: 'TOO_SHORT', message: `must be at least ${min} characters long` });
   }
-  if (n > MAX_PASSWORD_LENGTH) {
-    problems.push({ code: 'TOO_LONG', message: `must be at most ${MAX_PASSWORD_LENGTH} characters long` });
+  if (n > max) {
+    problems.push({ code: 'TOO_LONG', message: `must be at most ${max} characters long` });
   }
   const lower = normalised.toLowerCase();
   const core = lower.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '');

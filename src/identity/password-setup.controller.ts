@@ -26,7 +26,7 @@ export class PasswordSetupController {
   async show(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const token = String((req.query as Record<string, unknown>)?.token ?? '');
     if (!TOKEN.test(token) || !(await this.users.isSetupTokenUsable(token))) return this.invalid(reply);
-    return this.page(reply, 200, this.form(token));
+    return this.page(reply, 200, await this.form(token));
   }
 
   @Post()
@@ -38,7 +38,7 @@ export class PasswordSetupController {
     try {
       if (!(await this.users.completePasswordSetup(token, password))) return this.invalid(reply);
     } catch (err) {
-      if (err instanceof IdentityError) return this.page(reply, 400, this.form(token, err.fields.map((f) => `Password ${f.message}.`).join(' ')));
+      if (err instanceof IdentityError) return this.page(reply, 400, await this.form(token, err.fields.map((f) => `Password ${f.message}.`).join(' ')));
       throw err;
     }
     return this.page(
@@ -48,17 +48,19 @@ export class PasswordSetupController {
     );
   }
 
-  private form(token: string, error?: string): string {
+  /** The hint and the field's bounds follow the password policy in force. */
+  private async form(token: string, error?: string): Promise<string> {
+    const { minLength } = await this.users.passwordLength();
     const alert = error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '';
     return layout(
       this.config.brand,
       'Choose a password',
       `<h1>Choose a password</h1>${alert}
-<p class="muted">At least 12 characters; a long phrase is best. This link works once.</p>
+<p class="muted">At least ${minLength} characters; a long phrase is best. This link works once.</p>
 <form method="post" action="${escapeHtml(PASSWORD_SETUP_PATH)}" autocomplete="off">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
 <label for="password">New password</label>
-<input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" maxlength="1024" autofocus>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="${minLength}" maxlength="1024" autofocus>
 <button type="submit">Set password</button>
 </form>`,
     );

@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { UnitOfWork, type Transaction } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
-import { PoliciesService } from '../policies/index.js';
 import { IdentityError, IdentityErrorCode } from './identity.errors.js';
 import type { UserSnapshot } from './identity.events.js';
 import { IdentityService } from './identity.service.js';
@@ -35,7 +34,8 @@ export interface SetupLink {
  * password. Every change is a compare-and-swap on the user's version and publishes its event
  * in the same unit of work: the change, its audit record and its listeners' reactions (ended
  * sessions, removed factors) commit together or not at all.
- * Passwords are checked by the fixed rules of password-policy.ts and the runtime length policy.
+ * Passwords are checked by IdentityService.assertPasswordAllowed (the runtime length policy and
+ * the fixed rules of password-policy.ts), as every other new password is.
  */
 @Injectable()
 export class UserManagementService {
@@ -43,13 +43,11 @@ export class UserManagementService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly identity: IdentityService,
     private readonly repo: UsersAdminRepository,
-    private readonly policies: PoliciesService,
     private readonly bus: EventBus,
     private readonly uow: UnitOfWork,
   ) {}
 
   async create(input: CreateUserInput, action: UserAction): Promise<{ user: UserRecord; link: SetupLink | null }> {
-    if (input.password !== undefined) await this.assertPolicyLength(input.password);
     let link: SetupLink | null = null;
     const created = await this.identity.createUser(
       {
@@ -165,16 +163,13 @@ export class UserManagementService {
     return this.repo.isSetupTokenUsable(token, new Date());
   }
 
-  async assertPassword(password: string, email: string): Promise<void> {
-    this.identity.assertPasswordAllowed(password, email);
-    await this.assertPolicyLength(password);
+  assertPassword(password: string, email: string): Promise<void> {
+    return this.identity.assertPasswordAllowed(password, email);
   }
 
-  private async assertPolicyLength(password: string): Promise<void> {
-    const { minLength, maxLength } = (await this.policies.cached()).policies.password;
-    const n = [...password.normalize('NFKC')].length;
-    const message = n < minLength ? `must be at least ${minLength} characters long` : n > maxLength ? `must be at most ${maxLength} characters long` : null;
-    if (message) throw new IdentityError(IdentityErrorCode.WEAK_PASSWORD, `password ${message}`, [{ field: 'password', message }]);
+  /** The length bounds a new password must meet now (for the forms that ask for one). */
+  passwordLength(): Promise<{ minLength: number; maxLength: number }> {
+    return this.identity.passwordLength();
   }
 
   private async issueLink(userId: string, purpose: PasswordSetupPurpose, action: UserAction, tx: Transaction): Promise<SetupLink> {

@@ -6,7 +6,6 @@
  */
 import { Module } from '@nestjs/common';
 import { MfaModule } from '../mfa/index.js';
-import { PoliciesModule } from '../policies/index.js';
 import { IdentityModule } from './identity.module.js';
 import { IdentityAdminController } from './identity.admin.controller.js';
 import { PasswordSetupController } from './password-setup.controller.js';
@@ -15,7 +14,7 @@ import { UsersAdminRepository } from './users-admin.repository.js';
 import { UserFactorsCleanup } from './user-factors.cleanup.js';
 
 @Module({
-  imports: [IdentityModule, PoliciesModule, MfaModule],
+  imports: [IdentityModule, MfaModule],
   controllers: [IdentityAdminController, PasswordSetupController],
   providers: [UsersAdminRepository, UserManagementService, UserFactorsCleanup],
   exports: [UserManagementService],
