@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DATABASE, lockKey, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { DATABASE, GroupCommit, lockKey, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 import { filterSql, type AuditFilter } from './audit-filter.js';
 import { AuditError, AuditErrorCode } from './audit.errors.js';
 import { GENESIS_HASH, RECORD_VERSION, sealRecord, type AuditContent, type AuditRecord } from './chain/audit-record.js';
@@ -25,6 +25,16 @@ export interface ChainPoint {
 
 /** Serialises appends across connections and instances; held until the transaction ends. */
 const CHAIN_LOCK = lockKey('caduceus:audit-chain');
+/** The lock key is a number computed here, so it is inlined: the statement can then share a simple query with BEGIN. */
+const LOCK_SQL = `SELECT pg_advisory_xact_lock(${BigInt(CHAIN_LOCK)}::bigint)`;
+const HEAD_SQL = `SELECT (SELECT seq FROM audit_events ORDER BY seq DESC LIMIT 1) AS head_seq,
+       (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head_hash,
+       (SELECT seq FROM audit_checkpoints WHERE kind = 'tombstone' ORDER BY seq DESC LIMIT 1) AS tomb_seq,
+       (SELECT hash FROM audit_checkpoints WHERE kind = 'tombstone' ORDER BY seq DESC LIMIT 1) AS tomb_hash,
+       date_trunc('milliseconds', clock_timestamp()) AS now`;
+/** Records per group commit: 17 parameters each, far below PostgreSQL's 65,535. */
+const MAX_BATCH = 200;
+const RECORD_PARAMS = 17;
 
 const RECORD_COLUMNS = `seq, prev_hash, hash, recorded_at, occurred_at, event_type, outcome, actor_type, actor_id,
   subject_type, subject_id, client_id, ip, user_agent, session_id, correlation_id, details`;
@@ -37,65 +47,76 @@ const CHECKPOINT_COLUMNS = `id, kind, seq, hash, created_at, kid, jws, purged_fr
  */
 @Injectable()
 export class AuditRepository {
-  constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
+  private readonly group: GroupCommit<AuditContent, AuditRecord>;
+
+  constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {
+    this.group = new GroupCommit((batch) => this.writeBatch(batch), {
+      maxBatch: MAX_BATCH,
+      // A record the database refuses as data (SQLSTATE class 22/23) must not fail the others in its batch.
+      retryAlone: (err) => /^2[23]/.test(String((err as { code?: unknown }).code ?? '')),
+    });
+  }
 
   /**
-   * Appends one record at the head of the chain, inside tx when given (the record then
-   * commits with the caller's change), else in a transaction of its own.
-   * Invariant: the head is read only after the chain lock is held, in a separate statement
-   * (a statement's snapshot is taken when it starts, so a read in the locking statement
-   * could see a head that a concurrent append has already moved past).
+   * Appends one record at the head of the chain. With tx, the record is written inside that
+   * transaction (it then commits with the caller's change). Without one, it joins the next
+   * group commit: the promise resolves only once the transaction holding it has committed, so
+   * durability is the same as a transaction per record, at a fraction of the round trips.
    */
   async append(content: AuditContent, tx?: Transaction): Promise<AuditRecord> {
     try {
-      if (tx) return await this.appendWith(managerFor(this.db, tx), content);
-      return await this.db.dataSource.transaction('READ COMMITTED', (manager) => this.appendWith(manager, content));
+      return tx ? await this.appendWith(managerFor(this.db, tx), content) : await this.group.add(content);
     } catch (cause) {
-      throw new AuditError(AuditErrorCode.WRITE_FAILED, `the audit record of ${content.eventType} could not be written`, { cause });
+      throw writeFailed(content, cause);
     }
   }
 
+  /**
+   * In-transaction append. Invariant: the head is read only after the chain lock is held, in a
+   * separate statement (a statement's snapshot is taken when it starts, so a read in the
+   * locking statement could see a head that a concurrent append has already moved past).
+   */
   private async appendWith(manager: EntityManager, content: AuditContent): Promise<AuditRecord> {
-    await manager.query('SELECT pg_advisory_xact_lock($1::bigint)', [CHAIN_LOCK]);
-    const [state] = await manager.query(
-      `SELECT (SELECT seq FROM audit_events ORDER BY seq DESC LIMIT 1) AS head_seq,
-              (SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1) AS head_hash,
-              (SELECT seq FROM audit_checkpoints WHERE kind = 'tombstone' ORDER BY seq DESC LIMIT 1) AS tomb_seq,
-              (SELECT hash FROM audit_checkpoints WHERE kind = 'tombstone' ORDER BY seq DESC LIMIT 1) AS tomb_hash,
-              date_trunc('milliseconds', clock_timestamp()) AS now`,
-    );
-    const previous = chainHead(state);
-    const record = sealRecord({
-      v: RECORD_VERSION,
-      seq: previous.seq + 1,
-      prevHash: previous.hash,
-      recordedAt: (state.now as Date).toISOString(),
-      ...content,
-    });
-    await manager.query(
-      `INSERT INTO audit_events (${RECORD_COLUMNS})
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-      [
-        record.seq,
-        record.prevHash,
-        record.hash,
-        record.recordedAt,
-        record.occurredAt,
-        record.eventType,
-        record.outcome,
-        record.actor.type,
-        record.actor.id,
-        record.subject?.type ?? null,
-        record.subject?.id ?? null,
-        record.clientId,
-        record.ip,
-        record.userAgent,
-        record.sessionId,
-        record.correlationId,
-        JSON.stringify(record.details),
-      ],
-    );
-    return record;
+    await manager.query(LOCK_SQL);
+    const [state] = await manager.query(HEAD_SQL);
+    const [record] = sealAfter(chainHead(state), state.now as Date, [content]);
+    await manager.query(insertSql(1), recordParams(record!));
+    return record!;
+  }
+
+  /**
+   * One group commit: a transaction of its own, three round trips whatever the batch size
+   * (BEGIN + lock + head read sent as one simple query, whose statements each take their own
+   * snapshot, so the head is read after the lock is granted; one multi-row INSERT; COMMIT).
+   */
+  private async writeBatch(contents: AuditContent[]): Promise<AuditRecord[]> {
+    const client: PgClient = await this.pool().connect();
+    let broken: unknown;
+    try {
+      const results = (await client.query(`BEGIN ISOLATION LEVEL READ COMMITTED; ${LOCK_SQL}; ${HEAD_SQL}`)) as unknown as PgResult[];
+      const state = results[2]!.rows[0] as HeadState & { now: Date };
+      const records = sealAfter(chainHead(state), state.now as Date, contents);
+      await client.query(insertSql(records.length), records.flatMap(recordParams));
+      await client.query('COMMIT');
+      return records;
+    } catch (err) {
+      broken = await client.query('ROLLBACK').then(
+        () => undefined,
+        (rollbackErr: unknown) => rollbackErr,
+      );
+      throw err;
+    } finally {
+      client.release(broken as Error | undefined);
+    }
+  }
+
+  private pool(): PgPool {
+    return (this.db.dataSource.driver as unknown as { master: PgPool }).master;
+  }
+
+  /** Waits for the records already handed in to be committed (or to fail): before the pool closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.group.drain();
   }
 
   /** The newest record's seq and hash, or null for an empty table. */
@@ -218,6 +239,60 @@ export class AuditRepository {
     );
     return rows.map(toCheckpoint);
   }
+}
+
+type PgResult = { rows: Array<Record<string, any>> };
+interface PgClient {
+  query(text: string, params?: unknown[]): Promise<PgResult>;
+  release(err?: Error): void;
+}
+interface PgPool {
+  connect(): Promise<PgClient>;
+}
+
+function writeFailed(content: AuditContent, cause: unknown): AuditError {
+  return new AuditError(AuditErrorCode.WRITE_FAILED, `the audit record of ${content.eventType} could not be written`, { cause });
+}
+
+/** Seals contents as the records following previous, in order. */
+function sealAfter(previous: ChainPoint, now: Date, contents: AuditContent[]): AuditRecord[] {
+  const recordedAt = now.toISOString();
+  let prev = previous;
+  return contents.map((content) => {
+    const record = sealRecord({ v: RECORD_VERSION, seq: prev.seq + 1, prevHash: prev.hash, recordedAt, ...content });
+    prev = { seq: record.seq, hash: record.hash };
+    return record;
+  });
+}
+
+function insertSql(rows: number): string {
+  const tuples = Array.from({ length: rows }, (_, r) => {
+    const base = r * RECORD_PARAMS;
+    return `(${Array.from({ length: RECORD_PARAMS }, (_, i) => `$${base + i + 1}`).join(', ')})`;
+  });
+  return `INSERT INTO audit_events (${RECORD_COLUMNS}) VALUES ${tuples.join(', ')}`;
+}
+
+function recordParams(record: AuditRecord): unknown[] {
+  return [
+    record.seq,
+    record.prevHash,
+    record.hash,
+    record.recordedAt,
+    record.occurredAt,
+    record.eventType,
+    record.outcome,
+    record.actor.type,
+    record.actor.id,
+    record.subject?.type ?? null,
+    record.subject?.id ?? null,
+    record.clientId,
+    record.ip,
+    record.userAgent,
+    record.sessionId,
+    record.correlationId,
+    JSON.stringify(record.details),
+  ];
 }
 
 interface HeadState {
