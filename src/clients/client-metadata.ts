@@ -29,6 +29,8 @@ export function toProviderMetadata(c: ClientRegistration): Record<string, unknow
     ...(c.jwks ? { jwks: c.jwks } : {}),
     ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
     ...toEncryptionMetadata(c, c.idTokenSignedResponseAlg),
+    ...(c.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
+    ...(c.requireSignedRequestObject ? { require_signed_request_object: true } : {}),
   };
 }
 
@@ -57,6 +59,8 @@ export function fromProviderMetadata(
     backchannelLogoutUri: str(m.backchannel_logout_uri),
     ...fromEncryptionMetadata(m),
     mfaPolicy,
+    requirePushedAuthorizationRequests: m.require_pushed_authorization_requests === true,
+    requireSignedRequestObject: m.require_signed_request_object === true,
   };
 }
 

@@ -39,6 +39,11 @@ const publicJwk = z
   .refine((k) => !PRIVATE_JWK_MEMBERS.some((m) => m in k), { message: 'must be a public key (private key members are refused)' })
   .superRefine(publicKeyRules);
 
+const REQUIRE_PAR =
+  'RFC 9126: authorization requests only through the pushed authorization request endpoint (/par); a plain /authorize is refused';
+const REQUIRE_JAR =
+  'RFC 9101: authorization requests only as a request object signed with a key of jwks or jwksUri; plain parameters are refused';
+
 /** The registration fields of a client as an administrator gives them (camelCase, no secret). */
 export const clientFields = {
   name: z.string().trim().min(1, 'must not be empty').max(200),
@@ -69,6 +74,8 @@ export const clientFields = {
   ...encryptionFields,
   /** Whether people signing in to this app must pass MFA (enforced with the MFA issue). */
   mfaPolicy: z.enum(MFA_POLICIES).default('required'),
+  requirePushedAuthorizationRequests: z.boolean().describe(REQUIRE_PAR).default(false),
+  requireSignedRequestObject: z.boolean().describe(REQUIRE_JAR).default(false),
 };
 
 const clientIdField = z
@@ -85,6 +92,7 @@ type RuleInput = EncryptionRegistration & {
   jwks?: unknown;
   jwksUri?: string;
   backchannelLogoutUri?: string;
+  requireSignedRequestObject?: boolean;
 };
 
 /** The method a registration resolves to when it names none. */
@@ -101,8 +109,8 @@ export function effectiveApplicationType(c: Pick<RuleInput, 'applicationType' | 
 /**
  * Rules across fields: public clients authenticate with `none` and confidential ones never do;
  * client_credentials needs a confidential client; authorization_code needs a redirect URI;
- * private_key_jwt needs exactly one of jwks and jwksUri; http loopback URIs only for native
- * apps; a web app's URIs are https.
+ * private_key_jwt needs exactly one of jwks and jwksUri; so does requiring signed request
+ * objects; http loopback URIs only for native apps; a web app's URIs are https.
  */
 function clientRules(c: RuleInput, ctx: z.RefinementCtx): void {
   const method = effectiveAuthMethod(c);
@@ -116,6 +124,9 @@ function clientRules(c: RuleInput, ctx: z.RefinementCtx): void {
   if (method === 'private_key_jwt' && !c.jwks && !c.jwksUri) issue('jwks', 'private_key_jwt needs jwks or jwksUri');
   if (c.jwks && c.jwksUri) issue('jwksUri', 'give jwks or jwksUri, not both');
   encryptionRules(c, ctx);
+  if (c.requireSignedRequestObject && !c.jwks && !c.jwksUri) {
+    issue('requireSignedRequestObject', 'signed request objects need the keys to verify them: jwks or jwksUri');
+  }
   if (effectiveApplicationType(c) === 'web') {
     for (const [field, uris] of [
       ['redirectUris', c.redirectUris],
@@ -165,6 +176,8 @@ export const updateClientSchema = z.strictObject({
   backchannelLogoutUri: uri.nullable().optional(),
   ...encryptionUpdateFields,
   mfaPolicy: z.enum(MFA_POLICIES).optional(),
+  requirePushedAuthorizationRequests: z.boolean().describe(REQUIRE_PAR).optional(),
+  requireSignedRequestObject: z.boolean().describe(REQUIRE_JAR).optional(),
   clientId: z.never({ error: 'cannot be changed' }).optional(),
   type: z.never({ error: 'cannot be changed: register a new client instead' }).optional(),
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ceilingScopes, refreshTokenTtl, sessionTtl } from './provider-config.js';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { ceilingScopes, refreshTokenTtl, sessionTtl, shouldRotateRefreshToken } from './provider-config.js';
 
 const ttl = { ttl: { sessionIdle: 900, sessionAbsolute: 43_200, refreshTokenIdle: 1800, refreshTokenAbsolute: 43_200 } } as never;
 const now = Date.UTC(2026, 10, 28, 12);
@@ -31,5 +32,31 @@ describe('resource scope ceiling', () => {
     [['a', 'b'], undefined, []],
   ])('%j within %j', (resource, ceiling, expected) => {
     expect(ceilingScopes(resource, ceiling)).toEqual(expected);
+  });
+});
+
+describe('refresh token rotation (RFC 9700, FAPI 2.0)', () => {
+  /** The parts of a refresh request the rule reads: the client, the token's binding and age, the DPoP header. */
+  const refresh = (o: { method: string; bound?: boolean; dpop?: boolean; mtls?: boolean; passed?: number }) =>
+    ({
+      oidc: {
+        entities: {
+          Client: { clientAuthMethod: o.method, tlsClientCertificateBoundAccessTokens: o.mtls },
+          RefreshToken: { isSenderConstrained: () => o.bound === true, ttlPercentagePassed: () => o.passed ?? 10 },
+        },
+      },
+      get: (header: string) => (header.toLowerCase() === 'dpop' && o.dpop ? 'proof' : ''),
+    }) as unknown as KoaContextWithOIDC;
+
+  it.each([
+    ['public client, DPoP-bound token', { method: 'none', bound: true, dpop: true }, true],
+    ['public client, bearer token', { method: 'none' }, true],
+    ['confidential client without DPoP or mTLS', { method: 'client_secret_basic' }, true],
+    ['confidential client refreshing with DPoP', { method: 'private_key_jwt', dpop: true }, false],
+    ['confidential client with mTLS-bound tokens', { method: 'client_secret_basic', mtls: true }, false],
+    ['confidential client with a bound token', { method: 'client_secret_post', bound: true }, false],
+    ['confidential DPoP client, token 70% through its lifetime', { method: 'client_secret_basic', dpop: true, passed: 70 }, true],
+  ])('%s: rotate %s', (_label, input, expected) => {
+    expect(shouldRotateRefreshToken(refresh(input))).toBe(expected);
   });
 });

@@ -35,7 +35,8 @@ export interface ProviderDependencies {
 /**
  * The protocol defaults of DESIGN.md: code flow only, PKCE S256 always, exact redirect URIs,
  * no implicit or password grant, `iss` in authorization responses, short TTLs, refresh tokens
- * rotated on every use (reuse revokes the grant), dev-only features off.
+ * rotated on every use (reuse revokes the grant) except sender-constrained ones of confidential
+ * clients (FAPI 2.0), dev-only features off.
  */
 export function buildProviderConfiguration(config: AppConfig, deps: ProviderDependencies): Configuration {
   const secureCookies = config.issuer.startsWith('https://');
@@ -92,7 +93,7 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
     // SMART identity, standalone launch context and online refresh (granted within the client's ceiling: consent/).
     scopes: ['openid', 'offline_access', 'email', 'profile', 'roles', 'fhirUser', 'launch/patient', 'launch/encounter', 'online_access'],
     extraParams: {
-      aud: (ctx: KoaContextWithOIDC, value: string | undefined) => withScopePolicy(config, (p) => p.checkAudience(ctx, value)),
+      aud: (ctx: KoaContextWithOIDC) => withScopePolicy(config, (p) => p.checkAudience(ctx, smartAudience(ctx))),
     },
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
       const resumed = ctx.oidc.result?.consent?.grantId as string | undefined;
@@ -183,16 +184,21 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       },
       backchannelLogout: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      // JAR (RFC 9101): request objects verified with the client's registered keys (asymmetric
+      // algorithms only, never alg none); clients may be required to use them (require_signed_request_object).
+      requestObjects: { enabled: true, requireSignedRequestObject: false },
       registration: { enabled: false },
       resourceIndicators: {
         enabled: true,
         defaultResource: async (ctx: KoaContextWithOIDC, client: { clientId: string; resource_scopes?: string[] }, oneOf?: string[]) => {
           if (oneOf) return oneOf;
+          smartAudience(ctx);
           await withScopePolicy(config, (p) => p.shapeRequest(ctx, client));
           return withScopePolicy(config, (p) => p.defaultResource(ctx));
         },
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx: KoaContextWithOIDC, indicator: string, client: { clientId: string; resource_scopes?: string[] }) => {
+          smartAudience(ctx);
           await withScopePolicy(config, (p) => p.shapeRequest(ctx, client));
           const fhir = await withScopePolicy(config, (p) => p.resourceServerInfo(ctx, indicator));
           if (fhir) return fhir;
@@ -208,7 +214,7 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
         },
       },
     } as unknown as Configuration['features'],
-    rotateRefreshToken: true,
+    rotateRefreshToken: shouldRotateRefreshToken,
     ttl: {
       AccessToken: (_ctx, token) => Math.min(token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken, config.ttl.accessToken),
       ClientCredentials: (_ctx, token) =>
@@ -229,6 +235,44 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       ctx.body = errorPage(config.brand, out.error, out.error_description);
     },
   };
+}
+
+/**
+ * The SMART `aud` authorization parameter shares its name with the `aud` claim of a request
+ * object (JAR, and the object PAR stores), which names this issuer (RFC 9101 §4). For a request
+ * that came as a request object, the issuer is removed from `params.aud` (in place, before any
+ * policy reads it), so only a FHIR server named besides it remains the SMART `aud`.
+ */
+export function smartAudience(ctx: KoaContextWithOIDC): string | undefined {
+  const params = ctx.oidc.params as Record<string, unknown> | undefined;
+  if (!params || params.aud === undefined) return undefined;
+  const body = ctx.oidc.body as Record<string, unknown> | undefined;
+  const viaRequestObject =
+    'PushedAuthorizationRequest' in ctx.oidc.entities || typeof body?.request === 'string' || typeof ctx.query?.request === 'string';
+  if (viaRequestObject) {
+    const rest = (Array.isArray(params.aud) ? params.aud : [params.aud]).filter((a) => a !== ctx.oidc.issuer);
+    params.aud = rest.length === 0 ? undefined : rest.length === 1 ? rest[0] : rest;
+  }
+  return params.aud as string | undefined;
+}
+
+/**
+ * Refresh token rotation: public clients rotate on every use (reuse revokes the family, RFC 9700
+ * §4.14.2). A confidential client whose refresh is sender-constrained (DPoP proof on the request
+ * or a bound token, or mTLS-bound access tokens) keeps its refresh token (FAPI 2.0 §5.3.2.1):
+ * client authentication already binds the token to it (RFC 9449 §5), so it is replaced only once
+ * 70% of its lifetime has passed, so the idle timeout never cuts off an active app; the
+ * absolute limit of the family still holds. Other confidential clients rotate on every use.
+ */
+export function shouldRotateRefreshToken(ctx: KoaContextWithOIDC): boolean {
+  const { RefreshToken: token, Client: client } = ctx.oidc.entities as {
+    RefreshToken: { isSenderConstrained(): boolean; ttlPercentagePassed(): number };
+    Client: { clientAuthMethod: string; tlsClientCertificateBoundAccessTokens?: boolean };
+  };
+  const confidential = client.clientAuthMethod !== 'none';
+  const senderConstrained = token.isSenderConstrained() || Boolean(ctx.get('DPoP')) || client.tlsClientCertificateBoundAccessTokens === true;
+  if (!confidential || !senderConstrained) return true;
+  return token.ttlPercentagePassed() >= 70;
 }
 
 /**

@@ -21,6 +21,12 @@ export const clientResponseSchema = z.object({
   backchannelLogoutUri: z.string().nullable(),
   ...encryptionResponseFields,
   mfaPolicy: z.enum(MFA_POLICIES),
+  requirePushedAuthorizationRequests: z
+    .boolean()
+    .describe('RFC 9126: authorization requests only through the PAR endpoint (require_pushed_authorization_requests)'),
+  requireSignedRequestObject: z
+    .boolean()
+    .describe('RFC 9101: authorization requests only as a request object signed with a registered key (require_signed_request_object)'),
   enabled: z.boolean(),
   hasSecret: z.boolean().describe('whether the client authenticates with a secret; the secret itself is shown only once'),
   secretUpdatedAt: z.iso.datetime().nullable(),
@@ -56,6 +62,8 @@ export function toClientResponse(c: ClientRecord): ClientResponse {
     backchannelLogoutUri: c.backchannelLogoutUri ?? null,
     ...toEncryptionResponse(c),
     mfaPolicy: c.mfaPolicy,
+    requirePushedAuthorizationRequests: c.requirePushedAuthorizationRequests,
+    requireSignedRequestObject: c.requireSignedRequestObject,
     enabled: c.enabled,
     hasSecret: c.hasSecret,
     secretUpdatedAt: c.secretUpdatedAt?.toISOString() ?? null,

@@ -139,6 +139,71 @@ describe('/admin/v1/clients', () => {
       expect(JSON.stringify(updated)).not.toContain(client.clientSecret);
     });
 
+    it('requires PAR and signed request objects per client (RFC 9126, RFC 9101), each change in client.updated', async () => {
+      const { body: client } = await create(webApp('Theatre list'));
+      expect(client).toMatchObject({ requirePushedAuthorizationRequests: false, requireSignedRequestObject: false });
+
+      const jwk = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'jar-1' };
+      const res = await api.call('PATCH', `/admin/v1/clients/${client.clientId}`, {
+        token: admin,
+        headers: { 'if-match': '"1"' },
+        body: { requirePushedAuthorizationRequests: true, requireSignedRequestObject: true, jwks: { keys: [jwk] } },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ requirePushedAuthorizationRequests: true, requireSignedRequestObject: true });
+      expect((await api.call('GET', `/admin/v1/clients/${client.clientId}`, { token: admin })).body).toMatchObject({
+        requirePushedAuthorizationRequests: true,
+        requireSignedRequestObject: true,
+      });
+      const stored = await api.running.app.get(ClientsService).findProviderMetadata(client.clientId);
+      expect(stored).toMatchObject({ require_pushed_authorization_requests: true, require_signed_request_object: true });
+
+      const relaxed = await api.call('PATCH', `/admin/v1/clients/${client.clientId}`, {
+        token: admin,
+        headers: { 'if-match': '"2"' },
+        body: { requirePushedAuthorizationRequests: false },
+      });
+      expect(relaxed.status).toBe(200);
+      expect(eventsFor(client.clientId, 'client.updated').map((e) => e.payload)).toEqual([
+        expect.objectContaining({
+          changed: ['jwks', 'requirePushedAuthorizationRequests', 'requireSignedRequestObject'],
+          before: expect.objectContaining({ requirePushedAuthorizationRequests: false, requireSignedRequestObject: false }),
+          after: expect.objectContaining({ requirePushedAuthorizationRequests: true, requireSignedRequestObject: true }),
+        }),
+        expect.objectContaining({
+          changed: ['requirePushedAuthorizationRequests'],
+          after: expect.objectContaining({ requirePushedAuthorizationRequests: false, requireSignedRequestObject: true }),
+        }),
+      ]);
+
+      // Keys cannot be removed while signed request objects are required.
+      const orphaned = await api.call('PATCH', `/admin/v1/clients/${client.clientId}`, {
+        token: admin,
+        headers: { 'if-match': '"3"' },
+        body: { jwks: null },
+      });
+      expect(orphaned.status).toBe(400);
+      expect(orphaned.body.errors.map((e: { field: string }) => e.field)).toEqual(['requireSignedRequestObject']);
+    });
+
+    it('documents the PAR and JAR fields in the OpenAPI document: registration, update and response', async () => {
+      const doc = (await api.call('GET', '/admin/openapi.json')).body;
+      const resolve = (schema: any): any => (schema?.$ref ? resolve(doc.components.schemas[schema.$ref.split('/').pop()]) : schema);
+      const client = doc.paths['/admin/v1/clients'];
+      const one = doc.paths['/admin/v1/clients/{clientId}'];
+      const schemas = {
+        register: resolve(client.post.requestBody.content['application/json'].schema),
+        update: resolve(one.patch.requestBody.content['application/json'].schema),
+        response: resolve(one.get.responses['200'].content['application/json'].schema),
+      };
+      for (const [name, schema] of Object.entries(schemas)) {
+        for (const field of ['requirePushedAuthorizationRequests', 'requireSignedRequestObject']) {
+          expect(schema.properties?.[field], `${name}.${field}`).toMatchObject({ type: 'boolean', description: expect.stringMatching(/RFC 91(26|01)/) });
+        }
+      }
+      expect(schemas.register.properties.requirePushedAuthorizationRequests.default).toBe(false);
+    });
+
     it('rotates the secret (returned once), disables, enables and deletes, each with its event', async () => {
       const { body: client } = await create(webApp('Scheduling'));
       const id = client.clientId as string;
@@ -256,6 +321,8 @@ describe('/admin/v1/clients', () => {
       ['a public client with a secret', { ...webApp('x'), type: 'public', tokenEndpointAuthMethod: 'client_secret_post' }, 'tokenEndpointAuthMethod'],
       ['private_key_jwt without keys', { ...webApp('x'), tokenEndpointAuthMethod: 'private_key_jwt' }, 'jwks'],
       ['a wrong MFA policy', { ...webApp('x'), mfaPolicy: 'sometimes' }, 'mfaPolicy'],
+      ['signed request objects required without keys', { ...webApp('x'), requireSignedRequestObject: true }, 'requireSignedRequestObject'],
+      ['PAR required as a string', { ...webApp('x'), requirePushedAuthorizationRequests: 'yes' }, 'requirePushedAuthorizationRequests'],
     ])('register with %s: 400 naming %s', async (_label, body, field) => {
       const res = await create(body);
       expect(res.status).toBe(400);

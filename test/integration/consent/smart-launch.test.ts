@@ -1,3 +1,4 @@
+import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../src/events/index.js';
@@ -5,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/database.js
 import { HttpBrowser } from '../../support/http-browser.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 import { buildAuthorizationUrl } from '../../support/relying-party.js';
-import { choose, createApp, createUser, exchange, FHIR, followTo, recordEvents, scopeSet, startAndSignIn } from './consent-harness.js';
+import { choose, createApp, createUser, exchange, FHIR, followTo, PASSWORD, recordEvents, scopeSet, startAndSignIn } from './consent-harness.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
@@ -97,6 +98,49 @@ describe('SMART standalone launch', () => {
       const step = await followTo(browser, request.url, REDIRECT);
       expect(step.kind, scope).toBe('callback');
       expect(step.url.searchParams.get('error'), scope).toBe('invalid_scope');
+    }
+  });
+
+  it('launches through PAR with aud, and with a signed request object whose own aud is the issuer (JAR)', async () => {
+    await createUser(running, 'ward.doctor@hospital.test', { fhirUser: null, patients: [{ patientId: 'pat-300', displayName: 'Carol Example' }] });
+    const keys = await generateKeyPair('ES256');
+    const jarApp = await createApp(running, {
+      name: 'Fluid Balance',
+      redirectUris: [REDIRECT],
+      resourceScopes: ['launch/patient', 'patient/*.rs'],
+      jwks: { keys: [{ ...(await exportJWK(keys.publicKey)), kty: 'EC', kid: 'fb-1' }] },
+      requireSignedRequestObject: true,
+    });
+    const scope = 'openid launch/patient patient/Observation.rs';
+
+    for (const via of ['PAR', 'JAR'] as const) {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const request = { verifier, state: oidc.randomState(), nonce: oidc.randomNonce() };
+      const params = {
+        redirect_uri: REDIRECT,
+        scope,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state: request.state,
+        nonce: request.nonce,
+      };
+      // A request object's aud claim must name the issuer (RFC 9101), so the FHIR server goes in resource.
+      const url =
+        via === 'PAR'
+          ? await oidc.buildAuthorizationUrlWithPAR(app.config, { ...params, aud: FHIR })
+          : await oidc.buildAuthorizationUrlWithJAR(jarApp.config, { ...params, resource: FHIR }, { key: keys.privateKey, kid: 'fb-1' });
+      const browser = new HttpBrowser(running.url);
+      let step = await followTo(browser, url, REDIRECT);
+      expect(step.kind === 'page' && step.html, via).toContain('name="password"');
+      const posted = await browser.submitSignIn((step as Extract<typeof step, { kind: 'page' }>).html, { email: 'ward.doctor@hospital.test', password: PASSWORD });
+      step = await followTo(browser, posted.headers.get('location')!, REDIRECT);
+      if (step.kind === 'page' && step.html.includes('Choose a patient')) step = await choose(browser, step, { patient: 'pat-300' }, REDIRECT);
+      step = await choose(browser, step, { decision: 'allow' }, REDIRECT);
+      expect(step.kind, via).toBe('callback');
+      const tokens = await exchange(via === 'PAR' ? app : jarApp, step.url, request);
+      expect(tokens.patient, via).toBe('pat-300');
+      expect(scopeSet(tokens.scope), via).toEqual(scopeSet(scope));
+      expect(await oidc.tokenIntrospection(app.config, tokens.access_token), via).toMatchObject({ active: true, aud: FHIR, patient: 'pat-300' });
     }
   });
 });
