@@ -6,8 +6,12 @@ export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'priva
 export const SECRET_AUTH_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post']);
 export const MFA_POLICIES = ['required', 'optional'] as const;
 export const APPLICATION_TYPES = ['web', 'native'] as const;
-// Only ES256 keys exist until the key lifecycle issue (#5) adds an active key per algorithm.
-export const ID_TOKEN_ALGS = ['ES256'] as const;
+/**
+ * The algorithms the keys module can keep a signing key for (SIGNING_ALGS). A registration may
+ * name only those configured here (ClientsService checks the running configuration).
+ */
+export const ID_TOKEN_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'] as const;
+export type TokenSigningAlg = (typeof ID_TOKEN_ALGS)[number];
 
 export type MfaPolicy = (typeof MFA_POLICIES)[number];
 export type ApplicationType = (typeof APPLICATION_TYPES)[number];
@@ -197,7 +201,7 @@ export const newResourceServerSchema = z.object({
   scopes: z.array(scopeToken).max(500).default([]),
   accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
   accessTokenTtl: z.number().int().min(60).max(3600).optional(),
-  signingAlg: z.enum(['ES256']).default('ES256'),
+  signingAlg: z.enum(ID_TOKEN_ALGS).default('ES256'),
 });
 
 export type NewResourceServer = z.input<typeof newResourceServerSchema>;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { z } from 'zod';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { UnitOfWork } from '../database/index.js';
 import { EventBus, type EventActor, type EventDelivery } from '../events/index.js';
 import { KeysService } from '../keys/index.js';
@@ -10,6 +11,7 @@ import { toProviderMetadata } from './client-metadata.js';
 import { snapshotOf, toClientRecord, type ClientRecord } from './client-record.js';
 import { ClientsError, ClientsErrorCode } from './clients.errors.js';
 import { ClientsRepository, type StoredResourceServer } from './clients.repository.js';
+import { signingAlgRefusal } from './signing-algs.js';
 import {
   effectiveAuthMethod,
   newClientSchema,
@@ -52,6 +54,7 @@ export class ClientsService {
   private readonly metadataCache = new Map<string, { value: Record<string, unknown> | undefined; expiresAt: number }>();
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repo: ClientsRepository,
     private readonly keys: KeysService,
     private readonly bus: EventBus,
@@ -64,6 +67,7 @@ export class ClientsService {
     opts: { bootstrap?: boolean; correlationId?: string } = {},
   ): Promise<CreatedClient> {
     const { clientSecret: chosenSecret, ...registration } = parse(newClientSchema, input, ClientsErrorCode.INVALID_CLIENT_METADATA);
+    this.assertSigningAlg('idTokenSignedResponseAlg', registration.idTokenSignedResponseAlg, ClientsErrorCode.INVALID_CLIENT_METADATA);
     const clientId = registration.clientId ?? randomBytes(16).toString('base64url');
     const clientSecret = SECRET_AUTH_METHODS.has(effectiveAuthMethod(registration)) ? (chosenSecret ?? generateClientSecret()) : undefined;
     const metadata = toProviderMetadata(registration);
@@ -107,6 +111,12 @@ export class ClientsService {
       const field = (cause as { field?: unknown }).field;
       throw new ClientsError(ClientsErrorCode.INVALID_CLIENT_METADATA, message, { cause, fields: [{ field: typeof field === 'string' ? field : 'body', message }] });
     }
+  }
+
+  /** Refuses, naming the field, an algorithm the server keeps no signing key for (see signingAlgRefusal). */
+  assertSigningAlg(field: string, alg: string, code: ClientsErrorCode.INVALID_CLIENT_METADATA | ClientsErrorCode.INVALID_RESOURCE_SERVER): void {
+    const message = signingAlgRefusal(alg, this.config.keys.signingAlgs);
+    if (message) throw new ClientsError(code, `${field}: ${message}`, { fields: [{ field, message }] });
   }
 
   /** Whether the client exists, is enabled and not deleted (admin tokens of others are refused). */
@@ -194,6 +204,7 @@ export class ClientsService {
 
   async registerResourceServer(input: NewResourceServer, actor?: EventActor): Promise<ResourceServer> {
     const r = parse(newResourceServerSchema, input, ClientsErrorCode.INVALID_RESOURCE_SERVER);
+    this.assertSigningAlg('signingAlg', r.signingAlg, ClientsErrorCode.INVALID_RESOURCE_SERVER);
     const stored: StoredResourceServer = {
       identifier: r.identifier,
       name: r.name,

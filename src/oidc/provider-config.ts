@@ -67,8 +67,10 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       require_auth_time: true,
     },
     enabledJWA: {
-      idTokenSigningAlgValues: [...SIGNING_ALGS],
-      userinfoSigningAlgValues: [...SIGNING_ALGS],
+      // Tokens we sign: only the algorithms the keys module keeps an active key for (SIGNING_ALGS),
+      // so discovery promises nothing we could not sign and a client pinned to another is invalid.
+      idTokenSigningAlgValues: [...config.keys.signingAlgs],
+      userinfoSigningAlgValues: [...config.keys.signingAlgs],
       introspectionSigningAlgValues: [...SIGNING_ALGS],
       authorizationSigningAlgValues: [...SIGNING_ALGS],
       // SMART backend services: the server validates client assertions signed with ES384 or RS384.
