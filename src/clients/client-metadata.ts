@@ -6,6 +6,7 @@ import {
   type MfaPolicy,
 } from './clients.schemas.js';
 import { fromEncryptionMetadata, toEncryptionMetadata } from './client-encryption.js';
+import { fromIpAllowlistMetadata, toIpAllowlistMetadata } from './client-ip-allowlist.js';
 
 /**
  * The stored form of a client is RFC 7591 metadata (what oidc-provider reads) plus columns
@@ -29,6 +30,7 @@ export function toProviderMetadata(c: ClientRegistration): Record<string, unknow
     ...(c.jwks ? { jwks: c.jwks } : {}),
     ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
     ...toEncryptionMetadata(c, c.idTokenSignedResponseAlg),
+    ...toIpAllowlistMetadata(c),
     ...(c.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     ...(c.requireSignedRequestObject ? { require_signed_request_object: true } : {}),
   };
@@ -58,6 +60,7 @@ export function fromProviderMetadata(
     idTokenSignedResponseAlg: (str(m.id_token_signed_response_alg) ?? 'ES256') as ClientRegistration['idTokenSignedResponseAlg'],
     backchannelLogoutUri: str(m.backchannel_logout_uri),
     ...fromEncryptionMetadata(m),
+    ...fromIpAllowlistMetadata(m),
     mfaPolicy,
     requirePushedAuthorizationRequests: m.require_pushed_authorization_requests === true,
     requireSignedRequestObject: m.require_signed_request_object === true,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { encryptionFields, encryptionRules, encryptionUpdateFields, publicKeyRules, type EncryptionRegistration } from './client-encryption.js';
+import { ipAllowlistFields, ipAllowlistRules, ipAllowlistUpdateFields, type IpAllowlistRegistration } from './client-ip-allowlist.js';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
@@ -76,6 +77,7 @@ export const clientFields = {
   idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGS).default('ES256'),
   backchannelLogoutUri: uri.optional(),
   ...encryptionFields,
+  ...ipAllowlistFields,
   /** Whether people signing in to this app must pass MFA (enforced with the MFA issue). */
   mfaPolicy: z.enum(MFA_POLICIES).default('required'),
   requirePushedAuthorizationRequests: z.boolean().describe(REQUIRE_PAR).default(false),
@@ -86,7 +88,7 @@ const clientIdField = z
   .string()
   .regex(/^[A-Za-z0-9._~-]{3,128}$/, 'must be 3 to 128 characters of letters, digits and . _ ~ -');
 
-type RuleInput = EncryptionRegistration & {
+type RuleInput = EncryptionRegistration & IpAllowlistRegistration & {
   type: 'confidential' | 'public';
   applicationType?: ApplicationType;
   redirectUris: string[];
@@ -128,6 +130,7 @@ function clientRules(c: RuleInput, ctx: z.RefinementCtx): void {
   if (method === 'private_key_jwt' && !c.jwks && !c.jwksUri) issue('jwks', 'private_key_jwt needs jwks or jwksUri');
   if (c.jwks && c.jwksUri) issue('jwksUri', 'give jwks or jwksUri, not both');
   encryptionRules(c, ctx);
+  ipAllowlistRules(c, ctx);
   if (c.requireSignedRequestObject && !c.jwks && !c.jwksUri) {
     issue('requireSignedRequestObject', 'signed request objects need the keys to verify them: jwks or jwksUri');
   }
@@ -179,6 +182,7 @@ export const updateClientSchema = z.strictObject({
   idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGS).optional(),
   backchannelLogoutUri: uri.nullable().optional(),
   ...encryptionUpdateFields,
+  ...ipAllowlistUpdateFields,
   mfaPolicy: z.enum(MFA_POLICIES).optional(),
   requirePushedAuthorizationRequests: z.boolean().describe(REQUIRE_PAR).optional(),
   requireSignedRequestObject: z.boolean().describe(REQUIRE_JAR).optional(),

@@ -6,3 +6,5 @@ export { ENCRYPTION_ALGS, ENCRYPTION_ENCS } from './client-encryption.js';
 export { ClientsError, ClientsErrorCode } from './clients.errors.js';
 export type { ClientEvents, ClientSnapshot } from './clients.events.js';
 export type { ClientUpdate, MfaPolicy, NewClient, NewResourceServer } from './clients.schemas.js';
+export { ALLOWED_IP_RANGES_METADATA } from './client-ip-allowlist.js';
+export { ipRangeMatcher, normaliseIpRange, MAX_CLIENT_IP_RANGES } from './ip-ranges.js';

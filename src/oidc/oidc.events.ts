@@ -23,6 +23,12 @@ export interface OidcEvents {
   /** A signed-in session ran out (idle logoff or absolute end), found by the cleanup job. */
   'auth.session.expired': { sessionUid: string; accountId: string };
   'oidc.grant.failed': { endpoint: string; clientId: string | null; error: string; description: string | null };
+  /**
+   * A client with an IP allow-list called the token endpoint family (`endpoint`: the route) from
+   * an address outside it (`ip`; null when none could be resolved) and was refused with
+   * invalid_client. `clientId` is the client the request named: refused before its credentials are checked.
+   */
+  'oidc.client.ip_refused': { clientId: string; ip: string | null; endpoint: string };
   /** An administrator ended a signed-in session (`reason: user` when all of a user's sessions were ended at once). */
   'session.revoked': { sessionUid: string; accountId: string; clientIds: string[]; reason: 'session' | 'user' };
 }

@@ -17,6 +17,7 @@ import { bridgeSessionEvents } from './session-events.js';
 import { IdentityService } from '../identity/index.js';
 import { PoliciesService } from '../policies/index.js';
 import { withLiveLifetimes } from './live-lifetimes.js';
+import { installClientIpGuard } from './client-ip-guard.js';
 import { OutboundHttp } from '../hardening/index.js';
 
 type Callback = (req: IncomingMessage, res: ServerResponse) => void;
@@ -124,6 +125,7 @@ export class OidcService implements OnModuleInit {
     provider.use(databaseOutage(() => this.database.ping(1000)));
     bridgeProviderEvents(provider, this.bus, this.logger);
     bridgeSessionEvents(provider, this.bus);
+    installClientIpGuard(provider, this.bus, this.logger);
     provider.use(jwksCaching(this.config.keys.jwksMaxAgeSeconds));
     provider.use(jwtIntrospection((token) => this.keys.verifyAccessToken(token, this.config.issuer)));
     return { provider, fingerprint: keystore.fingerprint };

@@ -4,6 +4,8 @@ import type { AppConfig } from '../config/index.js';
 import { ENCRYPTION_ALGS, ENCRYPTION_ENCS, type ResourceServer } from '../clients/index.js';
 import type { SigningKeystore } from '../keys/index.js';
 import { errorPage, logoutConfirmPage, logoutDonePage } from '../ui/index.js';
+import { ALLOWED_IP_RANGES_METADATA } from '../clients/index.js';
+import { validateAllowedIpRanges } from './client-ip-guard.js';
 
 export const OIDC_ROUTES = {
   authorization: '/authorize',
@@ -115,8 +117,9 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       !isEmergencyAmr((code as { amr?: unknown }).amr) &&
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || code.scopes.has('online_access')),
     extraClientMetadata: {
-      properties: ['resource_scopes'],
+      properties: ['resource_scopes', ALLOWED_IP_RANGES_METADATA],
       validator: (_ctx, key, value) => {
+        if (key === ALLOWED_IP_RANGES_METADATA) return validateAllowedIpRanges(value);
         if (key !== 'resource_scopes' || value === undefined) return;
         if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && /^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/.test(v))) {
           throw new errors.InvalidClientMetadata('resource_scopes must be an array of scope tokens');

@@ -14,6 +14,14 @@ export const oidcMappings: MappingsFor<OidcEvents> = {
     actor: (p) => (p.clientId ? { type: 'client', id: p.clientId } : { type: 'anonymous', id: 'anonymous' }),
     client: (p) => p.clientId,
   },
+  'oidc.client.ip_refused': {
+    category: 'token',
+    action: 'E',
+    outcome: () => 'failure',
+    actor: (p) => ({ type: 'client', id: p.clientId }),
+    client: (p) => p.clientId,
+    ip: (p) => p.ip,
+  },
   'auth.logout': {
     category: 'logout',
     action: 'E',

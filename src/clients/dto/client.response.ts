@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ClientRecord } from '../client-record.js';
 import { encryptionResponseFields, toEncryptionResponse } from '../client-encryption.js';
+import { ipAllowlistResponseFields } from '../client-ip-allowlist.js';
 import { APPLICATION_TYPES, AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, MFA_POLICIES } from '../clients.schemas.js';
 
 /** A client as the admin API returns it. Never the secret, never its hash. */
@@ -20,6 +21,7 @@ export const clientResponseSchema = z.object({
   idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGS),
   backchannelLogoutUri: z.string().nullable(),
   ...encryptionResponseFields,
+  ...ipAllowlistResponseFields,
   mfaPolicy: z.enum(MFA_POLICIES),
   requirePushedAuthorizationRequests: z
     .boolean()
@@ -61,6 +63,7 @@ export function toClientResponse(c: ClientRecord): ClientResponse {
     idTokenSignedResponseAlg: c.idTokenSignedResponseAlg,
     backchannelLogoutUri: c.backchannelLogoutUri ?? null,
     ...toEncryptionResponse(c),
+    allowedIpRanges: c.allowedIpRanges,
     mfaPolicy: c.mfaPolicy,
     requirePushedAuthorizationRequests: c.requirePushedAuthorizationRequests,
     requireSignedRequestObject: c.requireSignedRequestObject,
