@@ -7,6 +7,7 @@ import {
 } from './clients.schemas.js';
 import { fromEncryptionMetadata, toEncryptionMetadata } from './client-encryption.js';
 import { fromIpAllowlistMetadata, toIpAllowlistMetadata } from './client-ip-allowlist.js';
+import { fromMtlsMetadata, toMtlsMetadata } from './client-mtls.js';
 
 /**
  * The stored form of a client is RFC 7591 metadata (what oidc-provider reads) plus columns
@@ -31,6 +32,7 @@ export function toProviderMetadata(c: ClientRegistration): Record<string, unknow
     ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
     ...toEncryptionMetadata(c, c.idTokenSignedResponseAlg),
     ...toIpAllowlistMetadata(c),
+    ...toMtlsMetadata(c),
     ...(c.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     ...(c.requireSignedRequestObject ? { require_signed_request_object: true } : {}),
   };
@@ -61,6 +63,7 @@ export function fromProviderMetadata(
     backchannelLogoutUri: str(m.backchannel_logout_uri),
     ...fromEncryptionMetadata(m),
     ...fromIpAllowlistMetadata(m),
+    ...fromMtlsMetadata(m),
     mfaPolicy,
     requirePushedAuthorizationRequests: m.require_pushed_authorization_requests === true,
     requireSignedRequestObject: m.require_signed_request_object === true,

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { encryptionFields, encryptionRules, encryptionUpdateFields, publicKeyRules, type EncryptionRegistration } from './client-encryption.js';
 import { ipAllowlistFields, ipAllowlistRules, ipAllowlistUpdateFields, type IpAllowlistRegistration } from './client-ip-allowlist.js';
+import { MTLS_AUTH_METHODS, mtlsFields, mtlsRules, mtlsUpdateFields, type MtlsRegistration } from './client-mtls.js';
 
 export const GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
-export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none', ...MTLS_AUTH_METHODS] as const;
 export const SECRET_AUTH_METHODS: ReadonlySet<string> = new Set(['client_secret_basic', 'client_secret_post']);
 export const MFA_POLICIES = ['required', 'optional'] as const;
 export const APPLICATION_TYPES = ['web', 'native'] as const;
@@ -78,6 +79,7 @@ export const clientFields = {
   backchannelLogoutUri: uri.optional(),
   ...encryptionFields,
   ...ipAllowlistFields,
+  ...mtlsFields,
   /** Whether people signing in to this app must pass MFA (enforced with the MFA issue). */
   mfaPolicy: z.enum(MFA_POLICIES).default('required'),
   requirePushedAuthorizationRequests: z.boolean().describe(REQUIRE_PAR).default(false),
@@ -88,7 +90,7 @@ const clientIdField = z
   .string()
   .regex(/^[A-Za-z0-9._~-]{3,128}$/, 'must be 3 to 128 characters of letters, digits and . _ ~ -');
 
-type RuleInput = EncryptionRegistration & IpAllowlistRegistration & {
+type RuleInput = EncryptionRegistration & IpAllowlistRegistration & MtlsRegistration & {
   type: 'confidential' | 'public';
   applicationType?: ApplicationType;
   redirectUris: string[];
@@ -131,6 +133,7 @@ function clientRules(c: RuleInput, ctx: z.RefinementCtx): void {
   if (c.jwks && c.jwksUri) issue('jwksUri', 'give jwks or jwksUri, not both');
   encryptionRules(c, ctx);
   ipAllowlistRules(c, ctx);
+  mtlsRules(c, method, ctx);
   if (c.requireSignedRequestObject && !c.jwks && !c.jwksUri) {
     issue('requireSignedRequestObject', 'signed request objects need the keys to verify them: jwks or jwksUri');
   }
@@ -183,6 +186,7 @@ export const updateClientSchema = z.strictObject({
   backchannelLogoutUri: uri.nullable().optional(),
   ...encryptionUpdateFields,
   ...ipAllowlistUpdateFields,
+  ...mtlsUpdateFields,
   mfaPolicy: z.enum(MFA_POLICIES).optional(),
   requirePushedAuthorizationRequests: z.boolean().describe(REQUIRE_PAR).optional(),
   requireSignedRequestObject: z.boolean().describe(REQUIRE_JAR).optional(),

@@ -8,3 +8,4 @@ export type { ClientEvents, ClientSnapshot } from './clients.events.js';
 export type { ClientUpdate, MfaPolicy, NewClient, NewResourceServer } from './clients.schemas.js';
 export { ALLOWED_IP_RANGES_METADATA } from './client-ip-allowlist.js';
 export { ipRangeMatcher, normaliseIpRange, MAX_CLIENT_IP_RANGES } from './ip-ranges.js';
+export { MTLS_AUTH_METHODS, parseDistinguishedName, sameIpAddress, type Rdn } from './client-mtls.js';

@@ -9,6 +9,11 @@ export interface AppConfig {
   trustProxy: boolean;
   /** Which X-Forwarded-For hops Fastify believes for the client IP (audit, rate limits). */
   trustedProxies: boolean | number | string[];
+  /**
+   * RFC 8705 behind the TLS-terminating proxy: the (lower-case) request headers carrying the client
+   * certificate (URL-encoded PEM) and its verification result; both believed only from a trusted proxy.
+   */
+  mtls: { certificateHeader?: string; verifyHeader?: string };
   log: { level: Env['LOG_LEVEL']; pretty: boolean };
   database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'embedded'; dataDir: string };
   dataDir: string;
@@ -90,6 +95,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     issuer,
     trustProxy: env.TRUST_PROXY !== false,
     trustedProxies: env.TRUST_PROXY,
+    mtls: { certificateHeader: env.CLIENT_CERT_HEADER, verifyHeader: env.CLIENT_CERT_VERIFY_HEADER },
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }

@@ -40,6 +40,21 @@ function isCidr(value: string): boolean {
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
+/** Headers that already mean something to the service or the proxy: never a client certificate's carrier. */
+const RESERVED_HEADERS = new Set(['authorization', 'cookie', 'host', 'content-type', 'content-length', 'transfer-encoding', 'dpop', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-request-id', 'user-agent', 'origin']);
+
+/** An HTTP header name, lower-cased (how node presents request headers). */
+const clientCertHeader = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/, 'must be an HTTP header name of letters, digits and -, e.g. X-SSL-Client-Cert')
+    .transform((v) => v.toLowerCase())
+    .refine((v) => !RESERVED_HEADERS.has(v), { message: 'must be a header of its own, not one the service already reads' })
+    .optional(),
+);
+
 const databaseUrl = z.preprocess(
   emptyToUndefined,
   z
@@ -127,6 +142,14 @@ export const envSchema = z
         ctx.addIssue({ code: 'custom', message: 'must be true, false, a number of proxies from 1 to 10, or a comma-separated list of proxy IPs/CIDRs' });
         return z.NEVER;
       }),
+    /**
+     * RFC 8705 behind a TLS-terminating proxy: the header the proxy puts the client certificate in
+     * (URL-encoded PEM, nginx's $ssl_client_escaped_cert), and the one carrying its verification
+     * result against the client CAs (nginx's $ssl_client_verify, `SUCCESS`; enables tls_client_auth).
+     * Believed only from a peer TRUST_PROXY trusts. Unset: no mutual-TLS client authentication.
+     */
+    CLIENT_CERT_HEADER: clientCertHeader,
+    CLIENT_CERT_VERIFY_HEADER: clientCertHeader,
     BOOTSTRAP_ADMIN_CLIENT_ID: z.preprocess(
       emptyToUndefined,
       z
@@ -247,6 +270,16 @@ export const envSchema = z
     // Compared only when the interval itself is acceptable, so one mistake is reported once.
     if (env.KEY_ROTATION_INTERVAL >= 3600 && env.KEY_PREPUBLICATION_WINDOW >= env.KEY_ROTATION_INTERVAL) {
       ctx.addIssue({ code: 'custom', path: ['KEY_PREPUBLICATION_WINDOW'], message: 'must be shorter than KEY_ROTATION_INTERVAL' });
+    }
+    // The certificate header is believed only from a trusted proxy: without one it could never be used.
+    if (env.CLIENT_CERT_HEADER && env.TRUST_PROXY === false) {
+      ctx.addIssue({ code: 'custom', path: ['CLIENT_CERT_HEADER'], message: 'needs TRUST_PROXY: the header is believed only from the proxy that terminates TLS' });
+    }
+    if (env.CLIENT_CERT_VERIFY_HEADER && !env.CLIENT_CERT_HEADER) {
+      ctx.addIssue({ code: 'custom', path: ['CLIENT_CERT_VERIFY_HEADER'], message: 'needs CLIENT_CERT_HEADER (the certificate whose verification it reports)' });
+    }
+    if (env.CLIENT_CERT_VERIFY_HEADER && env.CLIENT_CERT_VERIFY_HEADER === env.CLIENT_CERT_HEADER) {
+      ctx.addIssue({ code: 'custom', path: ['CLIENT_CERT_VERIFY_HEADER'], message: 'must differ from CLIENT_CERT_HEADER' });
     }
     if (env.SESSION_IDLE_TTL > env.SESSION_ABSOLUTE_TTL) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_IDLE_TTL'], message: 'must not exceed SESSION_ABSOLUTE_TTL' });

@@ -14,6 +14,9 @@ export function weakenedDefaults(config: AppConfig): string[] {
   if (!config.issuer.startsWith('https://')) found.push(`ISSUER ${config.issuer} is not https: cookies are not Secure and HSTS is off (local use only)`);
   if (config.ttl.sessionIdle > 900) found.push(`SESSION_IDLE_TTL=${config.ttl.sessionIdle}s is longer than the 15-minute default`);
   if (config.rateLimit && !config.rateLimit.enabled) found.push('RATE_LIMIT_ENABLED=false: token, sign-in and admin requests are not rate limited');
+  if (config.mtls?.certificateHeader && (config.trustedProxies === true || typeof config.trustedProxies === 'number')) {
+    found.push(`CLIENT_CERT_HEADER with TRUST_PROXY=${String(config.trustedProxies)}: any peer that reaches an instance directly can present a client certificate; list the proxy addresses in TRUST_PROXY`);
+  }
   if (config.trustedProxies === true) found.push('TRUST_PROXY=true: every X-Forwarded-For hop is believed; unless the proxy overwrites the header, a client chooses the IP that audit and rate limits see (prefer a proxy count or addresses)');
   return found;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, weakenedDefaults } from '../config/index.js';
-import { fastifyTrustProxy } from './trust-proxy.js';
+import { fastifyTrustProxy, trustedPeer } from './trust-proxy.js';
 
 describe('TRUST_PROXY', () => {
   const trusted = (v: string) => loadConfig({ TRUST_PROXY: v }).trustedProxies;
@@ -23,6 +23,14 @@ describe('TRUST_PROXY', () => {
     const fn = fastifyTrustProxy(1) as (a: string, hop: number) => boolean;
     expect(fn('10.0.0.1', 0)).toBe(true);
     expect(fn('6.6.6.6', 1)).toBe(false);
+  });
+
+  it('judges the immediate peer as Fastify does before believing X-Forwarded-* (a header only the proxy may set)', () => {
+    const listed = trustedPeer(['10.0.0.0/8', 'loopback']);
+    expect([listed('10.2.3.4'), listed('::ffff:127.0.0.1'), listed('::1'), listed('192.0.2.7'), listed(undefined)]).toEqual([true, true, true, false, false]);
+    expect(trustedPeer(1)('192.0.2.7')).toBe(true);
+    expect(trustedPeer(true)('192.0.2.7')).toBe(true);
+    expect(trustedPeer(false)('127.0.0.1')).toBe(false);
   });
 
   it('calls out trusting every hop, and switching rate limits off, as weakened defaults', () => {

@@ -18,6 +18,7 @@ import { IdentityService } from '../identity/index.js';
 import { PoliciesService } from '../policies/index.js';
 import { withLiveLifetimes } from './live-lifetimes.js';
 import { installClientIpGuard } from './client-ip-guard.js';
+import { mtlsRegistrationProblem } from './client-certificate.js';
 import { OutboundHttp } from '../hardening/index.js';
 
 type Callback = (req: IncomingMessage, res: ServerResponse) => void;
@@ -78,6 +79,8 @@ export class OidcService implements OnModuleInit {
     this.loadedFingerprint = fingerprint;
     // Registrations the provider would refuse at sign-in are refused when they are made.
     this.clients.useProviderValidator(async (metadata) => {
+      const problem = mtlsRegistrationProblem(this.config, metadata);
+      if (problem) throw Object.assign(new Error(problem.message), problem);
       await this.current.Client.validate(metadata as never);
     });
   }

@@ -5,6 +5,7 @@ import { ENCRYPTION_ALGS, ENCRYPTION_ENCS, type ResourceServer } from '../client
 import type { SigningKeystore } from '../keys/index.js';
 import { errorPage, logoutConfirmPage, logoutDonePage } from '../ui/index.js';
 import { ALLOWED_IP_RANGES_METADATA } from '../clients/index.js';
+import { mtlsAuthMethods, mtlsFeature } from './client-certificate.js';
 import { validateAllowedIpRanges } from './client-ip-guard.js';
 
 export const OIDC_ROUTES = {
@@ -59,7 +60,7 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
     routes: OIDC_ROUTES,
     responseTypes: ['code'],
     pkce: { required: () => true },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none', ...mtlsAuthMethods(config)] as NonNullable<Configuration['clientAuthMethods']>,
     clientDefaults: {
       grant_types: ['authorization_code'],
       response_types: ['code'],
@@ -160,6 +161,8 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       // generated in advance by someone holding a stolen key is useless.
       dPoP: { enabled: true, nonceSecret: deps.dpopNonceSecret, requireNonce: () => true, allowReplay: false },
       devInteractions: { enabled: false },
+      // RFC 8705 with TLS ended at the proxy: client certificates from CLIENT_CERT_HEADER (client-certificate.ts).
+      mTLS: mtlsFeature(config),
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,

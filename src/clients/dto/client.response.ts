@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ClientRecord } from '../client-record.js';
 import { encryptionResponseFields, toEncryptionResponse } from '../client-encryption.js';
 import { ipAllowlistResponseFields } from '../client-ip-allowlist.js';
+import { mtlsResponseFields, toMtlsResponse } from '../client-mtls.js';
 import { APPLICATION_TYPES, AUTH_METHODS, GRANT_TYPES, ID_TOKEN_ALGS, MFA_POLICIES } from '../clients.schemas.js';
 
 /** A client as the admin API returns it. Never the secret, never its hash. */
@@ -22,6 +23,7 @@ export const clientResponseSchema = z.object({
   backchannelLogoutUri: z.string().nullable(),
   ...encryptionResponseFields,
   ...ipAllowlistResponseFields,
+  ...mtlsResponseFields,
   mfaPolicy: z.enum(MFA_POLICIES),
   requirePushedAuthorizationRequests: z
     .boolean()
@@ -64,6 +66,7 @@ export function toClientResponse(c: ClientRecord): ClientResponse {
     backchannelLogoutUri: c.backchannelLogoutUri ?? null,
     ...toEncryptionResponse(c),
     allowedIpRanges: c.allowedIpRanges,
+    ...toMtlsResponse(c),
     mfaPolicy: c.mfaPolicy,
     requirePushedAuthorizationRequests: c.requirePushedAuthorizationRequests,
     requireSignedRequestObject: c.requireSignedRequestObject,
