@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
@@ -42,7 +42,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     if (options.logger !== false) app.useLogger(app.get(Logger));
     const startup = new NestLogger('Caduceus');
     for (const warning of weakenedDefaults(config)) startup.warn(`security default weakened: ${warning}`);
-    await app.register(helmet, {
+    // Built once: @fastify/helmet builds a helmet instance (and re-parses the CSP) on every request.
+    const securityHeaders = helmet({
       contentSecurityPolicy: {
         directives: {
           defaultSrc: ["'self'"],
@@ -65,7 +66,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       .getInstance()
       .addHook('onRequest', (request, reply, done) => {
         reply.raw.setHeader('X-Request-Id', request.id);
-        done();
+        securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined));
       });
     setupOpenApi(app, config);
     const oidc = app.get(OidcService);

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import DataLoader from 'dataloader';
 import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 
 export type ArtifactPayload = Record<string, unknown> & { consumed?: number };
@@ -12,6 +13,17 @@ const NOT_EXPIRED = '(expires_at IS NULL OR expires_at > now())';
  */
 @Injectable()
 export class OidcArtifactRepository {
+  /**
+   * Finds by (model, id) issued in the same tick go to the database as one statement: the
+   * introspection endpoint looks a token up as an access token, client-credentials token and
+   * refresh token at once, and concurrent requests' lookups join the same round trip.
+   * Batching only, no cache: every find reads the database after everything awaited before it.
+   */
+  private readonly byId = new DataLoader<ArtifactKey, ArtifactPayload | undefined>((keys) => this.findMany(keys), {
+    cache: false,
+    maxBatchSize: 500,
+  });
+
   constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
 
   async upsert(model: string, id: string, payload: ArtifactPayload, expiresInSeconds: number | undefined): Promise<void> {
@@ -27,7 +39,20 @@ export class OidcArtifactRepository {
   }
 
   async find(model: string, id: string): Promise<ArtifactPayload | undefined> {
-    return this.one(`model = $1 AND id = $2`, [model, id]);
+    return this.byId.load({ model, id });
+  }
+
+  private async findMany(keys: readonly ArtifactKey[]): Promise<Array<ArtifactPayload | undefined>> {
+    if (keys.length === 1) return [await this.one(`model = $1 AND id = $2`, [keys[0]!.model, keys[0]!.id])];
+    // Both columns of the primary key as arrays: an index scan over their product; the pairs
+    // that were not asked for (an id of one model looked up as another) are dropped below.
+    const rows: Array<ArtifactRow & { model: string; id: string }> = await this.db.dataSource.query(
+      `SELECT model, id, payload, consumed_at FROM oidc_artifacts
+       WHERE model = ANY($1::text[]) AND id = ANY($2::text[]) AND ${NOT_EXPIRED}`,
+      [[...new Set(keys.map((k) => k.model))], [...new Set(keys.map((k) => k.id))]],
+    );
+    const found = new Map(rows.map((row) => [`${row.model}\u0000${row.id}`, row]));
+    return keys.map((k) => withConsumed(found.get(`${k.model}\u0000${k.id}`)));
   }
 
   async findByUid(model: string, uid: string): Promise<ArtifactPayload | undefined> {
@@ -143,14 +168,27 @@ export class OidcArtifactRepository {
   }
 
   private async one(where: string, params: unknown[]): Promise<ArtifactPayload | undefined> {
-    const rows: Array<{ payload: ArtifactPayload; consumed_at: Date | null }> = await this.db.dataSource.query(
+    const rows: ArtifactRow[] = await this.db.dataSource.query(
       `SELECT payload, consumed_at FROM oidc_artifacts WHERE ${where} AND ${NOT_EXPIRED} LIMIT 1`,
       params,
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
+    return withConsumed(rows[0]);
   }
+}
+
+interface ArtifactKey {
+  model: string;
+  id: string;
+}
+
+interface ArtifactRow {
+  payload: ArtifactPayload;
+  consumed_at: Date | null;
+}
+
+function withConsumed(row: ArtifactRow | undefined): ArtifactPayload | undefined {
+  if (!row) return undefined;
+  return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
 }
 
 function str(v: unknown): string | null {

@@ -45,6 +45,32 @@ describe('OIDC artifact storage', () => {
     expect(rows[0]!.expires_at.getTime()).toBeGreaterThan(Date.now());
   });
 
+  it('answers finds made together (one statement) each with its own artifact, consumed ones marked, expired and unknown ones absent', async () => {
+    const { OidcArtifactRepository } = await import('../../../src/oidc/oidc-artifact.repository.js');
+    const repo = running.app.get(OidcArtifactRepository);
+    await repo.upsert('AccessToken', 'batch-at', { jti: 'batch-at', kind: 'AccessToken' }, 60);
+    await repo.upsert('RefreshToken', 'batch-rt', { jti: 'batch-rt', kind: 'RefreshToken' }, 60);
+    await repo.upsert('RefreshToken', 'batch-at', { jti: 'batch-at', kind: 'RefreshToken (same id, other model)' }, 60);
+    await repo.upsert('Session', 'batch-expired', { jti: 'batch-expired' }, 60);
+    await db.query(`UPDATE oidc_artifacts SET expires_at = now() - interval '1 second' WHERE id = 'batch-expired'`);
+    await repo.consume('RefreshToken', 'batch-rt');
+
+    const [at, rt, atAsRefresh, atAsClientCredentials, expired, unknown] = await Promise.all([
+      repo.find('AccessToken', 'batch-at'),
+      repo.find('RefreshToken', 'batch-rt'),
+      repo.find('RefreshToken', 'batch-at'),
+      repo.find('ClientCredentials', 'batch-at'),
+      repo.find('Session', 'batch-expired'),
+      repo.find('AccessToken', 'no-such-token'),
+    ]);
+    expect(at).toEqual({ jti: 'batch-at', kind: 'AccessToken' });
+    expect(rt).toMatchObject({ jti: 'batch-rt', kind: 'RefreshToken', consumed: expect.any(Number) });
+    expect(atAsRefresh).toEqual({ jti: 'batch-at', kind: 'RefreshToken (same id, other model)' });
+    expect(atAsClientCredentials).toBeUndefined();
+    expect(expired).toBeUndefined();
+    expect(unknown).toBeUndefined();
+  });
+
   it('revokes every token of a grant at once', async () => {
     const p = provider();
     const grant = new p.Grant({ accountId: 'acct-2', clientId: 'client-x' });
