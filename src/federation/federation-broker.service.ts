@@ -196,9 +196,10 @@ export class FederationBroker {
   /**
    * Where to send the browser to end the upstream session after ours ended (RP-initiated
    * logout at the upstream, with the last upstream ID token as hint); null when the user's last
-   * upstream sign-in came from an IdP without an end_session_endpoint.
+   * upstream sign-in came from an IdP without an end_session_endpoint. `state` comes back
+   * unchanged to the post_logout_redirect_uri.
    */
-  async upstreamLogoutUrl(userId: string, postLogoutRedirectUri?: string): Promise<string | null> {
+  async upstreamLogoutUrl(userId: string, postLogoutRedirectUri?: string, state?: string): Promise<string | null> {
     const link = await this.repo.latestLink(userId);
     if (!link) return null;
     const idp = await this.idps.find(link.idpId);
@@ -209,6 +210,7 @@ export class FederationBroker {
     return oidc.buildEndSessionUrl(config, {
       ...(hint ? { id_token_hint: hint } : {}),
       ...(postLogoutRedirectUri ? { post_logout_redirect_uri: postLogoutRedirectUri } : {}),
+      ...(state ? { state } : {}),
     }).href;
   }
 

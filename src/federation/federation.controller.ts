@@ -1,11 +1,12 @@
-import { Body, Controller, Get, Inject, Logger, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Logger, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { federationErrorPage } from '../ui/index.js';
+import { federationErrorPage, logoutDonePage } from '../ui/index.js';
 import { FederationBroker, type FlowRequest } from './federation-broker.service.js';
 import { FederationAuthGuard, type CallbackOutcome, type FederationCallbackRequest } from './federation.strategy.js';
 import { failureStatus } from './federation-failures.js';
+import { UpstreamLogout } from './upstream-logout.js';
 
 /**
  * The upstream IdPs' redirect_uri. The code exchange and ID token checks run in the passport
@@ -20,7 +21,20 @@ export class FederationController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly broker: FederationBroker,
+    private readonly logout: UpstreamLogout,
   ) {}
+
+  /**
+   * The upstream's post_logout_redirect_uri: our session ended before the browser went there;
+   * it now continues to where our logout was going (the app's post_logout_redirect_uri).
+   */
+  @Get('logout/callback')
+  async logoutCallback(@Query('state') state: unknown, @Res() reply: FastifyReply): Promise<void> {
+    const to = await this.logout.continueTo(state);
+    reply.header('Cache-Control', 'no-store').header('Referrer-Policy', 'no-referrer');
+    if (to) return void reply.code(303).header('Location', to).send();
+    reply.code(200).type('text/html; charset=utf-8').send(logoutDonePage(this.config.brand));
+  }
 
   /** OpenID Connect Back-Channel Logout 1.0: the upstream ends its session, we end ours. */
   @Post('backchannel-logout/:idp')

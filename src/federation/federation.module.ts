@@ -18,11 +18,12 @@ import { FederationAuthGuard, FederationStrategy } from './federation.strategy.j
 import { IdentityProvidersAdminController } from './identity-providers.admin.controller.js';
 import { IdentityProvidersService } from './identity-providers.service.js';
 import { UpstreamClients } from './upstream-clients.js';
+import { UpstreamLogout } from './upstream-logout.js';
 
 @Module({
   imports: [PassportModule, IdentityModule, KeysModule, OidcModule, HardeningModule],
   controllers: [FederationController, IdentityProvidersAdminController],
-  providers: [FederationRepository, IdentityProvidersService, UpstreamClients, FederationBroker, FederationStrategy, FederationAuthGuard],
+  providers: [FederationRepository, IdentityProvidersService, UpstreamClients, FederationBroker, UpstreamLogout, FederationStrategy, FederationAuthGuard],
   exports: [FederationBroker],
 })
 export class FederationModule {}

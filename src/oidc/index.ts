@@ -5,3 +5,4 @@ export { registerScopePolicy, ScopePolicyRefusal, type ScopePolicy } from './pro
 export { registerEmergencyPolicy, registerDisclosureRecorder, AMR_EMERGENCY, type EmergencyPolicy, type Disclosure } from './provider-config.js';
 export type { OidcEvents } from './oidc.events.js';
 export { SessionsService } from './sessions.service.js';
+export { registerLogoutContinuation, type EndedSession, type LogoutContinuation } from './logout-continuation.js';

@@ -14,6 +14,7 @@ import { OidcArtifactRepository } from './oidc-artifact.repository.js';
 import { buildProviderConfiguration, OIDC_ROUTES } from './provider-config.js';
 import { bridgeProviderEvents } from './provider-events.js';
 import { bridgeSessionEvents } from './session-events.js';
+import { logoutContinuation } from './logout-continuation.js';
 import { IdentityService } from '../identity/index.js';
 import { PoliciesService } from '../policies/index.js';
 import { withLiveLifetimes } from './live-lifetimes.js';
@@ -131,6 +132,7 @@ export class OidcService implements OnModuleInit {
     installClientIpGuard(provider, this.bus, this.logger);
     provider.use(jwksCaching(this.config.keys.jwksMaxAgeSeconds));
     provider.use(jwtIntrospection((token) => this.keys.verifyAccessToken(token, this.config.issuer)));
+    provider.use(logoutContinuation(this.config));
     return { provider, fingerprint: keystore.fingerprint };
   }
 }

@@ -22,19 +22,41 @@ export interface HospitalIdp {
  * different cookie host from Caduceus on localhost) with its own users and its own small login
  * page that checks their passwords. It registers Caduceus as a confidential client.
  */
-export async function startHospitalIdp(redirectUri: string, users: Record<string, HospitalUser>): Promise<HospitalIdp> {
+export async function startHospitalIdp(
+  redirectUri: string,
+  users: Record<string, HospitalUser>,
+  opts: { postLogoutRedirectUri?: string } = {},
+): Promise<HospitalIdp> {
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
   const clientId = 'caduceus';
   const clientSecret = randomBytes(24).toString('base64url');
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], grant_types: ['authorization_code'], response_types: ['code'] }],
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: [redirectUri],
+        ...(opts.postLogoutRedirectUri ? { post_logout_redirect_uris: [opts.postLogoutRedirectUri] } : {}),
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'hospital-1', alg: 'RS256', use: 'sig' }] as never },
     scopes: ['openid', 'email', 'profile', 'groups'],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['given_name', 'family_name'], groups: ['groups'] },
     findAccount: async (_ctx, sub) => (users[sub] ? { accountId: sub, claims: async () => ({ sub, ...users[sub]!.claims }) } : undefined),
-    features: { devInteractions: { enabled: false } },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.body = `<!DOCTYPE html><html><head><title>Hospital directory</title></head><body><h1>Sign out of the directory?</h1>${form}
+<button type="submit" form="op.logoutForm" name="logout" value="yes">Sign out of the directory</button></body></html>`;
+        },
+      },
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: [randomBytes(16).toString('hex')] },
     ttl: { Interaction: 600, Session: 600, Grant: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
