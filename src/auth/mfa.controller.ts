@@ -162,7 +162,7 @@ export class MfaController {
     const state = await this.load(uid, req, reply);
     if (!state) return undefined;
     if (!(await this.interactions.formTrusted(uid, req, req.body?.csrf))) {
-      this.interactions.page(reply, 403, mfaChallengePage(this.config.brand, { ...(await this.pageState(uid, state)), error: 'This form has expired. Try again.' }));
+      this.interactions.page(reply, 403, mfaChallengePage(this.config.brand, { ...(await this.pageState(uid, await this.mfa.confirmedFactors(state.userId))), error: 'This form has expired. Try again.' }));
       return undefined;
     }
     return state;
@@ -202,8 +202,7 @@ export class MfaController {
     return true;
   }
 
-  private async pageState(uid: string, state: SignInProgress) {
-    const factors = await this.mfa.confirmedFactors(state.userId);
+  private async pageState(uid: string, factors: Array<{ type: string }>) {
     return {
       uid,
       csrf: await this.interactions.csrf(uid),
@@ -213,8 +212,9 @@ export class MfaController {
   }
 
   private async render(uid: string, state: SignInProgress, reply: FastifyReply, status: number, error?: string) {
-    if (await this.mfa.hasFactor(state.userId)) {
-      return this.interactions.page(reply, status, mfaChallengePage(this.config.brand, { ...(await this.pageState(uid, state)), error }));
+    const factors = await this.mfa.confirmedFactors(state.userId);
+    if (factors.length) {
+      return this.interactions.page(reply, status, mfaChallengePage(this.config.brand, { ...(await this.pageState(uid, factors)), error }));
     }
     const user = await this.identity.findById(state.userId);
     const account = user?.email ?? state.userId;

@@ -142,11 +142,15 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
     findAccount: async (ctx, accountId, token) => {
       const claims = await deps.findClaims(accountId);
       if (!claims) return undefined;
-      const extra = async () => (await withScopePolicy(config, (p) => p.accountClaims(accountId))) ?? {};
+      // The SMART account claims (fhirUser) cost a query: only when the token's scope asks for them.
+      const extra = async (scope: string | undefined) =>
+        scope === undefined || scope.split(' ').includes('fhirUser')
+          ? ((await withScopePolicy(config, (p) => p.accountClaims(accountId))) ?? {})
+          : {};
       return {
         accountId,
-        claims: async (use: string) => ({
-          ...(await extra()),
+        claims: async (use: string, scope?: string) => ({
+          ...(await extra(scope)),
           ...claims,
           ...(use === 'id_token' ? await emergencyClaims(config, ctx, 'IdToken', token as { clientId?: string; scope?: string }) : undefined),
           sub: accountId,
