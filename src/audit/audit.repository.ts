@@ -52,8 +52,9 @@ export class AuditRepository {
   constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {
     this.group = new GroupCommit((batch) => this.writeBatch(batch), {
       maxBatch: MAX_BATCH,
-      // A record the database refuses as data (SQLSTATE class 22/23) must not fail the others in its batch.
-      retryAlone: (err) => /^2[23]/.test(String((err as { code?: unknown }).code ?? '')),
+      // Lost connection, server shutting down, out of resources, pool exhausted: every record of the
+      // batch would fail the same way. Anything else may be one record's fault, so each is retried alone.
+      failsEveryItem: (err) => isUnavailable(err),
     });
   }
 
@@ -248,6 +249,15 @@ interface PgClient {
 }
 interface PgPool {
   connect(): Promise<PgClient>;
+}
+
+/** SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention), or no SQLSTATE from a socket/pool error. */
+function isUnavailable(err: unknown): boolean {
+  const code = String((err as { code?: unknown })?.code ?? '');
+  if (/^(08|53|57)/.test(code)) return true;
+  if (/^[0-9A-Z]{5}$/.test(code)) return false;
+  const message = String((err as { message?: unknown })?.message ?? '');
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|timeout|terminated|Connection|not queryable/i.test(code + ' ' + message);
 }
 
 function writeFailed(content: AuditContent, cause: unknown): AuditError {

@@ -9,11 +9,12 @@ export interface GroupCommitOptions {
   /** Most items per write. */
   maxBatch: number;
   /**
-   * When a write of several items fails with an error for which this is true (the database
-   * refused one item's data, say), each item is written again alone, so one bad item does not
-   * fail the others. Other errors (the database is unreachable) fail the whole batch at once.
+   * When a write of several items fails with an error for which this is true, the whole batch
+   * fails at once (the database is unreachable: writing each item again would only wait N
+   * times for the same failure). For any other error each item is written again alone, so one
+   * item the database refuses cannot fail the others of its batch.
    */
-  retryAlone?: (err: unknown) => boolean;
+  failsEveryItem?: (err: unknown) => boolean;
 }
 
 interface Waiting<T, R> {
@@ -34,7 +35,7 @@ export class GroupCommit<T, R> {
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.running ??= this.run().finally(() => (this.running = undefined));
+      if (!this.running) this.running = this.run();
     });
   }
 
@@ -44,20 +45,26 @@ export class GroupCommit<T, R> {
   }
 
   private async run(): Promise<void> {
-    while (this.queue.length) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
-      try {
-        const results = await this.write(batch.map((w) => w.item));
-        batch.forEach((w, i) => w.resolve(results[i]!));
-      } catch (err) {
-        if (batch.length > 1 && this.options.retryAlone?.(err)) {
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, this.options.maxBatch);
+        try {
+          const results = await this.write(batch.map((w) => w.item));
+          batch.forEach((w, i) => w.resolve(results[i]!));
+        } catch (err) {
+          if (batch.length === 1 || this.options.failsEveryItem?.(err)) {
+            for (const w of batch) w.reject(err);
+            continue;
+          }
           for (const w of batch) {
             await this.write([w.item]).then(([result]) => w.resolve(result!), w.reject);
           }
-        } else {
-          for (const w of batch) w.reject(err);
         }
       }
+    } finally {
+      // Cleared in the same synchronous step that saw the queue empty: an item added by a
+      // caller resumed by the last resolve then starts a new run instead of waiting forever.
+      this.running = undefined;
     }
   }
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditRepository } from '../../../src/audit/audit.repository.js';
+import { ClientsService } from '../../../src/clients/index.js';
 import type { AuditContent } from '../../../src/audit/chain/audit-record.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
@@ -45,22 +46,42 @@ describe('audit group commit', () => {
     await verifiedChain();
   });
 
-  it('fails only the record the database refuses; the others of its group commit with the seqs they were told', async () => {
+  it('keeps one chain while records written inside admin transactions race group-committed ones', async () => {
+    const clients = running.app.get(ClientsService);
+    const [created, tokens] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          clients.createClient({ name: `race ${i}`, type: 'confidential', grantTypes: ['client_credentials'], tokenEndpointAuthMethod: 'client_secret_basic' }),
+        ),
+      ),
+      Promise.all(Array.from({ length: 40 }, () => tokenRequest(running.url, bootstrap))),
+    ]);
+    expect(tokens.every((r) => r.status === 200)).toBe(true);
+    const rows = await db.query<{ subject_id: string }>(`SELECT subject_id FROM audit_events WHERE event_type = 'client.created' AND subject_id = ANY($1)`, [
+      created.map((c) => c.clientId),
+    ]);
+    expect(rows).toHaveLength(6);
+    await verifiedChain();
+  });
+
+  const content = (run: string, i: number, occurredAt = new Date().toISOString()): AuditContent => ({
+    occurredAt,
+    eventType: 'test.group-commit',
+    outcome: 'success',
+    actor: { type: 'system', id: 'group-commit-test' },
+    subject: null,
+    clientId: null,
+    ip: null,
+    userAgent: null,
+    sessionId: null,
+    correlationId: `${run}-${i}`,
+    details: { i },
+  });
+
+  /** Appends 40 records at once, record 17 being bad; only it may fail, the others are in the chain as told. */
+  async function onlyTheBadOneFails(run: string, bad: AuditContent): Promise<void> {
     const repo = running.app.get(AuditRepository);
-    const content = (i: number, occurredAt = new Date().toISOString()): AuditContent => ({
-      occurredAt,
-      eventType: 'test.group-commit',
-      outcome: 'success',
-      actor: { type: 'system', id: 'group-commit-test' },
-      subject: null,
-      clientId: null,
-      ip: null,
-      userAgent: null,
-      sessionId: null,
-      correlationId: `group-commit-${i}`,
-      details: { i },
-    });
-    const appends = Array.from({ length: 40 }, (_, i) => repo.append(i === 17 ? content(i, 'not a timestamp') : content(i)));
+    const appends = Array.from({ length: 40 }, (_, i) => repo.append(i === 17 ? bad : content(run, i)));
     const settled = await Promise.allSettled(appends);
     expect(settled.filter((s) => s.status === 'rejected').length).toBe(1);
     expect(settled[17]!.status).toBe('rejected');
@@ -68,10 +89,30 @@ describe('audit group commit', () => {
 
     const told = settled.flatMap((s) => (s.status === 'fulfilled' ? [[s.value.seq, s.value.correlationId, s.value.hash]] : []));
     const stored = await db.query<{ seq: string; correlation_id: string; hash: string }>(
-      `SELECT seq, correlation_id, hash FROM audit_events WHERE event_type = 'test.group-commit' ORDER BY seq`,
+      `SELECT seq, correlation_id, hash FROM audit_events WHERE correlation_id LIKE $1 ORDER BY seq`,
+      [`${run}-%`],
     );
     expect(stored.map((r) => [Number(r.seq), r.correlation_id, r.hash])).toEqual(told.sort((a, b) => Number(a[0]) - Number(b[0])));
-    expect(stored.map((r) => r.correlation_id)).not.toContain('group-commit-17');
+    expect(stored).toHaveLength(39);
     await verifiedChain();
+  }
+
+  it('fails only a record the database refuses as data; the others of its group commit with the seqs they were told', async () => {
+    await onlyTheBadOneFails('data', content('data', 17, 'not a timestamp'));
+  });
+
+  it('fails only a record a database rule refuses for another reason (a trigger raising an error)', async () => {
+    await db.query(`CREATE FUNCTION refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.correlation_id = 'refuse-me' THEN RAISE EXCEPTION 'refused by rule'; END IF; RETURN NEW; END $$`);
+    await db.query(`CREATE TRIGGER refuse_marked BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_marked()`);
+    try {
+      await onlyTheBadOneFails('rule', { ...content('rule', 17), correlationId: 'refuse-me' });
+    } finally {
+      await db.query(`DROP TRIGGER refuse_marked ON audit_events`);
+    }
+  });
+
+  it('fails only a record that cannot be sealed (a value JSON cannot represent)', async () => {
+    await onlyTheBadOneFails('seal', { ...content('seal', 17), details: { n: 10n } as unknown as AuditContent['details'] });
   });
 });
