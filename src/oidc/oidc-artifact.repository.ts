@@ -39,11 +39,21 @@ export class OidcArtifactRepository {
   }
 
   async find(model: string, id: string): Promise<ArtifactPayload | undefined> {
+    if (!storable(id)) return undefined;
     return this.byId.load({ model, id });
   }
 
-  private async findMany(keys: readonly ArtifactKey[]): Promise<Array<ArtifactPayload | undefined>> {
+  private async findMany(keys: readonly ArtifactKey[]): Promise<Array<ArtifactPayload | undefined | Error>> {
     if (keys.length === 1) return [await this.one(`model = $1 AND id = $2`, [keys[0]!.model, keys[0]!.id])];
+    try {
+      return await this.findTogether(keys);
+    } catch {
+      // Should one key make the shared statement fail, the others must not fail with it.
+      return Promise.all(keys.map((k) => this.one(`model = $1 AND id = $2`, [k.model, k.id]).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+    }
+  }
+
+  private async findTogether(keys: readonly ArtifactKey[]): Promise<Array<ArtifactPayload | undefined>> {
     // Both columns of the primary key as arrays: an index scan over their product; the pairs
     // that were not asked for (an id of one model looked up as another) are dropped below.
     const rows: Array<ArtifactRow & { model: string; id: string }> = await this.db.dataSource.query(
@@ -56,10 +66,12 @@ export class OidcArtifactRepository {
   }
 
   async findByUid(model: string, uid: string): Promise<ArtifactPayload | undefined> {
+    if (!storable(uid)) return undefined;
     return this.one(`model = $1 AND uid = $2`, [model, uid]);
   }
 
   async findByUserCode(model: string, userCode: string): Promise<ArtifactPayload | undefined> {
+    if (!storable(userCode)) return undefined;
     return this.one(`model = $1 AND user_code = $2`, [model, userCode]);
   }
 
@@ -184,6 +196,11 @@ interface ArtifactKey {
 interface ArtifactRow {
   payload: ArtifactPayload;
   consumed_at: Date | null;
+}
+
+/** PostgreSQL text cannot hold NUL, so no stored artifact has such a key; asking would only fail the statement. */
+function storable(key: string): boolean {
+  return typeof key === 'string' && !key.includes('\u0000');
 }
 
 function withConsumed(row: ArtifactRow | undefined): ArtifactPayload | undefined {

@@ -71,6 +71,20 @@ describe('OIDC artifact storage', () => {
     expect(unknown).toBeUndefined();
   });
 
+  it('answers "not found" for a key PostgreSQL text cannot hold (NUL), without failing the finds made with it', async () => {
+    const { OidcArtifactRepository } = await import('../../../src/oidc/oidc-artifact.repository.js');
+    const repo = running.app.get(OidcArtifactRepository);
+    await repo.upsert('AccessToken', 'nul-neighbour', { jti: 'nul-neighbour' }, 60);
+    const [hostile, neighbour, byUid] = await Promise.all([
+      repo.find('AccessToken', 'bad\u0000token'),
+      repo.find('AccessToken', 'nul-neighbour'),
+      repo.findByUid('Session', 'bad\u0000uid'),
+    ]);
+    expect(hostile).toBeUndefined();
+    expect(neighbour).toEqual({ jti: 'nul-neighbour' });
+    expect(byUid).toBeUndefined();
+  });
+
   it('revokes every token of a grant at once', async () => {
     const p = provider();
     const grant = new p.Grant({ accountId: 'acct-2', clientId: 'client-x' });
