@@ -156,6 +156,9 @@ export async function startService(env, { profileDir, traceSql } = {}) {
     args.push('--cpu-prof', '--cpu-prof-dir', profileDir);
   }
   if (traceSql) args.push('--import', pathToFileURL(`${ROOT}bench/lib/trace-sql.mjs`).href);
+  // V8 flags for the service process only (e.g. BENCH_NODE_FLAGS='--max-semi-space-size=4'),
+  // to measure what a heap setting does to memory and CPU without changing the product.
+  args.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
   args.push(MAIN);
   const child = spawn(process.execPath, args, {
     env: {
