@@ -2,4 +2,4 @@ export { HardeningModule } from './hardening.module.js';
 export { RateLimiter } from './rate-limiter.service.js';
 export { OutboundHttp } from './outbound-http.service.js';
 export type { HardeningEvents, OutboundPurpose } from './hardening.events.js';
-export { trustedPeer } from './trust-proxy.js';
+export { clientAddressVerifiable, trustedPeer } from './trust-proxy.js';

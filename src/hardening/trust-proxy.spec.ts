@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, weakenedDefaults } from '../config/index.js';
-import { fastifyTrustProxy, trustedPeer } from './trust-proxy.js';
+import { clientAddressVerifiable, fastifyTrustProxy, trustedPeer } from './trust-proxy.js';
 
 describe('TRUST_PROXY', () => {
   const trusted = (v: string) => loadConfig({ TRUST_PROXY: v }).trustedProxies;
@@ -33,10 +33,22 @@ describe('TRUST_PROXY', () => {
     expect(trustedPeer(false)('127.0.0.1')).toBe(false);
   });
 
-  it('calls out trusting every hop, and switching rate limits off, as weakened defaults', () => {
+  it('calls the resolved address verifiable only with no proxy or listed proxies', () => {
+    expect([false, ['10.0.0.5'], 1, 2, true].map((s) => clientAddressVerifiable(s))).toEqual([true, true, false, false, false]);
+  });
+
+  it('calls out trusting any peer as the proxy (a count or true), and switching rate limits off, as weakened defaults', () => {
     const https = { ISSUER: 'https://id.hospital.example' };
-    expect(weakenedDefaults(loadConfig({ ...https, TRUST_PROXY: '1' }))).toEqual([]);
-    expect(weakenedDefaults(loadConfig({ ...https, TRUST_PROXY: 'true' })).join(' ')).toMatch(/TRUST_PROXY=true/);
+    expect(weakenedDefaults(loadConfig({ ...https, TRUST_PROXY: '10.0.0.5,loopback' }))).toEqual([]);
+    expect(weakenedDefaults(loadConfig({ ...https, TRUST_PROXY: 'false' }))).toEqual([]);
+    for (const setting of ['1', '2', 'true']) {
+      const [warning, ...rest] = weakenedDefaults(loadConfig({ ...https, TRUST_PROXY: setting }));
+      expect(rest).toEqual([]);
+      expect(warning).toContain(`TRUST_PROXY=${setting}`);
+      expect(warning).toContain('client addresses in audit, rate limits and client IP allow-lists can be spoofed by any peer that reaches the instance directly; list the proxy addresses instead');
+    }
+    expect(weakenedDefaults(loadConfig({ ...https, TRUST_PROXY: 'true' }))[0]).toMatch(/every X-Forwarded-For hop is believed/);
+    expect(weakenedDefaults(loadConfig({ ...https, TRUST_PROXY: '1', ADMIN_IP_ALLOWLIST: '10.0.0.0/8' }))[0]).toMatch(/ADMIN_IP_ALLOWLIST is judged on the same address/);
     expect(weakenedDefaults(loadConfig({ ...https, RATE_LIMIT_ENABLED: 'false' })).join(' ')).toMatch(/RATE_LIMIT_ENABLED=false/);
   });
 });

@@ -23,3 +23,14 @@ export function trustedPeer(setting: boolean | number | string[]): (address: str
   const trust = proxyAddr.compile(setting);
   return (address) => Boolean(address) && trust(address!, 0);
 }
+
+/**
+ * Whether the address Fastify resolves for a request is one the caller cannot choose: TRUST_PROXY
+ * unset (the socket's own address) or naming the proxies (only a listed peer's X-Forwarded-For
+ * counts). With a count or `true` any peer is taken for the proxy, so a caller that reaches an
+ * instance directly names its own address in X-Forwarded-For; a decision that rests on the
+ * address (a client's IP allow-list) cannot be made on it.
+ */
+export function clientAddressVerifiable(setting: boolean | number | string[]): boolean {
+  return setting === false || Array.isArray(setting);
+}

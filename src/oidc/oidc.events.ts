@@ -25,10 +25,12 @@ export interface OidcEvents {
   'oidc.grant.failed': { endpoint: string; clientId: string | null; error: string; description: string | null };
   /**
    * A client with an IP allow-list called the token endpoint family (`endpoint`: the route) from
-   * an address outside it (`ip`; null when none could be resolved) and was refused with
-   * invalid_client. `clientId` is the client the request named: refused before its credentials are checked.
+   * an address outside it (`ip`; null when none could be resolved; `reason: outside_ranges`), or
+   * from any address while TRUST_PROXY is a count or `true`, under which the address may be the
+   * caller's own choice (`reason: address_unverifiable`), and was refused with invalid_client.
+   * `clientId` is the client the request named: refused before its credentials are checked.
    */
-  'oidc.client.ip_refused': { clientId: string; ip: string | null; endpoint: string };
+  'oidc.client.ip_refused': { clientId: string; ip: string | null; endpoint: string; reason: 'outside_ranges' | 'address_unverifiable' };
   /** An administrator ended a signed-in session (`reason: user` when all of a user's sessions were ended at once). */
   'session.revoked': { sessionUid: string; accountId: string; clientIds: string[]; reason: 'session' | 'user' };
 }

@@ -129,7 +129,7 @@ export class OidcService implements OnModuleInit {
     provider.use(databaseOutage(() => this.database.ping(1000)));
     bridgeProviderEvents(provider, this.bus, this.logger);
     bridgeSessionEvents(provider, this.bus);
-    installClientIpGuard(provider, this.bus, this.logger);
+    installClientIpGuard(provider, this.bus, this.logger, this.config.trustedProxies);
     provider.use(jwksCaching(this.config.keys.jwksMaxAgeSeconds));
     provider.use(jwtIntrospection((token) => this.keys.verifyAccessToken(token, this.config.issuer)));
     provider.use(logoutContinuation(this.config));

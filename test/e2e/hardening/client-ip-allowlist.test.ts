@@ -27,21 +27,26 @@ interface Registered {
  * Per-client IP allow-lists (#10): a confidential client that calls from known hospital networks
  * gets nothing from the token endpoint family when a call comes from elsewhere, even with its
  * right secret: 401 invalid_client, and a record of the refusal with the address. The address is
- * the one the service resolves under TRUST_PROXY: behind one proxy, only the hop it appended counts;
- * from a peer that is not a trusted proxy, X-Forwarded-For is not believed at all.
+ * the one the service resolves under TRUST_PROXY naming the proxy: through it, only the hop it
+ * appended counts; from a peer that is not that proxy, X-Forwarded-For is not believed at all.
+ * With TRUST_PROXY a count, any peer passes for the proxy, so the address proves nothing and a
+ * restricted client is refused from anywhere.
  */
 describe('per-client IP allow-lists on the token, introspection, revocation and PAR endpoints', () => {
   let api: AdminApi;
   let untrusted: RunningApp;
+  let counted: RunningApp;
   let admin: string;
   let auditor: string;
   let lab: Registered;
 
   beforeAll(async () => {
-    // One proxy in front (the compose file's nginx): the test plays it, appending X-Forwarded-For.
-    api = await startAdminApi({ TRUST_PROXY: '1' });
+    // One proxy in front, named by its address (the test connects from loopback and plays it, appending X-Forwarded-For).
+    api = await startAdminApi({ TRUST_PROXY: 'loopback' });
     // Another instance on the same database that trusts only a proxy the test is not.
     untrusted = await startApp({ DATABASE_URL: api.db.url, KEY_ENCRYPTION_KEY: testKek(), TRUST_PROXY: '192.0.2.250' });
+    // And one told only how many proxies there are: whoever connects passes for the proxy.
+    counted = await startApp({ DATABASE_URL: api.db.url, KEY_ENCRYPTION_KEY: testKek(), TRUST_PROXY: '1' });
     admin = await api.token(['client-admin']);
     auditor = await api.token(['auditor']);
     lab = await register({
@@ -53,6 +58,7 @@ describe('per-client IP allow-lists on the token, introspection, revocation and 
   });
 
   afterAll(async () => {
+    await counted?.close();
     await untrusted?.close();
     await api?.close();
   });
@@ -86,7 +92,9 @@ describe('per-client IP allow-lists on the token, introspection, revocation and 
     });
   }
 
-  async function refusals(clientId: string): Promise<Array<{ ip: string | null; clientId: string | null; outcome: string; details: { endpoint: string } }>> {
+  async function refusals(
+    clientId: string,
+  ): Promise<Array<{ ip: string | null; clientId: string | null; outcome: string; details: { endpoint: string; reason: string } }>> {
     const res = await api.call('GET', `/admin/v1/audit/events?type=oidc.client.ip_refused&client=${encodeURIComponent(clientId)}&order=asc`, {
       token: auditor,
     });
@@ -121,7 +129,7 @@ describe('per-client IP allow-lists on the token, introspection, revocation and 
 
     const records = await refusals(lab.clientId);
     expect(records.length).toBeGreaterThanOrEqual(2);
-    expect(records[0]).toMatchObject({ ip: OUTSIDE_V4, clientId: lab.clientId, outcome: 'failure', details: { endpoint: 'token' } });
+    expect(records[0]).toMatchObject({ ip: OUTSIDE_V4, clientId: lab.clientId, outcome: 'failure', details: { endpoint: 'token', reason: 'outside_ranges' } });
   });
 
   it('refuses introspection and revocation from elsewhere, and the refused revocation changes nothing', async () => {
@@ -165,15 +173,45 @@ describe('per-client IP allow-lists on the token, introspection, revocation and 
     await expectInvalidClient(await post('/token', lab, `${HOSPITAL_V4}, ${OUTSIDE_V4}`, { grant_type: 'client_credentials' }));
   });
 
-  it('ignores X-Forwarded-For from a peer that is not a trusted proxy, so a caller cannot claim a hospital address', async () => {
+  it('ignores X-Forwarded-For from a peer that is not a listed proxy, so a direct caller cannot claim a hospital address', async () => {
     const spoofing = await gateway(lab, HOSPITAL_V4, untrusted.url);
     const refused = await oidc.clientCredentialsGrant(spoofing).catch((err: unknown) => err);
     expect(oauthError(refused)).toEqual({ status: 401, error: 'invalid_client' });
-    const rows = await api.db.query<{ ip: string | null }>(
-      `SELECT ip FROM audit_events WHERE event_type = 'oidc.client.ip_refused' AND client_id = $1 AND ip NOT IN ($2, $3)`,
+    await expectInvalidClient(await post('/introspect', lab, HOSPITAL_V4, { token: 'anything' }, untrusted.url));
+    const rows = await api.db.query<{ ip: string | null; endpoint: string; reason: string }>(
+      `SELECT ip, details->>'endpoint' AS endpoint, details->>'reason' AS reason FROM audit_events
+        WHERE event_type = 'oidc.client.ip_refused' AND client_id = $1 AND ip NOT IN ($2, $3) ORDER BY seq`,
       [lab.clientId, OUTSIDE_V4, OUTSIDE_V6],
     );
-    expect(rows.map((r) => r.ip)).toEqual([expect.stringMatching(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/)]);
+    // Judged on the socket's own (loopback) address, never on the claimed one.
+    const loopback = expect.stringMatching(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
+    expect(rows).toEqual([
+      { ip: loopback, endpoint: 'token', reason: 'outside_ranges' },
+      { ip: loopback, endpoint: 'introspection', reason: 'outside_ranges' },
+    ]);
+  });
+
+  it('refuses a restricted client from anywhere when TRUST_PROXY is a count, even from an allowed forwarded address, and says why', async () => {
+    // The claimed hospital address would pass the list; under a count it is whatever the caller wrote.
+    const claimed = await oidc.clientCredentialsGrant(await gateway(lab, HOSPITAL_V4, counted.url)).catch((err: unknown) => err);
+    expect(oauthError(claimed)).toEqual({ status: 401, error: 'invalid_client' });
+    await expectInvalidClient(await post('/token', lab, HOSPITAL_V4, { grant_type: 'client_credentials' }, counted.url));
+    await expectInvalidClient(await post('/introspect', lab, HOSPITAL_V4, { token: 'anything' }, counted.url));
+
+    const rows = await api.db.query<{ ip: string | null; endpoint: string; outcome: string }>(
+      `SELECT ip, details->>'endpoint' AS endpoint, outcome FROM audit_events
+        WHERE event_type = 'oidc.client.ip_refused' AND client_id = $1 AND details->>'reason' = 'address_unverifiable' ORDER BY seq`,
+      [lab.clientId],
+    );
+    expect(rows).toEqual([
+      { ip: HOSPITAL_V4, endpoint: 'token', outcome: 'failure' },
+      { ip: HOSPITAL_V4, endpoint: 'token', outcome: 'failure' },
+      { ip: HOSPITAL_V4, endpoint: 'introspection', outcome: 'failure' },
+    ]);
+
+    // A client without a list is not affected by the setting.
+    const open = await register({ name: 'Pharmacy system', type: 'confidential', grantTypes: ['client_credentials'] });
+    expect((await oidc.clientCredentialsGrant(await gateway(open, HOSPITAL_V4, counted.url))).access_token).toBeTruthy();
   });
 
   it('audits setting and changing the list through client.updated', async () => {
