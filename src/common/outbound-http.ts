@@ -166,11 +166,24 @@ type AgentCtor = new (options: Record<string, unknown>) => { close(): Promise<vo
 /**
  * The Agent class of the undici inside Node's fetch: a `dispatcher` given to the global fetch
  * must come from the same undici (an npm undici of another major may not fit its handler API).
+ * Node exposes that undici only through its global dispatcher, so the class is taken from
+ * there, and only when it is a plain Agent, which connects to the destination itself. Under
+ * NODE_USE_ENV_PROXY with HTTPS_PROXY/HTTP_PROXY the global dispatcher is an EnvHttpProxyAgent
+ * (and a library may install a ProxyAgent, a mock or a wrapper): built from its class, every
+ * connection would go to the proxy, `connect.lookup` would judge the proxy's address, and the
+ * destination, which the proxy resolves, would never be checked. That is refused, not guessed
+ * around: the service does not start (OutboundHttp builds this at start-up).
  */
-function fetchAgentClass(): AgentCtor {
+export function fetchAgentClass(): AgentCtor {
   void Response; // touching a fetch global loads Node's bundled undici, which installs the global dispatcher
   const g = globalThis as unknown as Record<symbol, { constructor: AgentCtor } | undefined>;
   const ctor = (g[Symbol.for('undici.globalDispatcher.2')] ?? g[Symbol.for('undici.globalDispatcher.1')])?.constructor;
   if (!ctor) throw new Error('outbound HTTP: Node did not expose its fetch Agent; refusing to make unguarded calls');
+  if (ctor.name !== 'Agent') {
+    throw new Error(
+      `outbound HTTP: Node's fetch dispatcher is ${ctor.name || 'unnamed'}, not a direct Agent (NODE_USE_ENV_PROXY=1 or --use-env-proxy with HTTPS_PROXY or HTTP_PROXY installs EnvHttpProxyAgent): ` +
+        'through a proxy the address of a client, IdP or webhook URL cannot be checked against the outbound policy; unset NODE_USE_ENV_PROXY (and --use-env-proxy) for this service',
+    );
+  }
   return ctor;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { AddressRules, isLiteralLoopbackHost, type OutboundPolicy } from '../common/outbound-address.js';
-import { createOutboundFetch, outboundUrlRefusal, type OutboundFetch, type OutboundRefusedError } from '../common/outbound-http.js';
+import { createOutboundFetch, fetchAgentClass, outboundUrlRefusal, type OutboundFetch, type OutboundRefusedError } from '../common/outbound-http.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { EventBus } from '../events/index.js';
 import type { OutboundPurpose } from './hardening.events.js';
@@ -24,6 +24,9 @@ export class OutboundHttp implements OnModuleDestroy {
     private readonly bus: EventBus,
   ) {
     this.rules = new AddressRules(outboundPolicy(config));
+    // At start-up, not at the first call: a fetch that would go through a proxy (and so past the
+    // address checks) stops the service rather than fail its first outbound call.
+    fetchAgentClass();
   }
 
   /** The guarded fetch for one purpose (its own connection pool and timeout). */
