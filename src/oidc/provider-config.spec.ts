@@ -52,10 +52,17 @@ describe('refresh token rotation (RFC 9700, FAPI 2.0)', () => {
     ['public client, DPoP-bound token', { method: 'none', bound: true, dpop: true }, true],
     ['public client, bearer token', { method: 'none' }, true],
     ['confidential client without DPoP or mTLS', { method: 'client_secret_basic' }, true],
-    ['confidential client refreshing with DPoP', { method: 'private_key_jwt', dpop: true }, false],
-    ['confidential client with mTLS-bound tokens', { method: 'client_secret_basic', mtls: true }, false],
-    ['confidential client with a bound token', { method: 'client_secret_post', bound: true }, false],
-    ['confidential DPoP client, token 70% through its lifetime', { method: 'client_secret_basic', dpop: true, passed: 70 }, true],
+    ['confidential client_secret_basic client sending a DPoP proof', { method: 'client_secret_basic', dpop: true }, true],
+    ['confidential client_secret_post client with a bound token', { method: 'client_secret_post', bound: true }, true],
+    ['confidential client_secret_basic client with mTLS-bound tokens', { method: 'client_secret_basic', mtls: true }, true],
+    ['confidential client_secret_jwt client sending a DPoP proof', { method: 'client_secret_jwt', dpop: true }, true],
+    ['private_key_jwt client without DPoP or mTLS', { method: 'private_key_jwt' }, true],
+    ['private_key_jwt client refreshing with DPoP', { method: 'private_key_jwt', dpop: true }, false],
+    ['private_key_jwt client with a bound token', { method: 'private_key_jwt', bound: true }, false],
+    ['tls_client_auth client with mTLS-bound tokens', { method: 'tls_client_auth', mtls: true }, false],
+    ['self_signed_tls_client_auth client refreshing with DPoP', { method: 'self_signed_tls_client_auth', dpop: true }, false],
+    ['tls_client_auth client without bound tokens or DPoP', { method: 'tls_client_auth' }, true],
+    ['private_key_jwt DPoP client, token 70% through its lifetime', { method: 'private_key_jwt', dpop: true, passed: 70 }, true],
   ])('%s: rotate %s', (_label, input, expected) => {
     expect(shouldRotateRefreshToken(refresh(input))).toBe(expected);
   });

@@ -38,8 +38,8 @@ export interface ProviderDependencies {
 /**
  * The protocol defaults of DESIGN.md: code flow only, PKCE S256 always, exact redirect URIs,
  * no implicit or password grant, `iss` in authorization responses, short TTLs, refresh tokens
- * rotated on every use (reuse revokes the grant) except sender-constrained ones of confidential
- * clients (FAPI 2.0), dev-only features off.
+ * rotated on every use (reuse revokes the grant) except sender-constrained ones of clients that
+ * authenticate with a private key (FAPI 2.0), dev-only features off.
  */
 export function buildProviderConfiguration(config: AppConfig, deps: ProviderDependencies): Configuration {
   const secureCookies = config.issuer.startsWith('https://');
@@ -269,21 +269,33 @@ export function smartAudience(ctx: KoaContextWithOIDC): string | undefined {
 }
 
 /**
- * Refresh token rotation: public clients rotate on every use (reuse revokes the family, RFC 9700
- * §4.14.2). A confidential client whose refresh is sender-constrained (DPoP proof on the request
- * or a bound token, or mTLS-bound access tokens) keeps its refresh token (FAPI 2.0 §5.3.2.1):
- * client authentication already binds the token to it (RFC 9449 §5), so it is replaced only once
- * 70% of its lifetime has passed, so the idle timeout never cuts off an active app; the
- * absolute limit of the family still holds. Other confidential clients rotate on every use.
+ * Client authentication methods that prove possession of a private key (a signed assertion or
+ * the TLS client certificate), as FAPI 2.0 requires of confidential clients; a shared secret is
+ * not one of them.
+ */
+const KEY_BOUND_CLIENT_AUTH: ReadonlySet<string> = new Set(['private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth']);
+
+/**
+ * Refresh token rotation: every refresh token rotates on use (reuse revokes the family, RFC 9700
+ * §4.14.2), with one exception, FAPI 2.0's (§5.3.2.1): a client that authenticates with a private
+ * key (`private_key_jwt`, `tls_client_auth`, `self_signed_tls_client_auth`) AND whose refresh is
+ * sender-constrained (a DPoP proof on the request, mTLS-bound tokens, or a token bound to a key)
+ * keeps its refresh token: using it takes both the client's key and the bound key, so a stolen
+ * token alone is worthless. It is replaced only once 70% of its lifetime has passed, so the idle
+ * timeout never cuts off an active app; the absolute limit of the family still holds. A client
+ * authenticated by a secret rotates whatever it sends: a DPoP header costs nothing to add and
+ * must not switch rotation off. The DPoP header counts only because oidc-provider's refresh
+ * grant validates the proof (signature, htm/htu, nonce, replay) before it asks this question and
+ * fails the request on a bad one.
  */
 export function shouldRotateRefreshToken(ctx: KoaContextWithOIDC): boolean {
   const { RefreshToken: token, Client: client } = ctx.oidc.entities as {
     RefreshToken: { isSenderConstrained(): boolean; ttlPercentagePassed(): number };
     Client: { clientAuthMethod: string; tlsClientCertificateBoundAccessTokens?: boolean };
   };
-  const confidential = client.clientAuthMethod !== 'none';
+  if (!KEY_BOUND_CLIENT_AUTH.has(client.clientAuthMethod)) return true;
   const senderConstrained = token.isSenderConstrained() || Boolean(ctx.get('DPoP')) || client.tlsClientCertificateBoundAccessTokens === true;
-  if (!confidential || !senderConstrained) return true;
+  if (!senderConstrained) return true;
   return token.ttlPercentagePassed() >= 70;
 }
 

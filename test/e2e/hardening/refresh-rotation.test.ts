@@ -1,3 +1,4 @@
+import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
@@ -13,14 +14,16 @@ const EMAIL = 'rotation@hospital.test';
 const PASSWORD = 'a long and unusual passphrase 11';
 
 /**
- * Which refresh tokens rotate (RFC 9700 §4.14.2, FAPI 2.0 §5.3.2.1): a public client's always,
- * with reuse revoking the family; a confidential client using DPoP keeps its refresh token,
- * which only its own client authentication can use.
+ * Which refresh tokens rotate (RFC 9700 §4.14.2, FAPI 2.0 §5.3.2.1): every client's, with reuse
+ * revoking the family, except a client that authenticates with a private key and refreshes
+ * with DPoP: it keeps its refresh token, which only its key and its DPoP key together can use.
+ * A client authenticated by a secret rotates even when it adds a DPoP proof.
  */
 describe('refresh token rotation of DPoP clients', () => {
   let db: TestDatabase;
   let running: RunningApp;
   let confidential: oidc.Configuration;
+  let secretClient: oidc.Configuration;
   let publicApp: oidc.Configuration;
 
   beforeAll(async () => {
@@ -31,14 +34,34 @@ describe('refresh token rotation of DPoP clients', () => {
     const discover = (clientId: string, auth: oidc.ClientAuth) =>
       oidc.discovery(new URL(running.url), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
 
+    // FAPI 2.0's confidential client: private_key_jwt.
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
     const server = await clients.createClient({
       name: 'Results portal backend',
       type: 'confidential',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
+      tokenEndpointAuthMethod: 'private_key_jwt',
+      jwks: { keys: [{ ...(await exportJWK(publicKey)), kty: 'EC', kid: 'portal-1', alg: 'ES256', use: 'sig' }] },
     });
-    confidential = await discover(server.clientId, oidc.ClientSecretBasic(server.clientSecret!));
+    confidential = await oidc.discovery(
+      new URL(running.url),
+      server.clientId,
+      { token_endpoint_auth_signing_alg: 'ES256' },
+      oidc.PrivateKeyJwt({ key: privateKey, kid: 'portal-1' }),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+
+    // A confidential client with a shared secret (client_secret_basic).
+    const legacy = await clients.createClient({
+      name: 'Scheduling backend',
+      type: 'confidential',
+      mfaPolicy: 'optional',
+      redirectUris: [REDIRECT],
+      grantTypes: ['authorization_code', 'refresh_token'],
+    });
+    secretClient = await discover(legacy.clientId, oidc.ClientSecretBasic(legacy.clientSecret!));
 
     const native = await clients.createClient({
       name: 'Bedside tablet',
@@ -55,8 +78,8 @@ describe('refresh token rotation of DPoP clients', () => {
     await db?.drop();
   });
 
-  /** Signs in (offline access) and exchanges the code with a DPoP proof of `dpop`'s key. */
-  async function signIn(config: oidc.Configuration, dpop: oidc.DPoPHandle) {
+  /** Signs in (offline access) and exchanges the code, with a DPoP proof of `dpop`'s key when given. */
+  async function signIn(config: oidc.Configuration, dpop?: oidc.DPoPHandle) {
     const browser = new HttpBrowser(running.url);
     const request = await buildAuthorizationUrl(config, REDIRECT, { scope: 'openid offline_access', prompt: 'consent' });
     const started = await browser.follow(request.url);
@@ -69,16 +92,26 @@ describe('refresh token rotation of DPoP clients', () => {
       back.url,
       { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce },
       undefined,
-      { DPoP: dpop },
+      dpop ? { DPoP: dpop } : undefined,
     );
-    expect(tokens.token_type).toBe('dpop');
+    expect(tokens.token_type).toBe(dpop ? 'dpop' : 'bearer');
     expect(tokens.refresh_token).toBeTruthy();
     return tokens;
   }
 
+  /** The old refresh token is spent: using it again is refused and revokes the whole family (RFC 9700 §4.14.2). */
+  async function expectRotated(config: oidc.Configuration, old: string, rotated: oidc.TokenEndpointResponse, dpop?: oidc.DPoPHandle) {
+    expect(rotated.refresh_token).toBeTruthy();
+    expect(rotated.refresh_token).not.toBe(old);
+    const options = dpop ? { DPoP: dpop } : undefined;
+    await expect(oidc.refreshTokenGrant(config, old, undefined, options)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(config, rotated.refresh_token!, undefined, options)).rejects.toMatchObject({ error: 'invalid_grant' });
+    expect(await active(config, rotated.access_token)).toBe(false);
+  }
+
   const active = async (config: oidc.Configuration, token: string) => (await oidc.tokenIntrospection(config, token)).active;
 
-  it('keeps the refresh token of a confidential DPoP client: two refreshes, the same token, both work', async () => {
+  it('keeps the refresh token of a private_key_jwt client refreshing with DPoP: two refreshes, the same token, both work', async () => {
     const dpop = oidc.getDPoPHandle(confidential, await oidc.randomDPoPKeyPair('ES256'));
     const tokens = await signIn(confidential, dpop);
 
@@ -91,6 +124,24 @@ describe('refresh token rotation of DPoP clients', () => {
     }
     expect(second.access_token).not.toBe(first.access_token);
     expect(await active(confidential, tokens.refresh_token!)).toBe(true);
+  });
+
+  it('a confidential client_secret_basic client sending a DPoP proof still gets a rotated refresh token', async () => {
+    const dpop = oidc.getDPoPHandle(secretClient, await oidc.randomDPoPKeyPair('ES256'));
+    const tokens = await signIn(secretClient, dpop);
+    const rotated = await oidc.refreshTokenGrant(secretClient, tokens.refresh_token!, undefined, { DPoP: dpop });
+    expect(rotated.token_type).toBe('dpop');
+    await expectRotated(secretClient, tokens.refresh_token!, rotated, dpop);
+  });
+
+  it('a confidential client without DPoP rotates, even one authenticating with private_key_jwt', async () => {
+    const tokens = await signIn(confidential);
+    const rotated = await oidc.refreshTokenGrant(confidential, tokens.refresh_token!);
+    expect(rotated.token_type).toBe('bearer');
+    await expectRotated(confidential, tokens.refresh_token!, rotated);
+
+    const secretTokens = await signIn(secretClient);
+    await expectRotated(secretClient, secretTokens.refresh_token!, await oidc.refreshTokenGrant(secretClient, secretTokens.refresh_token!));
   });
 
   it('rotates the refresh token of a public DPoP client, bound to its key, and a reused one revokes the family', async () => {
