@@ -19,7 +19,7 @@ export class OutboundRefusedError extends Error {
   override name = 'OutboundRefusedError';
   constructor(
     readonly reason: OutboundRefusalReason,
-    /** The URL without query or fragment (they may carry tokens). */
+    /** The URL without query or fragment (they may carry tokens); only its origin where the path may hold a secret (`originOnly`). */
     readonly target: string,
     message: string,
     readonly address: string | null = null,
@@ -40,6 +40,11 @@ export interface OutboundHttpOptions {
   lookup?: typeof dnsLookup;
   /** Told of every refusal, and awaited, before the refusal is thrown (to audit it). */
   onRefused?: (refusal: OutboundRefusedError) => void | Promise<void>;
+  /**
+   * Name the URL in refusals (target and message) by its origin alone (scheme://host[:port]):
+   * for URLs whose path may itself be the credential, as webhook receivers' often is.
+   */
+  originOnly?: boolean;
 }
 
 /** A fetch that also closes its connection pool. */
@@ -47,14 +52,19 @@ export type OutboundFetch = typeof globalThis.fetch & { close(): Promise<void> }
 
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
+/** How a refusal names a URL: never its query, fragment or credentials; its path unless `originOnly`. */
+function refusalTarget(url: URL, originOnly: boolean): string {
+  return originOnly ? url.origin : `${url.origin}${url.pathname}`;
+}
+
 /**
  * Why a URL may not be called at all, before any connection: not https (unless literal loopback
  * with the allowance), credentials in it, or a literal IP address that is not allowed.
  */
-export function outboundUrlRefusal(raw: string, rules: AddressRules): OutboundRefusedError | null {
+export function outboundUrlRefusal(raw: string, rules: AddressRules, originOnly = false): OutboundRefusedError | null {
   if (!URL.canParse(raw)) return new OutboundRefusedError('invalid_url', '(unparsable)', 'the URL is not absolute');
   const url = new URL(raw);
-  const target = `${url.origin}${url.pathname}`;
+  const target = refusalTarget(url, originOnly);
   const loopbackHttp = url.protocol === 'http:' && rules.policy.allowLoopback && isLiteralLoopbackHost(url.hostname);
   if (url.protocol !== 'https:' && !loopbackHttp) return new OutboundRefusedError('not_https', target, `${target}: outbound calls must use https`);
   if (url.username || url.password) return new OutboundRefusedError('credentials_in_url', target, `${target}: the URL must not carry credentials`);
@@ -105,10 +115,10 @@ export function createOutboundFetch(options: OutboundHttpOptions): OutboundFetch
 
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const early = outboundUrlRefusal(href, rules);
+    const early = outboundUrlRefusal(href, rules, options.originOnly);
     if (early) await refuse(early);
     const url = new URL(href);
-    const target = `${url.origin}${url.pathname}`;
+    const target = refusalTarget(url, options.originOnly ?? false);
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     let res: Response;

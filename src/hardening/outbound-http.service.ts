@@ -9,6 +9,12 @@ import type { OutboundPurpose } from './hardening.events.js';
 const TIMEOUT_MS: Record<OutboundPurpose, number> = { client: 10_000, upstream_idp: 10_000, webhook: 5_000 };
 
 /**
+ * Purposes whose URLs are named by origin only in refusals (logs, audit, the error a caller
+ * stores): a webhook URL's path is often its secret (https://hooks.example/services/T0/B0/XXXX).
+ */
+const ORIGIN_ONLY: ReadonlySet<OutboundPurpose> = new Set(['webhook']);
+
+/**
  * The outbound HTTP policy of this deployment (OUTBOUND_ALLOW_LOOPBACK, OUTBOUND_ALLOW_PRIVATE)
  * as one fetch per purpose; every refusal is logged and audited (`hardening.outbound.refused`)
  * before the caller sees the error.
@@ -36,6 +42,7 @@ export class OutboundHttp implements OnModuleDestroy {
       fetch = createOutboundFetch({
         policy: this.rules.policy,
         timeoutMs: TIMEOUT_MS[purpose],
+        originOnly: ORIGIN_ONLY.has(purpose),
         onRefused: (refusal) => this.record(purpose, refusal),
       });
       this.fetches.set(purpose, fetch);
