@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { AdvisoryLockService, UnitOfWork } from '../database/index.js';
 import { EventBus, type DomainEvent, type EventActor, type EventDelivery } from '../events/index.js';
@@ -62,7 +62,7 @@ export class WebhooksService {
     };
     await this.uow.run(async (tx) => {
       await this.repo.insertSubscription(stored, tx);
-      await this.bus.publish('webhook.subscription.created', { subscriptionId: id, url: stored.url, eventTypes: stored.eventTypes }, { actor, correlationId, tx });
+      await this.bus.publish('webhook.subscription.created', { subscriptionId: id, ...recordedUrl(stored.url), eventTypes: stored.eventTypes }, { actor, correlationId, tx });
     });
     return { subscription: toSubscription(stored), secret };
   }
@@ -81,7 +81,7 @@ export class WebhooksService {
     const found = await this.get(id);
     await this.uow.run(async (tx) => {
       await this.repo.deleteSubscription(id, tx);
-      await this.bus.publish('webhook.subscription.deleted', { subscriptionId: id, url: found.url }, { actor, correlationId, tx });
+      await this.bus.publish('webhook.subscription.deleted', { subscriptionId: id, ...recordedUrl(found.url) }, { actor, correlationId, tx });
     });
   }
 
@@ -190,6 +190,15 @@ async function drain(res: Response): Promise<void> {
     read += chunk.value.byteLength;
   }
   await reader.cancel();
+}
+
+/**
+ * How events (and so the audit trail) name a receiver: its origin and a SHA-256 fingerprint of
+ * the whole URL, never the path or query, which for many receivers is the credential
+ * (https://hooks.example/services/T0/B0/XXXX). The admin API still shows the URL to super-admins.
+ */
+export function recordedUrl(url: string): { origin: string; urlSha256: string } {
+  return { origin: new URL(url).origin, urlSha256: createHash('sha256').update(url).digest('hex') };
 }
 
 function toSubscription(s: StoredSubscription): Subscription {
