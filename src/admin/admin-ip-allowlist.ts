@@ -27,7 +27,9 @@ export function ipAllowlist(cidrs: readonly string[]): (ip: string) => boolean {
 /**
  * Rules: when ADMIN_IP_ALLOWLIST is set, every /admin request (API, OpenAPI document, reader)
  * from another address is refused with a 403 problem before authentication, and recorded as
- * admin.ip_refused. The address is the one Fastify derives (X-Forwarded-For only with TRUST_PROXY).
+ * admin.ip_refused. The address is the one Fastify derives: the socket's, or X-Forwarded-For as
+ * told by the proxies TRUST_PROXY lists (the configuration refuses the list with a count or true,
+ * under which any peer that reaches an instance directly would choose it).
  */
 @Injectable()
 export class AdminIpAllowlistHook implements OnModuleInit {

@@ -45,6 +45,19 @@ describe('configuration', () => {
     );
   });
 
+  it('refuses ADMIN_IP_ALLOWLIST under a TRUST_PROXY that takes any peer for the proxy (a count or true)', () => {
+    for (const trust of ['1', '3', 'true']) {
+      expect(problems({ ADMIN_IP_ALLOWLIST: '10.0.0.0/8', TRUST_PROXY: trust }), trust).toEqual([
+        `ADMIN_IP_ALLOWLIST cannot be enforced with TRUST_PROXY=${trust}: any peer that reaches an instance directly chooses, in X-Forwarded-For, the address it is judged on; list the proxy addresses in TRUST_PROXY (e.g. TRUST_PROXY=172.28.0.10)`,
+      ]);
+    }
+    // Judged on the connection's own address, or on what listed proxies say: allowed.
+    expect(loadConfig({ ADMIN_IP_ALLOWLIST: '10.0.0.0/8', TRUST_PROXY: '172.28.0.10,loopback' }).adminIpAllowlist).toEqual(['10.0.0.0/8']);
+    expect(loadConfig({ ADMIN_IP_ALLOWLIST: '10.0.0.0/8' }).trustedProxies).toBe(false);
+    // No allow-list, nothing to spoof it with: a count stays a (reported) weakened default.
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustedProxies).toBe(1);
+  });
+
   it('accepts a complete production configuration', () => {
     const c = loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/caduceus', KEY_ENCRYPTION_KEY: KEK, ISSUER: 'https://id.hospital.org/' });
     expect(c.issuer).toBe('https://id.hospital.org');

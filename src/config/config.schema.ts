@@ -275,6 +275,15 @@ export const envSchema = z
     if (env.CLIENT_CERT_HEADER && env.TRUST_PROXY === false) {
       ctx.addIssue({ code: 'custom', path: ['CLIENT_CERT_HEADER'], message: 'needs TRUST_PROXY: the header is believed only from the proxy that terminates TLS' });
     }
+    // Under a count or true any peer passes for the proxy, so a caller reaching an instance directly
+    // would pick, in X-Forwarded-For, the address the admin allow-list judges (listed proxies: no).
+    if (env.ADMIN_IP_ALLOWLIST.length && (env.TRUST_PROXY === true || typeof env.TRUST_PROXY === 'number')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_IP_ALLOWLIST'],
+        message: `cannot be enforced with TRUST_PROXY=${String(env.TRUST_PROXY)}: any peer that reaches an instance directly chooses, in X-Forwarded-For, the address it is judged on; list the proxy addresses in TRUST_PROXY (e.g. TRUST_PROXY=172.28.0.10)`,
+      });
+    }
     if (env.CLIENT_CERT_VERIFY_HEADER && !env.CLIENT_CERT_HEADER) {
       ctx.addIssue({ code: 'custom', path: ['CLIENT_CERT_VERIFY_HEADER'], message: 'needs CLIENT_CERT_HEADER (the certificate whose verification it reports)' });
     }

@@ -20,7 +20,7 @@ export function weakenedDefaults(config: AppConfig): string[] {
   if (config.trustedProxies === true || typeof config.trustedProxies === 'number') {
     const every = config.trustedProxies === true ? ' (and every X-Forwarded-For hop is believed: unless the proxy overwrites the header, even a client behind it chooses its address)' : '';
     found.push(
-      `TRUST_PROXY=${String(config.trustedProxies)} takes any peer for the proxy${every}: client addresses in audit, rate limits and client IP allow-lists can be spoofed by any peer that reaches the instance directly; list the proxy addresses instead (until then, clients with allowedIpRanges are refused)${config.adminIpAllowlist?.length ? '; ADMIN_IP_ALLOWLIST is judged on the same address' : ''}`,
+      `TRUST_PROXY=${String(config.trustedProxies)} takes any peer for the proxy${every}: client addresses in audit, rate limits and client IP allow-lists can be spoofed by any peer that reaches the instance directly; list the proxy addresses instead (until then, clients with allowedIpRanges are refused)`,
     );
   }
   return found;

@@ -61,6 +61,15 @@ describe('start-up with bad configuration', () => {
     ]);
   });
 
+  it('refuses an admin IP allow-list judged on an address any peer can choose (TRUST_PROXY a count)', async () => {
+    const { code, lines, output } = await startExpectingFailure({ ADMIN_IP_ALLOWLIST: '10.0.0.0/8', TRUST_PROXY: '1' });
+    expect(code).not.toBe(0);
+    expect(lines).toEqual([
+      'caduceus: invalid configuration: ADMIN_IP_ALLOWLIST cannot be enforced with TRUST_PROXY=1: any peer that reaches an instance directly chooses, in X-Forwarded-For, the address it is judged on; list the proxy addresses in TRUST_PROXY (e.g. TRUST_PROXY=172.28.0.10)',
+    ]);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
   it('reports every bad variable at once', async () => {
     const { lines } = await startExpectingFailure({ PORT: '70000', LOG_LEVEL: 'loud' });
     expect(lines).toHaveLength(2);
