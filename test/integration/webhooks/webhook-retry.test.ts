@@ -67,7 +67,11 @@ describe('security event webhooks: retries with backoff, across a restart', () =
       expect(verifySignature(secret, delivered.body, String(delivered.headers['caduceus-signature']), Math.floor(Date.now() / 1000))).toBe(true);
       expect(JSON.parse(delivered.body)).toMatchObject({ type: 'user.locked', data: { userId, failures: 5 } });
 
-      const log = await api.call('GET', `/admin/v1/webhooks/${id}/deliveries`, { token: await api.token(['super-admin']) });
+      const token = await api.token(['super-admin']);
+      const log = await eventually(async () => {
+        const res = await api.call('GET', `/admin/v1/webhooks/${id}/deliveries`, { token });
+        return res.body.items?.[0]?.status === 'pending' ? undefined : res;
+      }, 'the delivery recorded');
       expect(log.body.items).toEqual([expect.objectContaining({ eventName: 'user.locked', status: 'delivered', attempts: 4, lastStatus: 204 })]);
       const failures = await api.db.query<{ details: { attempt: number; status: number } }>(
         `SELECT details FROM audit_events WHERE event_type = 'webhook.delivery.failed' AND subject_id = $1 ORDER BY seq`,
@@ -93,7 +97,11 @@ describe('security event webhooks: retries with backoff, across a restart', () =
       const delivered = await eventually(() => hook.received[0], 'the delivery by the restarted service');
       expect(JSON.parse(delivered.body)).toMatchObject({ type: 'user.locked', data: { userId } });
       expect(verifySignature(secret, delivered.body, String(delivered.headers['caduceus-signature']), Math.floor(Date.now() / 1000))).toBe(true);
-      const [row] = await api.db.query<{ status: string; attempts: number }>(`SELECT status, attempts FROM webhook_deliveries WHERE event_name = 'user.locked' AND body LIKE $1`, [`%${userId}%`]);
+      // The receiver has the request before the service has its answer and records it: wait for the record.
+      const row = await eventually(async () => {
+        const [r] = await api.db.query<{ status: string; attempts: number }>(`SELECT status, attempts FROM webhook_deliveries WHERE event_name = 'user.locked' AND body LIKE $1`, [`%${userId}%`]);
+        return r?.status === 'pending' ? undefined : r;
+      }, 'the delivery recorded');
       expect(row).toEqual({ status: 'delivered', attempts: 4 });
     } finally {
       await hook.close();
