@@ -15,7 +15,7 @@ export {
 export { ProblemError, ProblemFilter, assertNever, registerProblemMapper, type Problem, type ProblemMapper } from './problem.filter.js';
 export { AdminValidationPipe, badRequest, fieldErrors, parseOrThrow, type FieldError } from './validation.pipe.js';
 export { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, cursorParam, encodeCursor, pageQuery, pageSchema, toPage, type Page } from './pagination.js';
-export { etagOf, optionalIfMatch, parseIfMatch, preconditionFailed, preconditionRequired, requireIfMatch, type IfMatch } from './preconditions.js';
+export { etagOf, optionalIfMatch, parseIfMatch, preconditionFailed, preconditionRequired, requireIfMatch, type IfMatch, withETag } from './preconditions.js';
 export { ApiIfMatch, ApiProblems, problemSchema } from './admin-openapi.js';
 export { adminEventContext, type AdminEventContext } from './admin-actor.js';
 export type { AdminEvents } from './admin.events.js';

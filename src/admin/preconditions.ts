@@ -11,6 +11,15 @@ export function etagOf(version: number): string {
   return `"${version}"`;
 }
 
+/**
+ * Sets the resource's ETag on the reply and returns its response body: what every admin route
+ * that returns one versioned resource (get, update, enable...) ends with.
+ */
+export function withETag<T extends { version: number }, R>(reply: { header(name: string, value: string): unknown }, resource: T, toResponse: (resource: T) => R): R {
+  reply.header('ETag', etagOf(resource.version));
+  return toResponse(resource);
+}
+
 export type IfMatch = { kind: 'absent' } | { kind: 'any' } | { kind: 'versions'; versions: number[] };
 
 /**

@@ -9,6 +9,7 @@ import {
   ApiProblems,
   assertNever,
   etagOf,
+  withETag,
   Idempotent,
   mayHandleAdminScopes,
   optionalIfMatch,
@@ -92,9 +93,7 @@ export class ClientsAdminController {
   @ApiResponse({ status: 200, description: 'the client', standardSchema: clientResponseSchema })
   @ApiProblems(400, 404)
   async get(@Param('clientId', { schema: clientIdParam }) clientId: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const client = await this.management.get(clientId);
-    reply.header('ETag', etagOf(client.version));
-    return toClientResponse(client);
+    return withETag(reply, await this.management.get(clientId), toClientResponse);
   }
 
   @Patch(':clientId')
@@ -110,9 +109,7 @@ export class ClientsAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const client = await this.management.update(clientId, patch, this.action(request, requireIfMatch(ifMatch)));
-    reply.header('ETag', etagOf(client.version));
-    return toClientResponse(client);
+    return withETag(reply, await this.management.update(clientId, patch, this.action(request, requireIfMatch(ifMatch))), toClientResponse);
   }
 
   @Post(':clientId/secret')
@@ -182,9 +179,7 @@ export class ClientsAdminController {
   }
 
   private async setEnabled(clientId: string, enabled: boolean, ifMatch: string | undefined, request: AdminRequest, reply: FastifyReply) {
-    const client = await this.management.setEnabled(clientId, enabled, this.action(request, optionalIfMatch(ifMatch)));
-    reply.header('ETag', etagOf(client.version));
-    return toClientResponse(client);
+    return withETag(reply, await this.management.setEnabled(clientId, enabled, this.action(request, optionalIfMatch(ifMatch))), toClientResponse);
   }
 
   /** The actor, the versions the caller read, and the admin-scope rule applied to the client as it is (and will be). */

@@ -9,6 +9,7 @@ import {
   ApiProblems,
   assertNever,
   etagOf,
+  withETag,
   pageQuery,
   pageSchema,
   parseIfMatch,
@@ -97,9 +98,7 @@ export class UserGrantsAdminController {
     @Param('grantId', { schema: grantIdParam }) grantId: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const grant = await this.consent.get(userId, grantId);
-    reply.header('ETag', etagOf(grant.version));
-    return toGrantResponse(grant);
+    return withETag(reply, await this.consent.get(userId, grantId), toGrantResponse);
   }
 
   @Delete(':grantId')
@@ -175,9 +174,7 @@ export class ClientConsentPolicyAdminController {
     const current = await this.policies.get(clientId);
     const expected = putPreconditions(ifMatch, current.version > 0);
     const { actor, correlationId } = adminEventContext(request);
-    const policy = await this.policies.setFirstParty(clientId, body.firstParty, expected, actor, correlationId);
-    reply.header('ETag', etagOf(policy.version));
-    return toClientPolicyResponse(policy);
+    return withETag(reply, await this.policies.setFirstParty(clientId, body.firstParty, expected, actor, correlationId), toClientPolicyResponse);
   }
 }
 

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, Param, Put, Req, Res } from '@nestjs/co
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { AdminRoute, adminEventContext, ApiIfMatch, ApiProblems, etagOf, type AdminRequest } from '../admin/index.js';
+import { AdminRoute, adminEventContext, ApiIfMatch, ApiProblems, withETag, type AdminRequest } from '../admin/index.js';
 import { putPreconditions } from './consent.admin.controller.js';
 import { ConsentError, ConsentErrorCode } from './consent.errors.js';
 import { smartContextBodySchema, smartContextResponseSchema, toSmartContextResponse, userIdParam } from './dto/consent-admin.dto.js';
@@ -25,8 +25,7 @@ export class SmartContextAdminController {
   async get(@Param('userId', { schema: userIdParam }) userId: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const context = await this.smart.get(userId);
     if (!context) throw new ConsentError(ConsentErrorCode.USER_NOT_FOUND, 'this user has no SMART context yet');
-    reply.header('ETag', etagOf(context.version));
-    return toSmartContextResponse(context);
+    return withETag(reply, context, toSmartContextResponse);
   }
 
   @Put()
@@ -44,8 +43,6 @@ export class SmartContextAdminController {
   ) {
     const current = await this.smart.get(userId);
     const { actor, correlationId } = adminEventContext(request);
-    const saved = await this.smart.replace(userId, body, putPreconditions(ifMatch, Boolean(current)), actor, correlationId);
-    reply.header('ETag', etagOf(saved.version));
-    return toSmartContextResponse(saved);
+    return withETag(reply, await this.smart.replace(userId, body, putPreconditions(ifMatch, Boolean(current)), actor, correlationId), toSmartContextResponse);
   }
 }

@@ -9,6 +9,7 @@ import {
   ApiProblems,
   assertNever,
   etagOf,
+  withETag,
   Idempotent,
   optionalIfMatch,
   registerProblemMapper,
@@ -61,9 +62,7 @@ export class IdentityProvidersAdminController {
   @ApiResponse({ status: 200, description: 'the identity provider', standardSchema: idpResponseSchema })
   @ApiProblems(400, 404)
   async get(@Param('id', { schema: idpIdSchema }) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const row = await this.idps.get(id);
-    reply.header('ETag', etagOf(row.version));
-    return toIdpResponse(row);
+    return withETag(reply, await this.idps.get(id), toIdpResponse);
   }
 
   @Patch(':id')
@@ -79,9 +78,7 @@ export class IdentityProvidersAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const row = await this.idps.update(id, patch, requireIfMatch(ifMatch), adminEventContext(request));
-    reply.header('ETag', etagOf(row.version));
-    return toIdpResponse(row);
+    return withETag(reply, await this.idps.update(id, patch, requireIfMatch(ifMatch), adminEventContext(request)), toIdpResponse);
   }
 
   @Delete(':id')

@@ -9,6 +9,7 @@ import {
   ApiProblems,
   assertNever,
   etagOf,
+  withETag,
   Idempotent,
   optionalIfMatch,
   pageQuery,
@@ -94,9 +95,7 @@ export class IdentityAdminController {
   @ApiResponse({ status: 200, description: 'the user', standardSchema: userResponseSchema })
   @ApiProblems(400, 404)
   async get(@Param('id', { schema: userIdParam }) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
-    const user = await this.users.get(id);
-    reply.header('ETag', etagOf(user.version));
-    return toUserResponse(user);
+    return withETag(reply, await this.users.get(id), toUserResponse);
   }
 
   @Patch(':id')
@@ -112,9 +111,7 @@ export class IdentityAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const user = await this.users.update(id, patch, this.action(request, requireIfMatch(ifMatch)));
-    reply.header('ETag', etagOf(user.version));
-    return toUserResponse(user);
+    return withETag(reply, await this.users.update(id, patch, this.action(request, requireIfMatch(ifMatch))), toUserResponse);
   }
 
   @Post(':id/disable')
@@ -130,9 +127,7 @@ export class IdentityAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const user = await this.users.setEnabled(id, false, this.action(request, optionalIfMatch(ifMatch)));
-    reply.header('ETag', etagOf(user.version));
-    return toUserResponse(user);
+    return withETag(reply, await this.users.setEnabled(id, false, this.action(request, optionalIfMatch(ifMatch))), toUserResponse);
   }
 
   @Post(':id/enable')
@@ -148,9 +143,7 @@ export class IdentityAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const user = await this.users.setEnabled(id, true, this.action(request, optionalIfMatch(ifMatch)));
-    reply.header('ETag', etagOf(user.version));
-    return toUserResponse(user);
+    return withETag(reply, await this.users.setEnabled(id, true, this.action(request, optionalIfMatch(ifMatch))), toUserResponse);
   }
 
   @Delete(':id')

@@ -9,7 +9,7 @@ import {
   ApiProblems,
   assertNever,
   badRequest,
-  etagOf,
+  withETag,
   optionalIfMatch,
   pageSchema,
   preconditionFailed,
@@ -78,9 +78,7 @@ export class KeysAdminController {
   @ApiOperation({ summary: 'The rotation schedule in force (from the environment, or as set here); its ETag is what PUT sends in If-Match' })
   @ApiResponse({ status: 200, description: 'the schedule', standardSchema: scheduleResponse })
   async schedule(@Res({ passthrough: true }) reply: FastifyReply) {
-    const schedule = await this.lifecycle.getSchedule();
-    reply.header('ETag', etagOf(schedule.version));
-    return toScheduleResponse(schedule);
+    return withETag(reply, await this.lifecycle.getSchedule(), toScheduleResponse);
   }
 
   @Put('schedule')
@@ -98,9 +96,7 @@ export class KeysAdminController {
     const current = await this.lifecycle.getSchedule();
     const problems = scheduleProblems(body, current.jwksMaxAgeSeconds);
     if (problems.length) throw badRequest(problems, 'the schedule is not acceptable');
-    const schedule = await this.lifecycle.updateSchedule(body, adminEventContext(request), optionalIfMatch(ifMatch));
-    reply.header('ETag', etagOf(schedule.version));
-    return toScheduleResponse(schedule);
+    return withETag(reply, await this.lifecycle.updateSchedule(body, adminEventContext(request), optionalIfMatch(ifMatch)), toScheduleResponse);
   }
 
   @Post('rotate')
