@@ -38,3 +38,17 @@ export function adminScopesIn(scopes: readonly string[]): string[] {
 export function mayHandleAdminScopes(granted: readonly AdminRole[], scopes: readonly string[]): boolean {
   return granted.includes('super-admin') || adminScopesIn(scopes).length === 0;
 }
+
+/**
+ * Protected roles: every admin role and the break-glass role. Only super-admin may grant or
+ * remove one, through any surface (admin API, CLI, provisioning); this is the one definition.
+ */
+export function protectedRoles(breakGlassRole: string): readonly string[] {
+  return [...ADMIN_ROLES, breakGlassRole];
+}
+
+/** The protected roles (see `protectedRoles`) among a list of role names. */
+export function protectedRolesIn(roles: readonly string[], breakGlassRole: string): string[] {
+  const guarded = new Set(protectedRoles(breakGlassRole));
+  return roles.filter((r) => guarded.has(r));
+}
