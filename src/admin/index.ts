@@ -9,6 +9,8 @@ export {
   ADMIN_SCOPES,
   adminScopesIn,
   mayHandleAdminScopes,
+  protectedRoles,
+  protectedRolesIn,
   roleScope,
   type AdminRole,
 } from './admin-roles.js';
