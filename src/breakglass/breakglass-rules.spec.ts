@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDesignated, justificationProblem, strongestFactor } from './breakglass-rules.js';
-import { emergencySessionTtl, isEmergencyAmr } from '../oidc/provider-config.js';
+import { emergencySessionTtl, emergencyTokenTtl, isEmergencyAmr } from '../oidc/provider-config.js';
 
 describe('emergency access rules', () => {
   it.each([
@@ -33,5 +33,16 @@ describe('emergency access rules', () => {
     expect(emergencySessionTtl(config, login, (login + 4000) * 1000)).toBe(1);
     expect(isEmergencyAmr(['pwd', 'otp', 'mfa', 'emergency'])).toBe(true);
     expect(isEmergencyAmr(['pwd', 'otp', 'mfa'])).toBe(false);
+  });
+
+  it.each([
+    ['a normal sign-in keeps the normal lifetime', { amr: ['pwd', 'otp', 'mfa'], authTime: 1_800_000_000 }, 0, 600],
+    ['no sign-in (client credentials) keeps it too', undefined, 0, 600],
+    ['early in an emergency session: the normal lifetime', { amr: ['pwd', 'otp', 'mfa', 'emergency'], authTime: 1_800_000_000 }, 60, 600],
+    ['one minute before its end: one minute', { amr: ['pwd', 'otp', 'mfa', 'emergency'], authTime: 1_800_000_000 }, 3540, 60],
+    ['after its end: the least the provider can issue', { amr: ['emergency'], authTime: 1_800_000_000 }, 4000, 1],
+  ])('caps token lifetimes at the emergency session: %s', (_name, signIn, elapsed, expected) => {
+    const config = { ttl: { sessionIdle: 3600, sessionAbsolute: 12 * 3600 }, breakGlass: { sessionSeconds: 3600 } } as never;
+    expect(emergencyTokenTtl(config, signIn, 600, (1_800_000_000 + elapsed) * 1000)).toBe(expected);
   });
 });

@@ -42,6 +42,15 @@ export class BreakGlassAdminController {
     const { actor, correlationId } = adminEventContext(req);
     return toResponse(await this.breakGlass.review(id, body.note, actor, correlationId));
   }
+
+  @Post(':id/end')
+  @HttpCode(200)
+  @AdminRoute('super-admin')
+  @ApiOperation({ summary: 'End an emergency session now; every token and grant it issued is revoked with it' })
+  async end(@Param('id', { schema: idParam }) id: string, @Req() req: AdminRequest) {
+    const { actor, correlationId } = adminEventContext(req);
+    return toResponse(await this.breakGlass.end(id, actor, correlationId));
+  }
 }
 
 function toResponse(s: StoredEmergencySession) {
@@ -65,6 +74,7 @@ registerProblemMapper(BreakGlassError, (err: BreakGlassError): Problem => {
     case BreakGlassErrorCode.NOT_FOUND:
       return { type: 'about:blank', title: 'Not Found', status: 404, detail: err.message };
     case BreakGlassErrorCode.ALREADY_REVIEWED:
+    case BreakGlassErrorCode.NOT_ACTIVE:
       return { type: 'about:blank', title: 'Conflict', status: 409, detail: err.message };
   }
   return assertNever(err.code);

@@ -16,6 +16,14 @@ export interface BreakGlassEvents {
   'breakglass.refused': { userId: string | null; reason: 'not_designated' | 'no_factor' | 'wrong_factor' | 'too_many_attempts' | 'bad_password' | 'throttled' };
   /** A token handed out inside an emergency session (ID token or access token). */
   'breakglass.token.issued': { sessionId: string; userId: string; clientId: string; kind: 'IdToken' | 'AccessToken'; scope: string | null; justification: string };
-  'breakglass.ended': { sessionId: string; userId: string; reason: 'expired'; justification: string; tokensIssued: number };
+  /** The session is over: it ran out (`expired`) or a super-admin ended it (`ended`); what it issued is revoked with it. */
+  'breakglass.ended': {
+    sessionId: string;
+    userId: string;
+    reason: 'expired' | 'ended';
+    justification: string;
+    tokensIssued: number;
+    loginTs: number;
+  };
   'breakglass.reviewed': { sessionId: string; userId: string; note: string };
 }

@@ -68,6 +68,15 @@ export class BreakGlassRepository {
     );
   }
 
+  /** Ends one session still in force now; null when it already ended or ran out (compare-and-set). */
+  async endNow(id: string, now: Date, tx?: Transaction): Promise<StoredEmergencySession | null> {
+    const rows = await managerFor(this.db, tx).query(
+      `UPDATE breakglass_sessions SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL AND expires_at > $2 RETURNING ${SESSION_COLUMNS}`,
+      [id, now],
+    );
+    return rowsOf<StoredEmergencySession>(rows)[0] ?? null;
+  }
+
   async list(opts: { unreviewedOnly: boolean; limit: number }): Promise<StoredEmergencySession[]> {
     const where = opts.unreviewedOnly ? 'WHERE reviewed_at IS NULL' : '';
     return this.db.dataSource.query(`SELECT ${SESSION_COLUMNS} FROM breakglass_sessions ${where} ORDER BY started_at DESC, id LIMIT $1`, [opts.limit]);

@@ -105,7 +105,7 @@ export class BreakGlassService {
   /** Claims for a token of an emergency sign-in still in force; each issue is audited with the justification. */
   async tokenClaims(input: { accountId: string; loginTs: number; clientId: string; kind: 'IdToken' | 'AccessToken'; scope: string | null }) {
     const session = await this.repo.findByLogin(input.accountId, input.loginTs);
-    if (!session || session.expiresAt.getTime() <= Date.now()) return undefined;
+    if (!session || session.endedAt || session.expiresAt.getTime() <= Date.now()) return undefined;
     await this.repo.countToken(session.id);
     await this.bus.publish(
       'breakglass.token.issued',
@@ -121,12 +121,30 @@ export class BreakGlassService {
     for (const s of ended) {
       await this.bus.publish(
         'breakglass.ended',
-        { sessionId: s.id, userId: s.userId, reason: 'expired', justification: s.justification, tokensIssued: s.tokensIssued },
+        { sessionId: s.id, userId: s.userId, reason: 'expired', justification: s.justification, tokensIssued: s.tokensIssued, loginTs: s.loginTs },
         { actor: { type: 'system', id: 'caduceus' } },
       );
     }
     await this.repo.deleteExpiredAttempts(now);
     return ended.length;
+  }
+
+  /**
+   * A super-admin ends a session still in force: the end, its event and the revocation of
+   * everything the session issued (the oidc listener) commit together.
+   */
+  async end(id: string, actor: EventActor, correlationId?: string): Promise<StoredEmergencySession> {
+    await this.get(id);
+    await this.uow.run(async (tx) => {
+      const s = await this.repo.endNow(id, new Date(), tx);
+      if (!s) throw new BreakGlassError(BreakGlassErrorCode.NOT_ACTIVE, 'this emergency session has already ended');
+      await this.bus.publish(
+        'breakglass.ended',
+        { sessionId: s.id, userId: s.userId, reason: 'ended', justification: s.justification, tokensIssued: s.tokensIssued, loginTs: s.loginTs },
+        { actor, correlationId, tx },
+      );
+    });
+    return this.get(id);
   }
 
   list(opts: { unreviewedOnly: boolean; limit: number }) {

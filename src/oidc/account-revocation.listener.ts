@@ -7,6 +7,7 @@ import { OidcArtifactRepository } from './oidc-artifact.repository.js';
  * `user.disabled` → every session of that user ends and every token, code and grant issued
  * to them is deleted, so refresh and introspection fail at once (not at expiry).
  * `client.disabled` / `client.deleted` → the same for every artifact issued to that client.
+ * `breakglass.ended` → the emergency session's provider session, grants and tokens are deleted.
  * Inside the publisher's unit of work when it has one: the revocation commits with the change.
  */
 @Injectable()
@@ -28,6 +29,14 @@ export class AccountRevocationListener {
   async onPasswordReset(event: BusEvent<'user.password.reset'>, delivery?: EventDelivery): Promise<void> {
     const removed = await this.artifacts.revokeByAccount(event.payload.userId, delivery?.tx);
     this.logger.log({ userId: event.payload.userId, removed }, 'ended sessions after an administrative password reset');
+  }
+
+  /** An emergency session ended (on time or by a reviewer): what was issued in it stops working now. */
+  @OnEvent('breakglass.ended', { async: true, promisify: true, suppressErrors: false })
+  async onEmergencyEnded(event: BusEvent<'breakglass.ended'>, delivery?: EventDelivery): Promise<void> {
+    const { userId, loginTs, sessionId } = event.payload;
+    const removed = await this.artifacts.revokeEmergencySession(userId, loginTs, sessionId, delivery?.tx);
+    this.logger.log({ userId, sessionId, removed }, 'revoked what an ended emergency session issued');
   }
 
   @OnEvent('user.disabled', { async: true, promisify: true, suppressErrors: false })

@@ -100,6 +100,32 @@ export class OidcArtifactRepository {
     return (Array.isArray(rows[0]) ? (rows[0] as unknown[]) : rows).length;
   }
 
+  /**
+   * Ends an emergency (break-glass) sign-in: deletes its provider session (matched by account,
+   * login time and amr `emergency`), every grant of that session with its codes and tokens, and
+   * any token marked with the emergency session's id, so nothing issued in it outlives it.
+   */
+  async revokeEmergencySession(accountId: string, loginTs: number, breakGlassSessionId: string, tx?: Transaction): Promise<number> {
+    const em = managerFor(this.db, tx);
+    const result: unknown = await em.query(
+      `DELETE FROM oidc_artifacts WHERE model = 'Session' AND payload->>'accountId' = $1 AND payload->>'loginTs' = $2
+         AND payload->'amr' ? 'emergency' RETURNING payload`,
+      [accountId, String(loginTs)],
+    );
+    const sessions = (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as Array<{ payload: ArtifactPayload }>;
+    const grantIds = sessions.flatMap((s) =>
+      Object.values((s.payload.authorizations ?? {}) as Record<string, { grantId?: unknown }>)
+        .map((a) => a?.grantId)
+        .filter((g): g is string => typeof g === 'string'),
+    );
+    const removed: unknown = await em.query(
+      `DELETE FROM oidc_artifacts WHERE grant_id = ANY ($1::text[]) OR (model = 'Grant' AND id = ANY ($1::text[]))
+         OR payload->'extra'->>'breakglass_session' = $2 RETURNING 1`,
+      [grantIds, breakGlassSessionId],
+    );
+    return sessions.length + (Array.isArray(removed) && Array.isArray(removed[0]) ? removed[0] : (removed as unknown[])).length;
+  }
+
   /** Deletes every session authorisation, code, token and grant issued to the client. */
   async revokeByClient(clientId: string, tx?: Transaction): Promise<number> {
     const rows: unknown[] = await managerFor(this.db, tx).query(

@@ -228,11 +228,12 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
     } as unknown as Configuration['features'],
     rotateRefreshToken: shouldRotateRefreshToken,
     ttl: {
-      AccessToken: (_ctx, token) => Math.min(token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken, config.ttl.accessToken),
+      AccessToken: (ctx, token) =>
+        emergencyCapped(config, ctx, Math.min(token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken, config.ttl.accessToken)),
       ClientCredentials: (_ctx, token) =>
         Math.min(token.resourceServer?.accessTokenTTL ?? config.ttl.clientCredentials, config.ttl.clientCredentials),
       AuthorizationCode: config.ttl.authorizationCode,
-      IdToken: config.ttl.idToken,
+      IdToken: (ctx) => emergencyCapped(config, ctx, config.ttl.idToken),
       Interaction: config.ttl.interaction,
       Session: (_ctx, session) =>
         isEmergencyAmr(session.amr) ? emergencySessionTtl(config, session.loginTs) : sessionTtl(config, session.loginTs),
@@ -361,6 +362,31 @@ export function emergencySessionTtl(config: Pick<AppConfig, 'ttl' | 'breakGlass'
   return Math.max(1, Math.min(sessionTtl(config, loginTs, now), remaining));
 }
 
+/**
+ * Rules: a token issued from an emergency sign-in (the code or refresh token being exchanged
+ * carries amr `emergency`) never outlives the emergency session: its lifetime is the normal one
+ * capped at what the session has left (at least 1 s, so the provider can still issue it).
+ */
+export function emergencyTokenTtl(
+  config: Pick<AppConfig, 'ttl' | 'breakGlass'>,
+  signIn: { amr?: unknown; authTime?: number } | undefined,
+  normal: number,
+  now = Date.now(),
+): number {
+  if (!signIn || !isEmergencyAmr(signIn.amr)) return normal;
+  return Math.min(normal, emergencySessionTtl(config, signIn.authTime, now));
+}
+
+function emergencyCapped(config: Pick<AppConfig, 'ttl' | 'breakGlass'>, ctx: KoaContextWithOIDC | undefined, normal: number): number {
+  return emergencyTokenTtl(config, signInOf(ctx), normal);
+}
+
+/** The sign-in a token comes from is the code or refresh token being exchanged: only those carry amr and auth_time. */
+function signInOf(ctx: KoaContextWithOIDC | undefined): SignIn | undefined {
+  const entities = (ctx?.oidc?.entities ?? {}) as { AuthorizationCode?: SignIn; RefreshToken?: SignIn };
+  return entities.AuthorizationCode ?? entities.RefreshToken;
+}
+
 /** What the break-glass module lends the provider: the claims marking a token issued in an emergency session. */
 export interface EmergencyPolicy {
   /** Claims for a token of this sign-in (account, login time), or undefined outside a live emergency session; audits the issue. */
@@ -405,7 +431,6 @@ async function recordDisclosure(config: AppConfig, token: unknown, smart: Record
   });
 }
 
-/** The sign-in a token comes from is the code or refresh token being exchanged: only those carry amr and auth_time. */
 async function emergencyClaims(
   config: AppConfig,
   ctx: KoaContextWithOIDC | undefined,
@@ -413,8 +438,7 @@ async function emergencyClaims(
   token: { clientId?: string; scope?: string } | undefined,
 ): Promise<Record<string, unknown> | undefined> {
   const policy = (config as unknown as { [EMERGENCY_POLICY]?: EmergencyPolicy })[EMERGENCY_POLICY];
-  const entities = (ctx?.oidc?.entities ?? {}) as { AuthorizationCode?: SignIn; RefreshToken?: SignIn };
-  const signIn = entities.AuthorizationCode ?? entities.RefreshToken;
+  const signIn = signInOf(ctx);
   if (!policy || !signIn || !isEmergencyAmr(signIn.amr) || !signIn.accountId || !signIn.authTime) return undefined;
   return policy.tokenClaims({
     accountId: signIn.accountId,
