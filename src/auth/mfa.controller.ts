@@ -66,16 +66,20 @@ export class MfaController {
       throw err;
     }
     if (!result.ok) return this.wrongCode(uid, state, reply, req);
-    await this.progress.addAmr(uid, result.amr);
+    await this.progress.markEnrolled(uid, result.amr);
     return this.interactions.redirect(reply, `/interaction/${uid}/mfa/recovery-codes`);
   }
 
-  /** Shows a new set of recovery codes once, right after the first factor was enrolled. */
+  /**
+   * Shows a new set of recovery codes once, right after a factor was enrolled and proven in this
+   * interaction. Having a factor is not enough: a password holder would otherwise replace the
+   * user's codes with ones he sees, and use one as the second factor (#16).
+   */
   @Get('recovery-codes')
   async recoveryCodes(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const state = await this.load(uid, req, reply);
     if (!state) return;
-    if (!(await this.mfa.hasFactor(state.userId))) return this.interactions.redirect(reply, `/interaction/${uid}/mfa`);
+    if (!state.factorEnrolled) return this.interactions.redirect(reply, `/interaction/${uid}/mfa`);
     const codes = (await this.progress.claimRecoveryCodesShowing(uid)) ? await this.mfa.regenerateRecoveryCodes(state.userId) : null;
     return this.interactions.page(reply, 200, recoveryCodesPage(this.config.brand, uid, await this.interactions.csrf(uid), codes));
   }
@@ -86,7 +90,7 @@ export class MfaController {
     const state = await this.loadForm(uid, req, reply);
     if (!state) return;
     const second = state.amr.filter((m) => m !== 'pwd' && m !== 'fed');
-    if (!second.length || !state.recoveryCodesShown) return this.interactions.redirect(reply, `/interaction/${uid}/mfa`);
+    if (!second.length || !state.factorEnrolled || !state.recoveryCodesShown) return this.interactions.redirect(reply, `/interaction/${uid}/mfa`);
     const first = state.amr.filter((m) => !second.includes(m));
     return this.interactions.finish(req, reply, await this.step.multiFactorResult(uid, state.userId, first, second));
   }
@@ -136,7 +140,7 @@ export class MfaController {
     if (!challenge || (await this.mfa.hasFactor(state.userId))) return reply.code(400).send({ message: 'no registration is pending' });
     try {
       const { amr } = await this.mfa.completeWebauthnRegistration(state.userId, challenge, req.body as never);
-      await this.progress.addAmr(uid, amr);
+      await this.progress.markEnrolled(uid, amr);
       return reply.header('Cache-Control', 'no-store').send({ redirect: `/interaction/${uid}/mfa/recovery-codes` });
     } catch (err) {
       if (err instanceof MfaError) return reply.code(400).send({ message: 'the passkey could not be registered' });

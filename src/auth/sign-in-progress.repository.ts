@@ -10,6 +10,8 @@ export interface SignInProgress {
   webauthnChallenge: string | null;
   enrolmentFactorId: string | null;
   recoveryCodesShown: boolean;
+  /** A factor was enrolled and proven in this interaction. */
+  factorEnrolled: boolean;
 }
 
 /** Where a sign-in stands between its first and second factor; rows expire with the interaction. */
@@ -24,14 +26,14 @@ export class SignInProgressRepository {
   async start(interactionUid: string, userId: string, amr: string[], ttlSeconds: number): Promise<void> {
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
     await this.rows.upsert(
-      { interactionUid, userId, amr, mfaFailures: 0, webauthnChallenge: null, enrolmentFactorId: null, recoveryCodesShown: false, expiresAt },
+      { interactionUid, userId, amr, mfaFailures: 0, webauthnChallenge: null, enrolmentFactorId: null, recoveryCodesShown: false, factorEnrolled: false, expiresAt },
       { conflictPaths: ['interactionUid'] },
     );
   }
 
   async find(interactionUid: string): Promise<SignInProgress | null> {
     const rows: Array<Record<string, unknown>> = await this.db.dataSource.query(
-      `SELECT interaction_uid, user_id, amr, mfa_failures, webauthn_challenge, enrolment_factor_id, recovery_codes_shown
+      `SELECT interaction_uid, user_id, amr, mfa_failures, webauthn_challenge, enrolment_factor_id, recovery_codes_shown, factor_enrolled
        FROM sign_in_progress WHERE interaction_uid = $1 AND expires_at > now()`,
       [interactionUid],
     );
@@ -45,6 +47,7 @@ export class SignInProgressRepository {
       webauthnChallenge: (r.webauthn_challenge as string | null) ?? null,
       enrolmentFactorId: (r.enrolment_factor_id as string | null) ?? null,
       recoveryCodesShown: r.recovery_codes_shown as boolean,
+      factorEnrolled: r.factor_enrolled as boolean,
     };
   }
 
@@ -78,18 +81,23 @@ export class SignInProgressRepository {
     await this.rows.update({ interactionUid }, { enrolmentFactorId: factorId });
   }
 
-  /** True only for the first caller: recovery codes are shown once. */
+  /**
+   * True only for the first caller, and only after a factor was enrolled and proven in this
+   * interaction: recovery codes are shown once, right after enrolment, never otherwise.
+   */
   async claimRecoveryCodesShowing(interactionUid: string): Promise<boolean> {
     const result = await this.db.dataSource.query(
-      `UPDATE sign_in_progress SET recovery_codes_shown = true WHERE interaction_uid = $1 AND NOT recovery_codes_shown RETURNING 1`,
+      `UPDATE sign_in_progress SET recovery_codes_shown = true
+       WHERE interaction_uid = $1 AND factor_enrolled AND NOT recovery_codes_shown AND expires_at > now() RETURNING 1`,
       [interactionUid],
     );
     return (Array.isArray(result[0]) ? result[0] : result).length === 1;
   }
 
-  async addAmr(interactionUid: string, amr: string[]): Promise<void> {
+  /** A factor was enrolled and proven in this interaction: its amr joins the sign-in's. */
+  async markEnrolled(interactionUid: string, amr: string[]): Promise<void> {
     await this.db.dataSource.query(
-      `UPDATE sign_in_progress SET amr = ARRAY(SELECT DISTINCT unnest(amr || $2::text[])) WHERE interaction_uid = $1`,
+      `UPDATE sign_in_progress SET amr = ARRAY(SELECT DISTINCT unnest(amr || $2::text[])), factor_enrolled = true WHERE interaction_uid = $1`,
       [interactionUid, amr],
     );
   }

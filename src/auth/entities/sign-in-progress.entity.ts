@@ -28,6 +28,10 @@ export class SignInProgressEntity {
   @Column({ name: 'recovery_codes_shown', type: 'boolean', default: false })
   recoveryCodesShown: boolean;
 
+  /** A factor was enrolled and proven in this sign-in (the only time recovery codes are shown). */
+  @Column({ name: 'factor_enrolled', type: 'boolean', default: false })
+  factorEnrolled: boolean;
+
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 }
