@@ -14,8 +14,13 @@ export interface AdminKeySource {
 }
 
 export interface AdminClientDirectory {
-  /** Whether the client exists, is enabled and not deleted. */
-  isClientActive(clientId: string): Promise<boolean>;
+  /** The scopes the client is registered for now (its ceiling), or null when it is unknown, disabled or deleted. */
+  liveResourceScopesOf(clientId: string): Promise<string[] | null>;
+}
+
+export interface AdminTokenStore {
+  /** The claims this service signed under the jti, while it still holds that token; undefined otherwise. */
+  heldClaims(jti: string): Promise<Record<string, unknown> | undefined>;
 }
 
 export interface AdminUserDirectory {
@@ -26,3 +31,4 @@ export interface AdminUserDirectory {
 export const ADMIN_KEY_SOURCE = Symbol('ADMIN_KEY_SOURCE');
 export const ADMIN_USER_DIRECTORY = Symbol('ADMIN_USER_DIRECTORY');
 export const ADMIN_CLIENT_DIRECTORY = Symbol('ADMIN_CLIENT_DIRECTORY');
+export const ADMIN_TOKEN_STORE = Symbol('ADMIN_TOKEN_STORE');

@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../config/index.js';
 import { ADMIN_RESOURCE } from './admin-roles.js';
@@ -10,14 +10,24 @@ const USER = '0b8f3f55-7c1e-4d4e-9d37-0f3f3b0a1c2d';
 
 /** A person's admin token: the roles it grants are those the person holds now. */
 describe('AdminTokenVerifier for tokens issued to a person', () => {
-  let sign: (claims: Record<string, unknown>) => Promise<string>;
+  let mint: (claims: Record<string, unknown>) => Promise<string>;
   let jwk: JWK;
   const held = new Map<string, string[] | null>();
+  /** What the service recorded when it issued a token: jti → the claims it signed. */
+  const issued = new Map<string, Record<string, unknown>>();
+  let registered: string[] | null = ['admin:key-admin'];
+  /** A token this service issued: signed and recorded. */
+  const sign = async (claims: Record<string, unknown>) => {
+    const token = await mint({ jti: crypto.randomUUID(), ...claims });
+    const payload = decodeJwt(token);
+    issued.set(payload.jti!, { ...payload });
+    return token;
+  };
 
   beforeAll(async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256');
     jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-    sign = (claims) =>
+    mint = (claims) =>
       new SignJWT(claims)
         .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
         .setIssuer(ISSUER)
@@ -31,8 +41,9 @@ describe('AdminTokenVerifier for tokens issued to a person', () => {
     new AdminTokenVerifier(
       { issuer: ISSUER } as AppConfig,
       { publicJwks: async () => ({ keys: [jwk] }), getSecret: async () => Buffer.alloc(32) },
-      { isClientActive: async () => true },
+      { liveResourceScopesOf: async () => registered },
       { activeRolesOf: async (id) => (held.has(id) ? held.get(id)! : null) },
+      { heldClaims: async (jti) => issued.get(jti) },
     );
   const personToken = (scope: string, amr = ['pwd', 'mfa']) => sign({ sub: USER, client_id: 'admin-console', scope, amr });
 
@@ -55,8 +66,28 @@ describe('AdminTokenVerifier for tokens issued to a person', () => {
     await expect(verifier().verify(`Bearer ${await personToken('admin:super-admin', ['pwd'])}`)).rejects.toMatchObject({ code: AdminErrorCode.MFA_REQUIRED });
   });
 
-  it('takes a machine admin roles from its scope alone', async () => {
+  it.each([
+    { registered: ['admin:key-admin'], scope: 'admin:key-admin', roles: ['key-admin'] },
+    { registered: ['admin:key-admin'], scope: 'admin:super-admin admin:key-admin', roles: ['key-admin'] },
+    { registered: [], scope: 'admin:key-admin', roles: [] },
+  ])('gives a machine admin asking $scope and registered for $registered the roles $roles', async (row) => {
+    registered = row.registered;
+    const token = await sign({ sub: 'ops-bot', client_id: 'ops-bot', scope: row.scope });
+    expect(await verifier().verify(`Bearer ${token}`)).toMatchObject({ kind: 'client', roles: row.roles });
+  });
+
+  it('refuses the token of a client disabled or deleted since', async () => {
+    registered = null;
     const token = await sign({ sub: 'ops-bot', client_id: 'ops-bot', scope: 'admin:key-admin' });
-    expect(await verifier().verify(`Bearer ${token}`)).toMatchObject({ kind: 'client', roles: ['key-admin'] });
+    await expect(verifier().verify(`Bearer ${token}`)).rejects.toMatchObject({ code: AdminErrorCode.UNAUTHENTICATED });
+  });
+
+  it('refuses a validly signed token the service never issued, or issued with other claims', async () => {
+    registered = ['admin:super-admin'];
+    const never = await mint({ sub: 'ops-bot', client_id: 'ops-bot', scope: 'admin:super-admin', jti: 'never-issued' });
+    await expect(verifier().verify(`Bearer ${never}`)).rejects.toMatchObject({ code: AdminErrorCode.UNAUTHENTICATED });
+    const real = decodeJwt(await sign({ sub: 'ops-bot', client_id: 'ops-bot', scope: 'admin:auditor' }));
+    const reused = await mint({ sub: 'ops-bot', client_id: 'ops-bot', scope: 'admin:super-admin', jti: real.jti });
+    await expect(verifier().verify(`Bearer ${reused}`)).rejects.toMatchObject({ code: AdminErrorCode.UNAUTHENTICATED });
   });
 });

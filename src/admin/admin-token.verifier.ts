@@ -4,9 +4,11 @@ import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import {
   ADMIN_CLIENT_DIRECTORY,
   ADMIN_KEY_SOURCE,
+  ADMIN_TOKEN_STORE,
   ADMIN_USER_DIRECTORY,
   type AdminClientDirectory,
   type AdminKeySource,
+  type AdminTokenStore,
   type AdminUserDirectory,
 } from './admin-ports.js';
 import { ADMIN_RESOURCE, rolesFromScope, type AdminRole } from './admin-roles.js';
@@ -23,10 +25,13 @@ export interface AdminPrincipal {
 /**
  * Rules: an RFC 9068 JWT access token (`typ: at+jwt`) from this issuer, for the admin audience,
  * signed by a currently published key and unexpired; ID tokens and tokens for other APIs are
- * refused. A token issued to a person must show MFA in `amr`. The token's client must still be
- * registered and enabled: disabling or deleting an admin client ends its access at once, not
- * when its last token expires. A person's token carries only the admin roles the user holds
- * now (`admin:<role>` scope and the role in their account), and only while the user is active.
+ * refused. A signature proves nothing on its own (whoever imports a key can sign): the token
+ * counts only while this service holds the record it made when it issued it (by `jti`), with
+ * exactly the claims presented; a token it never issued, or has revoked, is refused.
+ * Authority is read from live state on every request: a client's roles are the token's admin
+ * scopes that the client is registered for now, and only while it is enabled and not deleted;
+ * a person's, the token's admin scopes for roles they hold now, while they are active, and
+ * only with MFA in `amr`.
  */
 @Injectable()
 export class AdminTokenVerifier {
@@ -35,6 +40,7 @@ export class AdminTokenVerifier {
     @Inject(ADMIN_KEY_SOURCE) private readonly keys: AdminKeySource,
     @Inject(ADMIN_CLIENT_DIRECTORY) private readonly clients: AdminClientDirectory,
     @Inject(ADMIN_USER_DIRECTORY) private readonly users: AdminUserDirectory,
+    @Inject(ADMIN_TOKEN_STORE) private readonly tokens: AdminTokenStore,
   ) {}
 
   async verify(authorization: string | undefined): Promise<AdminPrincipal> {
@@ -52,21 +58,44 @@ export class AdminTokenVerifier {
     } catch (cause) {
       throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the access token is not valid for the admin API', { cause });
     }
+    const held = typeof payload.jti === 'string' ? await this.tokens.heldClaims(payload.jti) : undefined;
+    if (!held || !sameClaims(held, payload)) {
+      throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the access token was not issued by this service, or has been revoked');
+    }
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : undefined;
     if (!clientId || !payload.sub) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the access token has no subject');
-    if (!(await this.clients.isClientActive(clientId))) {
-      throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the client this token was issued to is disabled or deleted');
-    }
+    const registered = await this.clients.liveResourceScopesOf(clientId);
+    if (!registered) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the client this token was issued to is disabled or deleted');
     const kind = payload.sub === clientId ? 'client' : 'user';
     if (kind === 'user' && !(Array.isArray(payload.amr) && payload.amr.includes('mfa'))) {
       throw new AdminError(AdminErrorCode.MFA_REQUIRED, 'administrators must sign in with multi-factor authentication');
     }
     const roles = rolesFromScope(payload.scope);
-    if (kind === 'client') return { kind, id: payload.sub, clientId, roles };
+    if (kind === 'client') {
+      // Removing an admin scope from the client's registration ends that power at the next request.
+      const current = rolesFromScope(registered.join(' '));
+      return { kind, id: payload.sub, clientId, roles: roles.filter((role) => current.includes(role)) };
+    }
     // A person's admin scopes count only for roles they hold now: removing a role, or disabling
     // or deleting the user, ends that power at once, not when the token expires.
-    const held = await this.users.activeRolesOf(payload.sub);
-    if (!held) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the user this token was issued to is disabled or deleted');
-    return { kind, id: payload.sub, clientId, roles: roles.filter((role) => held.includes(role)) };
+    const holds = await this.users.activeRolesOf(payload.sub);
+    if (!holds) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the user this token was issued to is disabled or deleted');
+    return { kind, id: payload.sub, clientId, roles: roles.filter((role) => holds.includes(role)) };
   }
+}
+
+/** Whether two claim sets are the same JSON values, whatever the order of their members. */
+export function sameClaims(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

@@ -12,7 +12,8 @@ import { Global, Inject, Logger, Module, type OnModuleInit } from '@nestjs/commo
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ClientsModule, ClientsService } from '../clients/index.js';
 import { KeysModule, KeysService } from '../keys/index.js';
-import { ADMIN_CLIENT_DIRECTORY, ADMIN_KEY_SOURCE, ADMIN_USER_DIRECTORY, type AdminUserDirectory } from './admin-ports.js';
+import { ADMIN_CLIENT_DIRECTORY, ADMIN_KEY_SOURCE, ADMIN_TOKEN_STORE, ADMIN_USER_DIRECTORY, type AdminUserDirectory } from './admin-ports.js';
+import { HeldAccessTokens, OidcModule } from '../oidc/index.js';
 import { IdentityModule, IdentityService } from '../identity/index.js';
 import { AdminAuthGuard } from './admin-auth.guard.js';
 import { ADMIN_RESOURCE, ADMIN_SCOPES, roleScope } from './admin-roles.js';
@@ -30,12 +31,13 @@ import { AdminIpAllowlistHook } from './admin-ip-allowlist.js';
 
 @Global()
 @Module({
-  imports: [KeysModule, ClientsModule, IdentityModule],
+  imports: [KeysModule, ClientsModule, IdentityModule, OidcModule],
   controllers: [WhoAmIController],
   providers: [
     { provide: ADMIN_CLOCK, useValue: systemClock },
     { provide: ADMIN_KEY_SOURCE, useExisting: KeysService },
     { provide: ADMIN_CLIENT_DIRECTORY, useExisting: ClientsService },
+    { provide: ADMIN_TOKEN_STORE, useExisting: HeldAccessTokens },
     {
       provide: ADMIN_USER_DIRECTORY,
       inject: [IdentityService],
@@ -62,10 +64,13 @@ export class AdminModule implements OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clients: ClientsService,
+    private readonly heldTokens: HeldAccessTokens,
   ) {}
 
   /** The admin API is a resource server like any other: tokens for it are JWTs with its audience. */
   async onModuleInit(): Promise<void> {
+    // The admin API trusts no signature alone: every token for it is recorded when issued (#17).
+    this.heldTokens.holdFor(ADMIN_RESOURCE);
     await this.clients.ensureResourceServer({
       identifier: ADMIN_RESOURCE,
       name: 'Caduceus admin API',

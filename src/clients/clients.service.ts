@@ -125,6 +125,17 @@ export class ClientsService {
     return Boolean(client && client.enabled && !client.deletedAt);
   }
 
+  /**
+   * The client's registered scope ceiling as it is now (no cache), or null when the client is
+   * unknown, disabled or deleted: the admin API reads a machine admin's roles from it per request.
+   */
+  async liveResourceScopesOf(clientId: string): Promise<string[] | null> {
+    const client = await this.repo.findClient(clientId);
+    if (!client || !client.enabled || client.deletedAt) return null;
+    const scopes = (client.metadata as { resource_scopes?: unknown }).resource_scopes;
+    return Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [];
+  }
+
   async countClients(): Promise<number> {
     return this.repo.countLiveClients();
   }

@@ -1,3 +1,4 @@
+import { calculateJwkThumbprint } from 'jose';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { AdvisoryLockService } from '../database/index.js';
@@ -213,6 +214,8 @@ export class KeyLifecycleService {
    */
   async importKey(input: KeyImportInput, state: 'next' | 'active', events: EventContext): Promise<StoredSigningKey> {
     const imported = await importSigningKey(input);
+    // Who audits an import must be able to tell which key material came in, and in what form.
+    const provenance = { thumbprint: await calculateJwkThumbprint(imported.publicJwk, 'sha256'), source: input.pem !== undefined ? ('pem' as const) : ('jwk' as const) };
     return this.locks.withLock(KEYS_LOCK, async () => {
       const ctx = this.ctx(events);
       if (await this.repo.findByKid(imported.kid)) {
@@ -231,11 +234,11 @@ export class KeyLifecycleService {
           );
         }
         await this.repo.insertKey(row);
-        await this.bus.publish('keys.imported', { kid: imported.kid, alg: imported.alg, state: 'next' }, events);
+        await this.bus.publish('keys.imported', { kid: imported.kid, alg: imported.alg, state: 'next', ...provenance }, events);
       } else {
         const retire = active ? { kid: active.kid, at: ctx.now, publishUntil: publishUntil(ctx.now, this.maxTokenTtlSeconds) } : null;
         await this.repo.activate(imported.kid, ctx.now, retire, row);
-        await this.bus.publish('keys.imported', { kid: imported.kid, alg: imported.alg, state: 'active' }, events);
+        await this.bus.publish('keys.imported', { kid: imported.kid, alg: imported.alg, state: 'active', ...provenance }, events);
         await this.announceActivation(imported.alg, imported.kid, retire, ctx);
       }
       await this.watcher.announceLocalChange();

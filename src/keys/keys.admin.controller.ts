@@ -115,8 +115,9 @@ export class KeysAdminController {
 
   @Post('import')
   @HttpCode(201)
-  @AdminRoute('key-admin')
-  @ApiOperation({ summary: 'Import a private key (PEM or JWK) from another identity provider, as next (default) or active' })
+  // Super-admin only: whoever brings key material of their own could sign whatever they like with it.
+  @AdminRoute()
+  @ApiOperation({ summary: 'Import a private key (PEM or JWK) from another identity provider, as next (default) or active (super-admin only)' })
   @ApiResponse({ status: 201, description: 'the imported key (public part only)', standardSchema: keyResponseSchema })
   @ApiProblems(400, 409)
   async importKey(@Body({ schema: importBody }) body: z.output<typeof importBody>, @Req() request: AdminRequest) {

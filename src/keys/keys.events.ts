@@ -3,7 +3,8 @@ import type { SigningAlg } from './entities/signing-key.entity.js';
 /** Events the keys module emits. Names are `<aggregate>.<past_verb>`. Never a private key. */
 export interface KeyEvents {
   'keys.generated': { kid: string; alg: SigningAlg; state: 'next' | 'active' };
-  'keys.imported': { kid: string; alg: SigningAlg; state: 'next' | 'active' };
+  /** `thumbprint`: RFC 7638 SHA-256 thumbprint of the public key; `source`: the form it came in. */
+  'keys.imported': { kid: string; alg: SigningAlg; state: 'next' | 'active'; thumbprint: string; source: 'pem' | 'jwk' };
   'keys.activated': { kid: string; alg: SigningAlg; previousKid: string | null };
   /** `publishedUntil`: the key stays in the JWKS until then (every token it signed has expired). */
   'keys.retired': { kid: string; alg: SigningAlg; replacedBy: string; publishedUntil: string };

@@ -6,3 +6,4 @@ export { registerEmergencyPolicy, registerDisclosureRecorder, AMR_EMERGENCY, typ
 export type { OidcEvents } from './oidc.events.js';
 export { SessionsService } from './sessions.service.js';
 export { registerLogoutContinuation, type EndedSession, type LogoutContinuation } from './logout-continuation.js';
+export { HeldAccessTokens } from './held-access-tokens.js';

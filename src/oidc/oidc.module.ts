@@ -15,12 +15,13 @@ import { OidcCleanupJob } from './oidc-cleanup.job.js';
 import { OidcService } from './oidc.service.js';
 import { AccountRevocationListener } from './account-revocation.listener.js';
 import { SessionsService } from './sessions.service.js';
+import { HeldAccessTokens } from './held-access-tokens.js';
 import { SessionsAdminController, UserSessionsAdminController } from './sessions.admin.controller.js';
 
 @Module({
   imports: [ClientsModule, KeysModule, IdentityModule, PoliciesModule, HardeningModule],
   controllers: [SessionsAdminController, UserSessionsAdminController],
-  providers: [OidcArtifactRepository, OidcService, OidcCleanupJob, AccountRevocationListener, SessionsService],
-  exports: [OidcService, SessionsService],
+  providers: [OidcArtifactRepository, OidcService, OidcCleanupJob, AccountRevocationListener, SessionsService, HeldAccessTokens],
+  exports: [OidcService, SessionsService, HeldAccessTokens],
 })
 export class OidcModule {}

@@ -21,6 +21,7 @@ import { withLiveLifetimes } from './live-lifetimes.js';
 import { installClientIpGuard } from './client-ip-guard.js';
 import { mtlsRegistrationProblem } from './client-certificate.js';
 import { OutboundHttp } from '../hardening/index.js';
+import { HeldAccessTokens } from './held-access-tokens.js';
 
 type Callback = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -50,6 +51,7 @@ export class OidcService implements OnModuleInit {
     private readonly policies: PoliciesService,
     private readonly database: DatabaseHealth,
     private readonly outbound: OutboundHttp,
+    private readonly held: HeldAccessTokens,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -119,6 +121,15 @@ export class OidcService implements OnModuleInit {
       findClaims: async (accountId) => (await this.identity.claims(accountId)) as Record<string, unknown> | null,
       outboundFetch: this.outbound.fetchFor('client'),
     });
+    // Awaited before the token is signed and returned: a held token is recorded before anyone can present it.
+    const held = this.held;
+    configuration.formats = {
+      ...configuration.formats,
+      customizers: {
+        ...configuration.formats?.customizers,
+        jwt: async (_ctx, token, jwt) => held.record(token as object, jwt.payload as Record<string, unknown>),
+      },
+    };
     const provider = new Provider(this.config.issuer, configuration);
     provider.proxy = this.config.trustProxy;
     // Stored client secrets are keyed hashes: compare the presented secret through the registry.

@@ -12,6 +12,7 @@ describe('/admin/v1/keys', () => {
   let keyAdmin: () => Promise<string>;
   let auditor: () => Promise<string>;
   let clientAdmin: () => Promise<string>;
+  let superAdmin: () => Promise<string>;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -19,10 +20,13 @@ describe('/admin/v1/keys', () => {
     const ka = await registerMachineClient(a, ['key-admin']);
     const au = await registerMachineClient(a, ['auditor']);
     const ca = await registerMachineClient(a, ['client-admin']);
+    const sa = await registerMachineClient(a, ['super-admin']);
     // Fresh tokens each time: a test may rotate or revoke the key that signed the last one.
     keyAdmin = () => ka.adminToken(a.url, ['key-admin']);
     auditor = () => au.adminToken(a.url, ['auditor']);
     clientAdmin = () => ca.adminToken(a.url, ['client-admin']);
+    // Importing key material is super-admin only (#17).
+    superAdmin = () => sa.adminToken(a.url, ['super-admin']);
   });
 
   afterAll(async () => {
@@ -193,7 +197,7 @@ describe('/admin/v1/keys', () => {
     it('refuses to revoke a key twice, and an unknown key is 404', async () => {
       const token = await keyAdmin();
       const imported = await call('POST', '/admin/v1/keys/import', {
-        token,
+        token: await superAdmin(),
         body: { pem: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }), state: 'next' },
       });
       expect(imported.status).toBe(201);
@@ -209,7 +213,7 @@ describe('/admin/v1/keys', () => {
 
   describe('import', () => {
     it('imports an RSA PEM as the next PS256 key: published at once, public part only', async () => {
-      const token = await keyAdmin();
+      const token = await superAdmin();
       const pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' });
       const res = await call('POST', '/admin/v1/keys/import', { token, body: { pem, alg: 'PS256', kid: 'old-idp-rsa-2024' } });
       expect(res.status).toBe(201);
@@ -223,13 +227,13 @@ describe('/admin/v1/keys', () => {
     });
 
     it('imports a JWK as the active key, keeping its kid: the next token is signed with it', async () => {
-      const token = await keyAdmin();
+      const token = await superAdmin();
       const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
       const res = await call('POST', '/admin/v1/keys/import', { token, body: { jwk: { ...jwk, kid: 'legacy-es256' }, state: 'active' } });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ kid: 'legacy-es256', alg: 'ES256', state: 'active' });
       expect(kidOf(await keyAdmin())).toBe('legacy-es256');
-      const again = await call('POST', '/admin/v1/keys/import', { token: await keyAdmin(), body: { jwk: { ...jwk, kid: 'legacy-es256' } } });
+      const again = await call('POST', '/admin/v1/keys/import', { token: await superAdmin(), body: { jwk: { ...jwk, kid: 'legacy-es256' } } });
       expect(again.status).toBe(409);
     });
 
@@ -242,7 +246,7 @@ describe('/admin/v1/keys', () => {
       { name: 'both pem and jwk', body: () => ({ pem: 'x', jwk: { kty: 'EC' } }), field: 'jwk' },
       { name: 'an unknown state', body: () => ({ pem: 'x', state: 'retired' }), field: 'state' },
     ])('refuses $name with 400 naming the field', async ({ body, field }) => {
-      const res = await call('POST', '/admin/v1/keys/import', { token: await keyAdmin(), body: body() });
+      const res = await call('POST', '/admin/v1/keys/import', { token: await superAdmin(), body: body() });
       expect(res.status).toBe(400);
       expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
     });

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { OidcArtifactRepository } from './oidc-artifact.repository.js';
+
+/** The artifact model of a held JWT access token; not an oidc-provider model, so its jti is never a usable opaque token. */
+export const HELD_ACCESS_TOKEN_MODEL = 'HeldAccessToken';
+
+interface IssuedToken {
+  clientId?: string;
+  accountId?: string;
+  grantId?: string;
+  sessionUid?: string;
+}
+
+/**
+ * JWT access tokens (RFC 9068) are self-contained: oidc-provider stores none of them. For the
+ * audiences that ask for it (the admin API), every JWT issued is also recorded here by `jti`,
+ * with the exact claims signed, before the token leaves the token endpoint. A resource server
+ * that must not trust a signature alone (any key-holder could sign one) accepts a token only
+ * while its record is held. The record carries the client, account and grant of the token, so
+ * disabling a client or user, ending a session or revoking a grant deletes it with the rest.
+ */
+@Injectable()
+export class HeldAccessTokens {
+  private readonly audiences = new Set<string>();
+
+  constructor(private readonly artifacts: OidcArtifactRepository) {}
+
+  /** Tokens for this audience are recorded from now on. */
+  holdFor(audience: string): void {
+    this.audiences.add(audience);
+  }
+
+  /** Called (awaited) by the provider for every JWT access token it is about to sign. */
+  async record(token: IssuedToken, claims: Record<string, unknown>): Promise<void> {
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (!audiences.some((a) => typeof a === 'string' && this.audiences.has(a))) return;
+    if (typeof claims.jti !== 'string' || typeof claims.exp !== 'number') throw new Error('a held access token needs jti and exp');
+    const ttl = Math.max(1, claims.exp - Math.floor(Date.now() / 1000));
+    const signed = JSON.parse(JSON.stringify(claims)) as Record<string, unknown>;
+    await this.artifacts.upsert(
+      HELD_ACCESS_TOKEN_MODEL,
+      claims.jti,
+      { claims: signed, clientId: token.clientId, accountId: token.accountId, grantId: token.grantId, sessionUid: token.sessionUid },
+      ttl,
+    );
+  }
+
+  /** The claims the service signed under this jti, while it still holds the token; undefined otherwise. */
+  async heldClaims(jti: string): Promise<Record<string, unknown> | undefined> {
+    const row = await this.artifacts.find(HELD_ACCESS_TOKEN_MODEL, jti);
+    const claims = row?.claims;
+    return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : undefined;
+  }
+}
