@@ -20,7 +20,7 @@ import { openDatabase, runMigrations, type OpenedDatabase } from '../database/in
 import { KeysService } from '../keys/index.js';
 import { IdentityError } from '../identity/index.js';
 import { UserManagementService } from '../identity/users-admin.module.js';
-import { ADMIN_RESOURCE, ADMIN_ROLES, roleScope, type AdminRole } from './admin-roles.js';
+import { ADMIN_RESOURCE, ADMIN_ROLES, protectedRoles, roleScope, type AdminRole } from './admin-roles.js';
 
 const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -33,9 +33,9 @@ commands:
       --client-id <id>           choose the client id (default: random)
       --json                     print {"clientId", "clientSecret", "roles"} as JSON
 
-  create-admin-user              create a person with admin roles (they sign in with password and MFA)
+  create-admin-user              create a person with protected roles (they sign in with password and MFA)
       --email <email>            the person's email (required)
-      --role <role>              one of ${ADMIN_ROLES.join(', ')}; repeat for several (required)
+      --role <role>              one of ${ADMIN_ROLES.join(', ')} or the BREAKGLASS_ROLE; repeat for several (required)
       --given-name <name>, --family-name <name>
       --generate-password        set a generated password and print it once, instead of a setup link
       --json                     print {"userId", "passwordSetupLink" | "password", "roles"} as JSON`;
@@ -183,9 +183,11 @@ async function createAdminUser(config: AppConfig, args: string[], out: Out, err:
     return 1;
   }
   const roles = [...new Set(values.role ?? [])];
-  const unknown = roles.filter((r) => !(ADMIN_ROLES as readonly string[]).includes(r));
+  // The operator at the console acts as super-admin: any protected role, from the one definition.
+  const allowed = protectedRoles(config.breakGlass.role);
+  const unknown = roles.filter((r) => !allowed.includes(r));
   if (!values.email || !roles.length || unknown.length) {
-    err(!values.email ? '--email is required' : unknown.length ? `unknown role: ${unknown.join(', ')} (roles: ${ADMIN_ROLES.join(', ')})` : '--role is required');
+    err(!values.email ? '--email is required' : unknown.length ? `unknown role: ${unknown.join(', ')} (roles: ${allowed.join(', ')})` : '--role is required');
     return 1;
   }
   const db = await openDatabase(config);

@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -43,13 +44,16 @@ const path = (id: string) => `/admin/v1/users/${id}`;
 
 /**
  * /admin/v1/users: accounts of people. user-admin manages them, auditor may read; only
- * super-admin may grant or remove admin roles or touch a user who holds one. Passwords and
+ * super-admin may grant or remove a protected role (admin roles, BREAKGLASS_ROLE) or touch a user who holds one. Passwords and
  * setup links are never returned except the link in the response that issues it.
  */
 @ApiTags('users')
 @Controller('admin/v1/users')
 export class IdentityAdminController {
-  constructor(private readonly users: UserManagementService) {}
+  constructor(
+    private readonly users: UserManagementService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Post()
   @AdminRoute('user-admin')
@@ -62,7 +66,7 @@ export class IdentityAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    if (!mayAdministerUser(request.admin!.roles, [], body.roles)) throw adminRolesForbidden();
+    if (!mayAdministerUser(request.admin!.roles, this.config.breakGlass.role, [], body.roles)) throw adminRolesForbidden();
     const { user, link } = await this.users.create(body, this.action(request, undefined));
     reply.header('Location', path(user.id)).header('ETag', etagOf(user.version));
     return { ...toUserResponse(user), passwordSetupLink: link?.url ?? null, passwordSetupExpiresAt: link?.expiresAt.toISOString() ?? null };
@@ -184,7 +188,7 @@ export class IdentityAdminController {
       ...adminEventContext(request),
       expectedVersions,
       authorize: (current, nextRoles) => {
-        if (!mayAdministerUser(roles, current.roles, nextRoles)) throw adminRolesForbidden();
+        if (!mayAdministerUser(roles, this.config.breakGlass.role, current.roles, nextRoles)) throw adminRolesForbidden();
       },
     };
   }
@@ -195,7 +199,7 @@ function adminRolesForbidden(): ProblemError {
     type: 'about:blank',
     title: 'Forbidden',
     status: 403,
-    detail: 'only super-admin may grant or remove admin roles, or change a user who holds one',
+    detail: 'only super-admin may grant or remove admin roles or the break-glass role, or change a user who holds one',
   });
 }
 

@@ -12,7 +12,11 @@ describe('mayAdministerUser', () => {
     [['user-admin'], ['key-admin', 'clinician'], ['clinician'], false],
     [['super-admin'], ['super-admin'], ['user-admin'], true],
     [['super-admin'], [], ['super-admin'], true],
+    [['user-admin'], [], ['breakglass'], false],
+    [['user-admin'], ['breakglass'], [], false],
+    [['user-admin'], ['breakglass'], undefined, false],
+    [['super-admin'], [], ['breakglass'], true],
   ])('caller %j, user holds %j, would hold %j: %s', (granted, current, next, expected) => {
-    expect(mayAdministerUser(granted, current, next)).toBe(expected);
+    expect(mayAdministerUser(granted, 'breakglass', current, next)).toBe(expected);
   });
 });

@@ -1,13 +1,17 @@
-import type { AdminRole } from '../admin/index.js';
-import { ADMIN_ROLE_NAMES } from './users.schemas.js';
+import { protectedRolesIn, type AdminRole } from '../admin/index.js';
 
 /**
- * Rules: super-admin may administer anyone. Any other role may not grant or remove an admin
- * role (super-admin, user-admin, client-admin, key-admin, auditor), nor change, disable,
- * delete or reset a user who holds one: otherwise a user-admin could reset a super-admin's
- * password, or give themselves more power.
+ * Rules: super-admin may administer anyone. Any other role may not grant or remove a protected
+ * role (every admin role and the break-glass role, `protectedRoles` in admin), nor change,
+ * disable, delete or reset a user who holds one: otherwise a user-admin could reset a
+ * super-admin's password, give themselves more power, or hand out emergency access.
  */
-export function mayAdministerUser(granted: readonly AdminRole[], currentRoles: readonly string[], nextRoles?: readonly string[]): boolean {
+export function mayAdministerUser(
+  granted: readonly AdminRole[],
+  breakGlassRole: string,
+  currentRoles: readonly string[],
+  nextRoles?: readonly string[],
+): boolean {
   if (granted.includes('super-admin')) return true;
-  return ![...currentRoles, ...(nextRoles ?? [])].some((role) => ADMIN_ROLE_NAMES.includes(role));
+  return protectedRolesIn([...currentRoles, ...(nextRoles ?? [])], breakGlassRole).length === 0;
 }

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ADMIN_ROLES } from '../admin/index.js';
 
 const roleName = z.string().regex(/^[a-z0-9][a-z0-9:_-]{0,63}$/, 'must be a lowercase role name');
 const name = z.string().trim().min(1, 'must not be empty').max(100);
@@ -44,8 +43,5 @@ export const resetPasswordSchema = z
     }
   });
 export type ResetPasswordInput = z.output<typeof resetPasswordSchema>;
-
-/** Roles that carry admin power: only super-admin may grant or remove them. */
-export const ADMIN_ROLE_NAMES: readonly string[] = ADMIN_ROLES;
 
 export const userIdParam = z.uuid('must be a user id (UUID)');

@@ -1,4 +1,5 @@
-import { Controller, Delete, Get, HttpCode, Param, Req } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Req } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminRoute, ProblemError, type AdminRequest } from '../admin/index.js';
 import { IdentityService, mayAdministerUser } from '../identity/index.js';
@@ -26,6 +27,7 @@ export class MfaAdminController {
   constructor(
     private readonly mfa: MfaService,
     private readonly identity: IdentityService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -47,7 +49,7 @@ export class MfaAdminController {
     const user = await this.identity.findById(userIdParam(id));
     if (!user) throw new ProblemError({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such user' });
     // A user-admin resetting a super-admin's second factor would be a takeover path.
-    if (!mayAdministerUser(req.admin!.roles, user.roles)) {
+    if (!mayAdministerUser(req.admin!.roles, this.config.breakGlass.role, user.roles)) {
       throw new ProblemError({
         type: 'about:blank',
         title: 'Forbidden',

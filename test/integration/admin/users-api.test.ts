@@ -210,6 +210,22 @@ describe('/admin/v1/users', () => {
       expect(takeover.status).toBe(403);
       expect((await api.call('POST', `/admin/v1/users/${boss.body.id}/disable`, { token: admin })).status).toBe(403);
     });
+
+    it('protects the break-glass role like an admin role: granted, removed and its holders changed by super-admin only', async () => {
+      const res = await create({ email: unique('emergency'), roles: ['breakglass'], password: PASSWORD });
+      expect(res.status).toBe(403);
+      const plain = await create({ email: unique('plain-bg'), password: PASSWORD });
+      const grant = await api.call('PATCH', `/admin/v1/users/${plain.body.id}`, { token: admin, body: { roles: ['breakglass'] }, headers: { 'if-match': '"1"' } });
+      expect(grant.status).toBe(403);
+
+      const root = await api.token(['super-admin']);
+      const holder = await create({ email: unique('bg-holder'), roles: ['breakglass'], password: PASSWORD }, root);
+      expect(holder.status).toBe(201);
+      expect((await api.call('POST', `/admin/v1/users/${holder.body.id}/password`, { token: admin, body: { password: OTHER_PASSWORD } })).status).toBe(403);
+      const remove = await api.call('PATCH', `/admin/v1/users/${holder.body.id}`, { token: admin, body: { roles: [] }, headers: { 'if-match': '"1"' } });
+      expect(remove.status).toBe(403);
+      expect((await api.call('GET', `/admin/v1/users/${holder.body.id}`, { token: admin })).body.roles).toEqual(['breakglass']);
+    });
   });
 
   describe('validation and preconditions', () => {

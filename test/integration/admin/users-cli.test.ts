@@ -63,4 +63,10 @@ describe('the admin CLI: create-admin-user', () => {
     expect(again.code).toBe(1);
     expect(again.err).toContain('email is already in use');
   });
+
+  it('lets the operator create a holder of the break-glass role (a protected role, from the one definition)', async () => {
+    const { code, out } = await cli('create-admin-user', '--email', 'emergency@hospital.test', '--role', 'breakglass', '--json');
+    expect(code).toBe(0);
+    expect((JSON.parse(out) as { roles: string[] }).roles).toEqual(['breakglass']);
+  });
 });
