@@ -75,6 +75,7 @@ export class ClientManagementService {
     );
     action.authorize?.(toClientRecord(current), next);
     this.clients.assertSigningAlg('idTokenSignedResponseAlg', next.idTokenSignedResponseAlg, ClientsErrorCode.INVALID_CLIENT_METADATA);
+    if (next.userinfoSignedResponseAlg) this.clients.assertSigningAlg('userinfoSignedResponseAlg', next.userinfoSignedResponseAlg, ClientsErrorCode.INVALID_CLIENT_METADATA);
     const usesSecret = SECRET_AUTH_METHODS.has(effectiveAuthMethod(next));
     if (usesSecret && !current.secretHash) {
       const message = 'a client without a secret cannot switch to a secret method; register a new client';

@@ -31,6 +31,7 @@ export function toProviderMetadata(c: ClientRegistration): Record<string, unknow
     ...(c.jwks ? { jwks: c.jwks } : {}),
     ...(c.backchannelLogoutUri ? { backchannel_logout_uri: c.backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
     ...toEncryptionMetadata(c, c.idTokenSignedResponseAlg),
+    ...(c.userinfoSignedResponseAlg ? { userinfo_signed_response_alg: c.userinfoSignedResponseAlg } : {}),
     ...toIpAllowlistMetadata(c),
     ...toMtlsMetadata(c),
     ...(c.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
@@ -61,6 +62,8 @@ export function fromProviderMetadata(
     resourceScopes: strings(m.resource_scopes),
     idTokenSignedResponseAlg: (str(m.id_token_signed_response_alg) ?? 'ES256') as ClientRegistration['idTokenSignedResponseAlg'],
     backchannelLogoutUri: str(m.backchannel_logout_uri),
+    // Registered on its own, or implied by userinfo encryption (then the ID token's algorithm).
+    userinfoSignedResponseAlg: str(m.userinfo_signed_response_alg) as ClientRegistration['userinfoSignedResponseAlg'],
     ...fromEncryptionMetadata(m),
     ...fromIpAllowlistMetadata(m),
     ...fromMtlsMetadata(m),

@@ -76,6 +76,8 @@ export const clientFields = {
   /** Ceiling of API (resource server) scopes this client may ever receive. */
   resourceScopes: z.array(scopeToken).max(500).default([]),
   idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGS).default('ES256'),
+  /** Signed userinfo (application/jwt) on its own; with userinfo encryption and no choice, the ID token's algorithm signs. */
+  userinfoSignedResponseAlg: z.enum(ID_TOKEN_ALGS).optional(),
   backchannelLogoutUri: uri.optional(),
   ...encryptionFields,
   ...ipAllowlistFields,
@@ -183,6 +185,7 @@ export const updateClientSchema = z.strictObject({
   scope: clientFields.scope.unwrap().nullable().optional(),
   resourceScopes: clientFields.resourceScopes.unwrap().optional(),
   idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGS).optional(),
+  userinfoSignedResponseAlg: z.enum(ID_TOKEN_ALGS).nullable().optional(),
   backchannelLogoutUri: uri.nullable().optional(),
   ...encryptionUpdateFields,
   ...ipAllowlistUpdateFields,

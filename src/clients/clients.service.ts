@@ -68,6 +68,9 @@ export class ClientsService {
   ): Promise<CreatedClient> {
     const { clientSecret: chosenSecret, ...registration } = parse(newClientSchema, input, ClientsErrorCode.INVALID_CLIENT_METADATA);
     this.assertSigningAlg('idTokenSignedResponseAlg', registration.idTokenSignedResponseAlg, ClientsErrorCode.INVALID_CLIENT_METADATA);
+    if (registration.userinfoSignedResponseAlg) {
+      this.assertSigningAlg('userinfoSignedResponseAlg', registration.userinfoSignedResponseAlg, ClientsErrorCode.INVALID_CLIENT_METADATA);
+    }
     const clientId = registration.clientId ?? randomBytes(16).toString('base64url');
     const clientSecret = SECRET_AUTH_METHODS.has(effectiveAuthMethod(registration)) ? (chosenSecret ?? generateClientSecret()) : undefined;
     const metadata = toProviderMetadata(registration);

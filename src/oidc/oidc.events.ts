@@ -22,6 +22,11 @@ export interface OidcEvents {
   'auth.logout': { accountId: string | null; sessionUid: string | null; clientId: string | null };
   /** A signed-in session ran out (idle logoff or absolute end), found by the cleanup job. */
   'auth.session.expired': { sessionUid: string; accountId: string };
+  /**
+   * Introspection answered `active: false` to a caller (`callerClientId`) that is neither the
+   * token's client (`tokenClientId`) nor a resource server in its audience (minimum necessary).
+   */
+  'oidc.introspection.refused': { callerClientId: string; kind: string; tokenRef: string | null; tokenClientId: string | null };
   'oidc.grant.failed': { endpoint: string; clientId: string | null; error: string; description: string | null };
   /**
    * A client with an IP allow-list called the token endpoint family (`endpoint`: the route) from

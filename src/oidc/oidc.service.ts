@@ -22,6 +22,7 @@ import { installClientIpGuard } from './client-ip-guard.js';
 import { mtlsRegistrationProblem } from './client-certificate.js';
 import { OutboundHttp } from '../hardening/index.js';
 import { HeldAccessTokens } from './held-access-tokens.js';
+import { introspectionAllowed, reportIntrospectionRefused } from './introspection-policy.js';
 
 type Callback = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -185,7 +186,8 @@ const INTROSPECTED_CLAIMS = ['iss', 'sub', 'aud', 'client_id', 'scope', 'exp', '
  * dead. Rules: oidc-provider still authenticates the caller (the JWT is swapped for a value
  * that matches no token, so its own answer is `active: false`); then, for an authenticated
  * caller, the JWT is active only if it is ours (issuer, `typ: at+jwt`), unexpired and signed by
- * a key still published (a revoked key is not); a public client learns only about its own tokens.
+ * a key still published (a revoked key is not), and only to its own client or a resource server
+ * in its audience (introspection-policy.ts).
  */
 function jwtIntrospection(verify: (token: string) => Promise<Record<string, unknown> | null>): Middleware {
   return async (ctx, next) => {
@@ -208,7 +210,11 @@ function jwtIntrospection(verify: (token: string) => Promise<Record<string, unkn
     if (!jwt || !client || ctx.status !== 200 || (ctx.body as { active?: unknown })?.active !== false) return;
     const claims = await verify(jwt);
     if (!claims) return;
-    if (client.clientAuthMethod === 'none' && claims.client_id !== client.clientId) return;
+    const token = { kind: 'AccessToken', jti: typeof claims.jti === 'string' ? claims.jti : undefined, clientId: claims.client_id, aud: claims.aud };
+    if (!introspectionAllowed(client, token)) {
+      reportIntrospectionRefused(ctx, client, token);
+      return;
+    }
     const answer: Record<string, unknown> = { active: true, token_type: 'Bearer' };
     for (const claim of INTROSPECTED_CLAIMS) if (claims[claim] !== undefined) answer[claim] = claims[claim];
     ctx.body = answer;

@@ -7,6 +7,7 @@ import { errorPage, logoutConfirmPage, logoutDonePage } from '../ui/index.js';
 import { ALLOWED_IP_RANGES_METADATA } from '../clients/index.js';
 import { mtlsAuthMethods, mtlsFeature } from './client-certificate.js';
 import { validateAllowedIpRanges } from './client-ip-guard.js';
+import { introspectionAllowed, reportIntrospectionRefused, type IntrospectedToken, type IntrospectionCaller } from './introspection-policy.js';
 
 export const OIDC_ROUTES = {
   authorization: '/authorize',
@@ -170,10 +171,14 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        // The default rule, plus: a token whose client is disabled or deleted is inactive to anyone who asks.
-        allowedPolicy: async (ctx: KoaContextWithOIDC, client: { clientId: string; clientAuthMethod: string }, token: { clientId?: string }) => {
+        // Only to the token's own client or a resource server in its audience (introspection-policy.ts),
+        // and a token whose client is disabled or deleted is inactive to anyone who asks.
+        allowedPolicy: async (ctx: KoaContextWithOIDC, client: IntrospectionCaller, token: IntrospectedToken & { clientId?: string }) => {
           if (token.clientId === client.clientId) return true;
-          if (client.clientAuthMethod === 'none') return false;
+          if (!introspectionAllowed(client, token)) {
+            reportIntrospectionRefused(ctx, client, token);
+            return false;
+          }
           return Boolean(token.clientId && (await ctx.oidc.provider.Client.find(token.clientId)));
         },
       },

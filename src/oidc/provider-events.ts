@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { currentRequestScope, DeliveryBarrier, runInRequestScope, type EventActor, type EventBus } from '../events/index.js';
 import type { TokenKind } from './oidc.events.js';
+import { INTROSPECTION_REFUSED, type IntrospectionRefusal } from './introspection-policy.js';
 
 interface TokenLike {
   kind: string;
@@ -86,6 +87,14 @@ export function bridgeProviderEvents(provider: Provider, bus: EventBus, logger: 
   provider.on('access_token.destroyed', revoked('AccessToken'));
   provider.on('client_credentials.destroyed', revoked('ClientCredentials'));
   provider.on('refresh_token.destroyed', revoked('RefreshToken'));
+
+  (provider as unknown as NodeJS.EventEmitter).on(INTROSPECTION_REFUSED, (_ctx: unknown, refusal: IntrospectionRefusal) =>
+    void bus.notify(
+      'oidc.introspection.refused',
+      { callerClientId: refusal.callerClientId, kind: refusal.kind, tokenRef: refusal.jti ? tokenRef(refusal.jti) : null, tokenClientId: refusal.tokenClientId },
+      { actor: { type: 'client', id: refusal.callerClientId } },
+    ),
+  );
 
   for (const name of ERROR_EVENTS) {
     (provider as unknown as NodeJS.EventEmitter).on(

@@ -14,6 +14,14 @@ export const oidcMappings: MappingsFor<OidcEvents> = {
     actor: (p) => (p.clientId ? { type: 'client', id: p.clientId } : { type: 'anonymous', id: 'anonymous' }),
     client: (p) => p.clientId,
   },
+  'oidc.introspection.refused': {
+    category: 'token',
+    action: 'R',
+    outcome: () => 'failure',
+    actor: (p) => ({ type: 'client', id: p.callerClientId }),
+    subject: (p) => (p.tokenClientId ? { type: 'client', id: p.tokenClientId } : null),
+    client: (p) => p.callerClientId,
+  },
   'oidc.client.ip_refused': {
     category: 'token',
     action: 'E',

@@ -1,6 +1,11 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientsService } from '../../../src/clients/index.js';
 import { startAdminApi, type AdminApi } from '../../integration/admin/admin-api.js';
+
+const LAB_API = 'https://lab.hospital.test/api';
+/** The lab API introspects as the client whose client_id is its audience (introspection is for the token's audience only). */
+const LAB_AUDIENCE = 'lab-results-api';
 
 type Registered = { clientId: string; clientSecret: string };
 
@@ -20,10 +25,10 @@ describe('a client registered through the admin API, used with openid-client', (
     oidc.discovery(new URL(api.url), client.clientId, undefined, oidc.ClientSecretBasic(client.clientSecret), {
       execute: [oidc.allowInsecureRequests],
     });
-  const register = async (name: string): Promise<Registered> => {
+  const register = async (name: string, extra: Record<string, unknown> = {}): Promise<Registered> => {
     const res = await api.call('POST', '/admin/v1/clients', {
       token: admin,
-      body: { name, type: 'confidential', grantTypes: ['client_credentials'], tokenEndpointAuthMethod: 'client_secret_basic' },
+      body: { name, type: 'confidential', grantTypes: ['client_credentials'], tokenEndpointAuthMethod: 'client_secret_basic', ...extra },
     });
     expect(res.status).toBe(201);
     return { clientId: res.body.clientId, clientSecret: res.body.clientSecret };
@@ -36,14 +41,19 @@ describe('a client registered through the admin API, used with openid-client', (
     expect(failure?.status).toBe(401);
     expect(await failure?.response?.json()).toMatchObject({ error: 'invalid_client' });
   };
+  /** A token for the lab API, as the app asks for one. */
+  const labToken = async (config: oidc.Configuration) => (await oidc.clientCredentialsGrant(config, { resource: LAB_API, scope: 'lab.read' })).access_token;
   /** What a resource server sees for the token: introspected with its own credentials. */
   const active = async (token: string) => (await oidc.tokenIntrospection(resourceServer, token)).active;
 
   beforeAll(async () => {
     api = await startAdminApi();
     admin = await api.token(['client-admin']);
-    app = await register('Lab results interface');
-    resourceServer = await discover(await register('Lab results API'));
+    await api.running.app
+      .get(ClientsService)
+      .registerResourceServer({ identifier: LAB_API, name: 'Lab results API', audience: LAB_AUDIENCE, scopes: ['lab.read'], accessTokenFormat: 'opaque' });
+    app = await register('Lab results interface', { resourceScopes: ['lab.read'] });
+    resourceServer = await discover(await register('Lab results API', { clientId: LAB_AUDIENCE }));
   });
 
   afterAll(async () => {
@@ -56,7 +66,9 @@ describe('a client registered through the admin API, used with openid-client', (
     expect(tokens.token_type).toBe('bearer');
     const own = await oidc.tokenIntrospection(config, tokens.access_token);
     expect(own).toMatchObject({ active: true, client_id: app.clientId });
-    expect(await active(tokens.access_token)).toBe(true);
+    // Not in the token's audience: the lab API learns nothing about it; its own tokens it does see.
+    expect(await active(tokens.access_token)).toBe(false);
+    expect(await active(await labToken(config))).toBe(true);
   });
 
   it('rotating the secret makes the old one fail at once and the new one work', async () => {
@@ -73,7 +85,7 @@ describe('a client registered through the admin API, used with openid-client', (
 
   it('disabling the client makes its existing token introspect inactive and refuses new grants; enabling restores grants', async () => {
     const config = await discover(app);
-    const { access_token } = await oidc.clientCredentialsGrant(config);
+    const access_token = await labToken(config);
     expect(await active(access_token)).toBe(true);
 
     expect((await api.call('POST', `/admin/v1/clients/${app.clientId}/disable`, { token: admin })).status).toBe(200);
@@ -86,7 +98,8 @@ describe('a client registered through the admin API, used with openid-client', (
 
   it('deleting the client makes its tokens inactive and its credentials useless', async () => {
     const config = await discover(app);
-    const { access_token } = await oidc.clientCredentialsGrant(config);
+    const access_token = await labToken(config);
+    expect(await active(access_token)).toBe(true);
     expect((await api.call('DELETE', `/admin/v1/clients/${app.clientId}`, { token: admin })).status).toBe(204);
     expect(await active(access_token)).toBe(false);
     await grantFails(config);

@@ -94,6 +94,26 @@ describe('/admin/v1/clients', () => {
       expect(jwt.body).toMatchObject({ tokenEndpointAuthMethod: 'private_key_jwt', hasSecret: false, clientSecret: null, mfaPolicy: 'optional' });
     });
 
+    it('registers signed userinfo on its own, as discovery advertises, and removes it with null', async () => {
+      const res = await create({ ...webApp('Signed userinfo reader'), userinfoSignedResponseAlg: 'ES256' });
+      expect(res.status).toBe(201);
+      expect(res.body.userinfoSignedResponseAlg).toBe('ES256');
+      const provider = api.running.app.get(OidcService).current;
+      expect((await provider.Client.find(res.body.clientId))?.userinfoSignedResponseAlg).toBe('ES256');
+
+      const unsupported = await create({ ...webApp('Unsigned alg'), userinfoSignedResponseAlg: 'HS256' });
+      expect(unsupported.status).toBe(400);
+      expect(unsupported.body.errors.map((e: { field: string }) => e.field)).toContain('userinfoSignedResponseAlg');
+
+      const removed = await api.call('PATCH', `/admin/v1/clients/${res.body.clientId}`, {
+        token: admin,
+        headers: { 'if-match': res.headers.get('etag')! },
+        body: { userinfoSignedResponseAlg: null },
+      });
+      expect(removed.status).toBe(200);
+      expect(removed.body.userinfoSignedResponseAlg).toBeNull();
+    });
+
     it('lists with cursor pagination and a name search', async () => {
       const marker = randomUUID().slice(0, 8);
       for (const n of [1, 2, 3]) expect((await create(webApp(`Radiology ${marker} ${n}`))).status).toBe(201);
