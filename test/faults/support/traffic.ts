@@ -11,6 +11,8 @@ export interface Outcome {
   /** The access token a caller received, when the answer carried one. */
   token?: string;
   at: number;
+  /** Milliseconds from sending the request to reading the whole answer. */
+  ms: number;
 }
 
 export interface Traffic {
@@ -27,13 +29,14 @@ export function startTraffic(workers: number, request: (worker: number) => Promi
   let stopped = false;
   const loops = Array.from({ length: workers }, async (_, worker) => {
     while (!stopped) {
-      const outcome = await request(worker).then(
+      const started = Date.now();
+      const outcome: Outcome = await request(worker).then(
         async (res) => {
           const body = await res.text();
           const token = res.status === 200 ? tokenOf(body) : undefined;
-          return { status: res.status, body, retryAfter: res.headers.get('retry-after'), token, at: Date.now() };
+          return { status: res.status, body, retryAfter: res.headers.get('retry-after'), token, at: Date.now(), ms: Date.now() - started };
         },
-        (err: Error) => ({ status: 0, body: err.message, retryAfter: null, at: Date.now() }),
+        (err: Error) => ({ status: 0, body: err.message, retryAfter: null, at: Date.now(), ms: Date.now() - started }),
       );
       outcomes.push(outcome);
       // A refused connection answers at once: do not spin on a dead port.
