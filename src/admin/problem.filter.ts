@@ -1,6 +1,10 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminError, AdminErrorCode } from './admin.errors.js';
+import { isDatabaseUnavailable } from '../database/index.js';
+
+/** Seconds a caller should wait before retrying when the database is unavailable. */
+const OUTAGE_RETRY_AFTER_SECONDS = 5;
 
 export interface Problem {
   type: string;
@@ -60,7 +64,12 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     let problem: Problem;
-    if (exception instanceof ProblemError) problem = exception.problem;
+    if (isDatabaseUnavailable(exception)) {
+      // An outage, not a bug: the caller retries (RFC 9110 Retry-After); nothing was changed.
+      this.logger.warn({ reqId: request.id, reason: (exception as Error).message }, 'admin request failed: the database is unavailable');
+      reply.header('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
+      problem = { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the service cannot reach its database; try again shortly' };
+    } else if (exception instanceof ProblemError) problem = exception.problem;
     else if (exception instanceof AdminError) problem = fromAdminError(exception);
     else if (mapperFor(exception)) problem = mapperFor(exception)!(exception as Error);
     else if (fastifyStatus(exception)) {

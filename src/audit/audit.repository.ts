@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DATABASE, GroupCommit, lockKey, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { DATABASE, GroupCommit, isDatabaseUnavailable, lockKey, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 import { filterSql, type AuditFilter } from './audit-filter.js';
 import { AuditError, AuditErrorCode } from './audit.errors.js';
 import { GENESIS_HASH, RECORD_VERSION, sealRecord, type AuditContent, type AuditRecord } from './chain/audit-record.js';
@@ -54,7 +54,7 @@ export class AuditRepository {
       maxBatch: MAX_BATCH,
       // Lost connection, server shutting down, out of resources, pool exhausted: every record of the
       // batch would fail the same way. Anything else may be one record's fault, so each is retried alone.
-      failsEveryItem: (err) => isUnavailable(err),
+      failsEveryItem: (err) => isDatabaseUnavailable(err),
     });
   }
 
@@ -101,10 +101,15 @@ export class AuditRepository {
       await client.query('COMMIT');
       return records;
     } catch (err) {
-      broken = await client.query('ROLLBACK').then(
-        () => undefined,
-        (rollbackErr: unknown) => rollbackErr,
-      );
+      // A lost or timed-out connection is discarded as it is (a ROLLBACK would only wait for the
+      // same failure; the server rolls back when the session ends). Otherwise roll back, and
+      // discard the connection if even that fails.
+      broken = isDatabaseUnavailable(err)
+        ? err
+        : await client.query('ROLLBACK').then(
+            () => undefined,
+            (rollbackErr: unknown) => rollbackErr,
+          );
       throw err;
     } finally {
       client.release(broken as Error | undefined);
@@ -249,15 +254,6 @@ interface PgClient {
 }
 interface PgPool {
   connect(): Promise<PgClient>;
-}
-
-/** SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention), or no SQLSTATE from a socket/pool error. */
-function isUnavailable(err: unknown): boolean {
-  const code = String((err as { code?: unknown })?.code ?? '');
-  if (/^(08|53|57)/.test(code)) return true;
-  if (/^[0-9A-Z]{5}$/.test(code)) return false;
-  const message = String((err as { message?: unknown })?.message ?? '');
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|timeout|terminated|Connection|not queryable/i.test(code + ' ' + message);
 }
 
 function writeFailed(content: AuditContent, cause: unknown): AuditError {

@@ -15,7 +15,16 @@ export interface AppConfig {
    */
   mtls: { certificateHeader?: string; verifyHeader?: string };
   log: { level: Env['LOG_LEVEL']; pretty: boolean };
-  database: { kind: 'postgres'; url: string; poolSize: number } | { kind: 'embedded'; dataDir: string };
+  database:
+    | {
+        kind: 'postgres';
+        url: string;
+        poolSize: number;
+        /** Server-side limit of one statement (statement_timeout); the client gives up a little later. */
+        statementTimeoutMs: number;
+        /** Longest wait for a pooled connection, including opening a new one. */
+        acquireTimeoutMs: number;
+      } | { kind: 'embedded'; dataDir: string };
   dataDir: string;
   /** Absent only in embedded mode, where the keys module generates one under dataDir. */
   keyEncryptionKey?: Buffer;
@@ -98,7 +107,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     mtls: { certificateHeader: env.CLIENT_CERT_HEADER, verifyHeader: env.CLIENT_CERT_VERIFY_HEADER },
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
     database: env.DATABASE_URL
-      ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      ? {
+          kind: 'postgres',
+          url: env.DATABASE_URL,
+          poolSize: env.DATABASE_POOL_SIZE,
+          statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+          acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
+        }
       : { kind: 'embedded', dataDir: env.DATA_DIR },
     dataDir: env.DATA_DIR,
     keyEncryptionKey: env.KEY_ENCRYPTION_KEY ? Buffer.from(env.KEY_ENCRYPTION_KEY, 'base64') : undefined,

@@ -22,6 +22,13 @@ const seconds = (min: number, max: number) =>
     .min(min, `must be at least ${min} seconds`)
     .max(max, `must be at most ${max} seconds`);
 
+const millis = (min: number, max: number) =>
+  z.coerce
+    .number({ error: `must be a whole number of milliseconds from ${min} to ${max}` })
+    .int(`must be a whole number of milliseconds from ${min} to ${max}`)
+    .min(min, `must be at least ${min} milliseconds`)
+    .max(max, `must be at most ${max} milliseconds`);
+
 /** Requests allowed per window for one key (an IP or a client). */
 const rateLimit = z.coerce
   .number({ error: 'must be a whole number of requests from 1 to 1000000' })
@@ -107,6 +114,8 @@ export const envSchema = z
     ),
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a whole number from 1 to 200' }).int().min(1).max(200).default(10),
+    DATABASE_STATEMENT_TIMEOUT_MS: millis(100, 600_000).default(5000),
+    DATABASE_ACQUIRE_TIMEOUT_MS: millis(100, 60_000).default(3000),
     DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
     KEY_ENCRYPTION_KEY: keyEncryptionKey,
     KEY_ENCRYPTION_KEY_PREVIOUS: keyEncryptionKey,

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/index.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 import { entities, migrations } from './entities.js';
+import { SafePgClient } from './safe-pg-client.js';
 
 export interface OpenedDatabase {
   dataSource: DataSource;
@@ -29,9 +30,12 @@ export async function openDatabase(config: Pick<AppConfig, 'database'>): Promise
       ...common,
       url: config.database.url,
       poolSize: config.database.poolSize,
-      connectTimeoutMS: 5000,
+      // Waiting for a pooled connection and opening a new one share this limit (pg-pool's
+      // connectionTimeoutMillis), so a full pool or an unreachable server fails in seconds.
+      connectTimeoutMS: config.database.acquireTimeoutMs,
       applicationName: 'caduceus',
-      extra: { idleTimeoutMillis: 30_000, query_timeout: 15_000 },
+      poolErrorHandler: () => undefined,
+      extra: poolOptions(config.database),
     });
   } else {
     embedded = await startEmbeddedPostgres(config.database.dataDir);
@@ -42,6 +46,8 @@ export async function openDatabase(config: Pick<AppConfig, 'database'>): Promise
       username: 'postgres',
       database: 'postgres',
       poolSize: 1,
+      poolErrorHandler: () => undefined,
+      extra: { Client: SafePgClient },
     });
   }
   try {
@@ -57,6 +63,24 @@ export async function openDatabase(config: Pick<AppConfig, 'database'>): Promise
       if (dataSource.isInitialized) await dataSource.destroy();
       await embedded?.stop();
     },
+  };
+}
+
+/**
+ * Limits that turn a stalled or vanished database into errors within seconds: the server
+ * cancels a statement after statement_timeout (the connection stays usable); the client gives
+ * up two seconds later if the server does not answer at all (the connection is then closed);
+ * TCP keep-alive notices a peer that vanished without a reset. Errors of pooled clients are
+ * logged by SafePgClient, so the pool's own 'error' event needs no second line.
+ */
+function poolOptions(database: Extract<AppConfig['database'], { kind: 'postgres' }>): Record<string, unknown> {
+  return {
+    Client: SafePgClient,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: database.statementTimeoutMs,
+    query_timeout: database.statementTimeoutMs + 2000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   };
 }
 

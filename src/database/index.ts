@@ -6,3 +6,4 @@ export { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 export { DatabaseHealth } from './database.health.js';
 export { openDatabase, DatabaseUnavailableError, type OpenedDatabase } from './data-source.factory.js';
 export { runMigrations } from './migrate.js';
+export { isDatabaseUnavailable } from './connection-errors.js';

@@ -13,6 +13,7 @@ import { createAdapterClass } from './oidc-adapter.js';
 import { OidcArtifactRepository } from './oidc-artifact.repository.js';
 import { buildProviderConfiguration, OIDC_ROUTES } from './provider-config.js';
 import { bridgeProviderEvents } from './provider-events.js';
+import { databaseOutage } from './database-outage.js';
 import { bridgeSessionEvents } from './session-events.js';
 import { logoutContinuation } from './logout-continuation.js';
 import { IdentityService } from '../identity/index.js';
@@ -257,18 +258,3 @@ function refeedBody(req: IncomingMessage, body: Buffer): void {
   delete req.headers['transfer-encoding'];
 }
 
-/**
- * A server_error while the database does not answer is an outage, not a bug: the client is told
- * 503 temporarily_unavailable with Retry-After, so it retries instead of giving up. Outermost,
- * so it sees the final answer of every other middleware.
- */
-function databaseOutage(databaseUp: () => Promise<boolean>): Middleware {
-  return async (ctx, next) => {
-    await next();
-    const body = ctx.body as { error?: string } | undefined;
-    if (ctx.status !== 500 || body?.error !== 'server_error' || (await databaseUp())) return;
-    ctx.status = 503;
-    ctx.set('Retry-After', '5');
-    ctx.body = { error: 'temporarily_unavailable', error_description: 'the service cannot reach its database; try again shortly' };
-  };
-}

@@ -5,6 +5,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import { currentRequestScope, DeliveryBarrier, runInRequestScope, type EventActor, type EventBus } from '../events/index.js';
 import type { TokenKind } from './oidc.events.js';
 import { INTROSPECTION_REFUSED, type IntrospectionRefusal } from './introspection-policy.js';
+import { noteIfDatabaseUnavailable } from './database-outage.js';
 
 interface TokenLike {
   kind: string;
@@ -117,7 +118,10 @@ export function bridgeProviderEvents(provider: Provider, bus: EventBus, logger: 
       },
     );
   }
-  provider.on('server_error', (_ctx: unknown, err: Error) => logger.error({ err }, 'OpenID Provider server error'));
+  provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
+    noteIfDatabaseUnavailable(ctx, err);
+    logger.error({ err }, 'OpenID Provider server error');
+  });
 }
 
 /**
@@ -140,6 +144,7 @@ export function auditBarrier(logger: Logger) {
       thrown = { error };
     }
     const failures = await barrier.settle();
+    for (const failure of failures) noteIfDatabaseUnavailable(ctx, failure);
     if (failures.length > 0) {
       logger.error({ path: ctx.path, failures: failures.length }, 'a protocol response was withheld: its audit record could not be written');
       if (ctx.headerSent) {
