@@ -213,3 +213,34 @@ export async function startService(env, { profileDir, traceSql } = {}) {
 export function writeJson(path, value) {
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }
+
+/** Starts the bare engine (bench/lib/peer-engine.mjs) with the same process accounting as startService. */
+export async function startPeer({ clientId, clientSecret }) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean), fileURLToPath(new URL('./peer-engine.mjs', import.meta.url))], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), PEER_CLIENT_ID: clientId, PEER_CLIENT_SECRET: clientSecret },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr.on('data', (d) => (out = (out + d).slice(-20_000)));
+  const exited = once(child, 'exit').then(([code]) => code);
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => String(d).includes('ready') && resolve());
+    void exited.then(() => reject(new Error(`the engine exited during start-up:\n${out}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    output: () => out,
+    cpuSeconds: () => cpuSeconds(child.pid),
+    memory: () => memory(child.pid),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
