@@ -143,6 +143,13 @@ export function memory(pid) {
   return { hwmMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
 }
 
+/** The node/V8 flags of the `start:prod` script: what an operator's `npm run start:prod` passes. */
+export function productNodeFlags() {
+  const script = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts['start:prod'];
+  const words = script.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/src/main.js'));
+}
+
 /**
  * Starts `node dist/src/main.js` with the given environment only (plus PATH and HOME), waits
  * for /health/ready. With `profileDir`, the process runs under --cpu-prof and writes its
@@ -156,6 +163,8 @@ export async function startService(env, { profileDir, traceSql } = {}) {
     args.push('--cpu-prof', '--cpu-prof-dir', profileDir);
   }
   if (traceSql) args.push('--import', pathToFileURL(`${ROOT}bench/lib/trace-sql.mjs`).href);
+  // The V8 flags the product starts with: those of `npm run start:prod`, read from package.json.
+  args.push(...productNodeFlags());
   // V8 flags for the service process only (e.g. BENCH_NODE_FLAGS='--max-semi-space-size=4'),
   // to measure what a heap setting does to memory and CPU without changing the product.
   args.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
