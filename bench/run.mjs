@@ -24,6 +24,7 @@ import refresh from './scenarios/refresh.mjs';
 import login from './scenarios/login.mjs';
 import { create as adminUsersCreate, list as adminUsersList } from './scenarios/admin-users.mjs';
 import { summariseProfile } from './profile.mjs';
+import { peerRun } from './peer.mjs';
 
 const ALL = [jwks, discovery, clientCredentials, clientCredentialsJwt, introspect, refresh, login, adminUsersCreate, adminUsersList];
 const RESULTS = join(ROOT, 'bench/results');
@@ -38,6 +39,8 @@ const { values: opts, positionals } = parseArgs({
     users: { type: 'string', default: process.env.BENCH_USERS ?? '600' },
     profile: { type: 'boolean', default: false },
     'trace-sql': { type: 'boolean', default: false },
+    peer: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '2' },
   },
 });
 const unknown = positionals.filter((p) => !ALL.some((s) => s.name === p || s.group === p));
@@ -48,7 +51,7 @@ if (unknown.length) {
 const selected = positionals.length ? ALL.filter((s) => positionals.includes(s.name) || positionals.includes(s.group)) : ALL;
 const seconds = Number(opts.seconds);
 const warmup = Number(opts.warmup);
-const needsUsers = selected.some((s) => s.group === 'login' || s.group === 'refresh');
+const needsUsers = !opts.peer && selected.some((s) => s.group === 'login' || s.group === 'refresh');
 
 if (!existsSync(join(ROOT, 'dist/src/main.js'))) {
   console.error('dist/src/main.js is missing: run `npm run build` first (npm run bench does)');
@@ -92,6 +95,15 @@ async function main() {
     log(`set-up done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const pool = new UserPool(setup.users);
     let consentPolicy;
+
+    if (opts.peer) {
+      const peer = await peerRun({ env, setup, seconds, warmup, rounds: Number(opts.rounds), log });
+      writeJson(join(RESULTS, 'peer.json'), { ...peer, machine, at: new Date().toISOString() });
+      console.log(`peer ratio (service / bare engine), client credentials: throughput ${peer.throughputRatio}×, CPU per grant ${peer.cpuRatio}× (median of ${peer.pairs.length} pairs; per pair ${peer.pairs.map((p) => `${p.throughputRatio}/${p.cpuRatio}`).join(', ')})`);
+      for (const r of peer.runs) console.log(`  ${r.who.padEnd(7)} ${String(r.opsPerSecond).padStart(8)}/s  ${r.cpuMsPerOp.toFixed(3)} ms CPU/op  peak ${r.peakMemoryMiB} MiB  errors ${r.errors}`);
+      if (peer.runs.some((r) => r.errors > 0)) process.exitCode = 1;
+      return;
+    }
 
     for (const scenario of selected) {
       let measuredFrom;

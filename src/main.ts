@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   } catch (err) {
     fail([`cannot start: ${(err as Error).message ?? String(err)}`]);
   }
-  process.stderr.write(`caduceus: listening on ${config.host}:${config.port}, issuer ${config.issuer}\n`);
+  const rssMiB = Math.round(process.memoryUsage.rss() / 2 ** 20);
+  process.stderr.write(`caduceus: listening on ${config.host}:${config.port}, issuer ${config.issuer}, rss ${rssMiB} MiB\n`);
 
   // Graceful shutdown: readiness turns 503, the listener stops accepting, in-flight requests
   // finish, then the database closes. A stuck request cannot hold the process past the grace.

@@ -143,6 +143,13 @@ export function memory(pid) {
   return { hwmMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
 }
 
+/** The node/V8 flags of the `start:prod` script: what an operator's `npm run start:prod` passes. */
+export function productNodeFlags() {
+  const script = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts['start:prod'];
+  const words = script.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('dist/src/main.js'));
+}
+
 /**
  * Starts `node dist/src/main.js` with the given environment only (plus PATH and HOME), waits
  * for /health/ready. With `profileDir`, the process runs under --cpu-prof and writes its
@@ -156,6 +163,8 @@ export async function startService(env, { profileDir, traceSql } = {}) {
     args.push('--cpu-prof', '--cpu-prof-dir', profileDir);
   }
   if (traceSql) args.push('--import', pathToFileURL(`${ROOT}bench/lib/trace-sql.mjs`).href);
+  // The V8 flags the product starts with: those of `npm run start:prod`, read from package.json.
+  args.push(...productNodeFlags());
   // V8 flags for the service process only (e.g. BENCH_NODE_FLAGS='--max-semi-space-size=4'),
   // to measure what a heap setting does to memory and CPU without changing the product.
   args.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
@@ -212,4 +221,35 @@ export async function startService(env, { profileDir, traceSql } = {}) {
 
 export function writeJson(path, value) {
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Starts the bare engine (bench/lib/peer-engine.mjs) with the same process accounting as startService. */
+export async function startPeer({ clientId, clientSecret }) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean), fileURLToPath(new URL('./peer-engine.mjs', import.meta.url))], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PORT: String(port), PEER_CLIENT_ID: clientId, PEER_CLIENT_SECRET: clientSecret },
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr.on('data', (d) => (out = (out + d).slice(-20_000)));
+  const exited = once(child, 'exit').then(([code]) => code);
+  await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => String(d).includes('ready') && resolve());
+    void exited.then(() => reject(new Error(`the engine exited during start-up:\n${out}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid,
+    output: () => out,
+    cpuSeconds: () => cpuSeconds(child.pid),
+    memory: () => memory(child.pid),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
 }
