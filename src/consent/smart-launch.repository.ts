@@ -96,7 +96,7 @@ export class SmartLaunchRepository {
   async contextOfGrant(oidcGrantId: string): Promise<LaunchContext | null> {
     const rows = rowsOf<LaunchRow>(
       await this.db.dataSource.query(
-        `SELECT ${COLUMNS.split(', ').map((c) => `l.${c.trim()}`).join(', ')} FROM smart_launches l
+        `SELECT ${COLUMNS.split(/,\s*/).map((c) => `l.${c}`).join(', ')} FROM smart_launches l
            JOIN consent_grant_authorizations a ON a.oidc_grant_id = l.oidc_grant_id
            JOIN consent_grants g ON g.id = a.consent_grant_id
           WHERE l.oidc_grant_id = $1 AND g.revoked_at IS NULL`,
