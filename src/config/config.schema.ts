@@ -257,6 +257,9 @@ export const envSchema = z
       const missing = env.BOOTSTRAP_ADMIN_CLIENT_ID ? 'BOOTSTRAP_ADMIN_CLIENT_SECRET' : 'BOOTSTRAP_ADMIN_CLIENT_ID';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'must be set together with the other BOOTSTRAP_ADMIN_CLIENT_* variable' });
     }
+    if (env.SMART_EHR_LAUNCH === 'on' && env.FHIR_BASE_URLS.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['SMART_EHR_LAUNCH'], message: 'needs FHIR_BASE_URLS (a launch is for one of those FHIR servers)' });
+    }
     if (env.DATABASE_URL && !env.KEY_ENCRYPTION_KEY) {
       ctx.addIssue({
         code: 'custom',
