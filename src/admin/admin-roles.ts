@@ -1,5 +1,6 @@
 /** Admin roles, the scopes that carry them in access tokens, and the authorisation rule. */
-export const ADMIN_ROLES = ['super-admin', 'user-admin', 'client-admin', 'key-admin', 'auditor'] as const;
+/** smart-launch: an EHR system that creates SMART launch contexts (POST /admin/v1/smart/launches) and nothing else. */
+export const ADMIN_ROLES = ['super-admin', 'user-admin', 'client-admin', 'key-admin', 'auditor', 'smart-launch'] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
 
 /** Resource indicator (RFC 8707) and audience of admin API access tokens. */

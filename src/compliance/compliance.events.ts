@@ -4,6 +4,8 @@ export interface ComplianceEvents {
   /** An app received a token carrying this patient's launch context (a disclosure, 45 CFR 164.528). */
   'disclosure.recorded': {
     patientId: string;
+    /** The encounter of the launch context (EHR launch, or a standalone one that chose one), if any. */
+    encounterId: string | null;
     clientId: string;
     userId: string | null;
     scope: string | null;

@@ -8,6 +8,7 @@ export interface DisclosureEntry {
   seq: number;
   occurredAt: string;
   patientId: string;
+  encounterId: string | null;
   clientId: string;
   onBehalfOf: string | null;
   scopes: string[];
@@ -34,7 +35,7 @@ export class DisclosuresService {
   async record(d: Disclosure): Promise<void> {
     await this.bus.publish(
       'disclosure.recorded',
-      { patientId: d.patientId, clientId: d.clientId, userId: d.accountId, scope: d.scope, grantId: d.grantId, breakGlassSession: d.breakGlassSession },
+      { patientId: d.patientId, encounterId: d.encounterId, clientId: d.clientId, userId: d.accountId, scope: d.scope, grantId: d.grantId, breakGlassSession: d.breakGlassSession },
       { actor: d.accountId ? { type: 'user', id: d.accountId } : { type: 'client', id: d.clientId } },
     );
   }
@@ -45,11 +46,12 @@ export class DisclosuresService {
     while (entries.length < MAX) {
       const page = await this.audit.search({ type: 'disclosure.recorded', subjectType: 'patient', subject: patientId }, { limit: PAGE, afterSeq, order: 'asc' });
       for (const r of page) {
-        const d = r.details as { clientId: string; userId: string | null; scope: string | null; breakGlassSession: string | null };
+        const d = r.details as { encounterId?: string | null; clientId: string; userId: string | null; scope: string | null; breakGlassSession: string | null };
         entries.push({
           seq: r.seq,
           occurredAt: r.occurredAt,
           patientId,
+          encounterId: d.encounterId ?? null,
           clientId: d.clientId,
           onBehalfOf: d.userId,
           scopes: (d.scope ?? '').split(' ').filter(Boolean),
@@ -85,7 +87,10 @@ export class DisclosuresService {
             { who: { identifier: { system: `${this.config.issuer}/clients`, value: e.clientId } }, requestor: !e.onBehalfOf },
           ],
           source: { observer: { display: this.config.issuer } },
-          entity: [{ what: { reference: `Patient/${patientId}` }, description: e.scopes.join(' ') }],
+          entity: [
+            { what: { reference: `Patient/${patientId}` }, description: e.scopes.join(' ') },
+            ...(e.encounterId ? [{ what: { reference: `Encounter/${e.encounterId}` } }] : []),
+          ],
         },
       })),
     };
@@ -97,8 +102,9 @@ export class DisclosuresService {
       // Quote always; neutralise spreadsheet formulas.
       return `"${(/^[=+\-@]/.test(s) ? `'${s}` : s).replace(/"/g, '""')}"`;
     };
-    const header = ['occurredAt', 'patientId', 'clientId', 'onBehalfOf', 'scopes', 'breakGlass', 'breakGlassSession'];
-    const rows = entries.map((e) => [e.occurredAt, e.patientId, e.clientId, e.onBehalfOf, e.scopes.join(' '), e.breakGlass, e.breakGlassSession].map(cell).join(','));
+    // encounterId last: existing consumers read the columns before it by position.
+    const header = ['occurredAt', 'patientId', 'clientId', 'onBehalfOf', 'scopes', 'breakGlass', 'breakGlassSession', 'encounterId'];
+    const rows = entries.map((e) => [e.occurredAt, e.patientId, e.clientId, e.onBehalfOf, e.scopes.join(' '), e.breakGlass, e.breakGlassSession, e.encounterId].map(cell).join(','));
     return [header.join(','), ...rows].join('\r\n') + '\r\n';
   }
 }

@@ -20,6 +20,7 @@ describe('configuration', () => {
     expect(c.issuer).toBe('http://localhost:3000');
     expect(c.database).toEqual({ kind: 'embedded', dataDir: './data' });
     expect(c.ttl).toMatchObject({ accessToken: 600, idToken: 600, authorizationCode: 60, sessionIdle: 900, sessionAbsolute: 43_200 });
+    expect(c.smart).toEqual({ fhirBaseUrls: [], ehrLaunch: false, launchTtlSeconds: 300 });
   });
 
   it.each([
@@ -34,6 +35,9 @@ describe('configuration', () => {
     [{ ACCESS_TOKEN_TTL: '86400' }, 'ACCESS_TOKEN_TTL must be at most 3600 seconds'],
     [{ SESSION_IDLE_TTL: '50000', SESSION_ABSOLUTE_TTL: '3600' }, 'SESSION_IDLE_TTL must'],
     [{ LOG_LEVEL: 'chatty' }, 'LOG_LEVEL must be one of'],
+    [{ SMART_EHR_LAUNCH: 'yes' }, 'SMART_EHR_LAUNCH must be on or off'],
+    [{ SMART_EHR_LAUNCH: 'on' }, 'SMART_EHR_LAUNCH needs FHIR_BASE_URLS'],
+    [{ SMART_LAUNCH_TTL_SECONDS: '86400' }, 'SMART_LAUNCH_TTL_SECONDS must be at most 3600 seconds'],
   ])('refuses %j', (env, message) => {
     expect(problems(env).join('\n')).toContain(message);
   });

@@ -66,7 +66,8 @@ export interface AppConfig {
   /** CIDRs allowed to reach /admin (ADMIN_IP_ALLOWLIST); empty means any address. */
   adminIpAllowlist: string[];
   /** SMART on FHIR: the FHIR servers (base URLs, no trailing slash) tokens may be issued for. */
-  smart: { fhirBaseUrls: string[] };
+  /** ehrLaunch: SMART EHR launch enabled (SMART_EHR_LAUNCH); launchTtlSeconds: life of a launch value. */
+  smart: { fhirBaseUrls: string[]; ehrLaunch: boolean; launchTtlSeconds: number };
   /** Consent given by a user to an app lasts ttlSeconds. */
   consent: { ttlSeconds: number };
   /** Emergency access: the role that may use it and how long its session lasts (seconds). */
@@ -154,7 +155,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     shutdownGraceSeconds: env.SHUTDOWN_GRACE_SECONDS,
     adminIpAllowlist: env.ADMIN_IP_ALLOWLIST,
-    smart: { fhirBaseUrls: [...new Set(env.FHIR_BASE_URLS.map((u) => u.replace(/\/+$/, '')))] },
+    smart: {
+      fhirBaseUrls: [...new Set(env.FHIR_BASE_URLS.map((u) => u.replace(/\/+$/, '')))],
+      ehrLaunch: env.SMART_EHR_LAUNCH === 'on',
+      launchTtlSeconds: env.SMART_LAUNCH_TTL_SECONDS,
+    },
     consent: { ttlSeconds: env.CONSENT_TTL },
     breakGlass: { role: env.BREAKGLASS_ROLE, sessionSeconds: env.BREAKGLASS_SESSION_MINUTES * 60 },
     rateLimit: {

@@ -232,6 +232,13 @@ export const envSchema = z
         .max(20)
         .default([]),
     ),
+    /** SMART EHR launch (#21): EHRs create launch contexts; off unless an EHR integration is set up. */
+    SMART_EHR_LAUNCH: z.preprocess(
+      (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+      z.enum(['on', 'off'], { error: 'must be on or off' }).default('off'),
+    ),
+    /** How long a launch value an EHR created stays usable. */
+    SMART_LAUNCH_TTL_SECONDS: seconds(30, 3600).default(300),
     /** Users holding this role may start an emergency (break-glass) session; it lasts BREAKGLASS_SESSION_MINUTES, never extended. */
     BREAKGLASS_ROLE: z.string().regex(/^[a-z0-9][a-z0-9:_-]{0,63}$/, 'must be a lowercase role name').default('breakglass'),
     BREAKGLASS_SESSION_MINUTES: z.coerce.number({ error: 'must be a whole number of minutes from 5 to 240' }).int('must be a whole number of minutes from 5 to 240').min(5, 'must be a whole number of minutes from 5 to 240').max(240, 'must be a whole number of minutes from 5 to 240').default(60),
@@ -258,6 +265,9 @@ export const envSchema = z
     if (Boolean(env.BOOTSTRAP_ADMIN_CLIENT_ID) !== Boolean(env.BOOTSTRAP_ADMIN_CLIENT_SECRET)) {
       const missing = env.BOOTSTRAP_ADMIN_CLIENT_ID ? 'BOOTSTRAP_ADMIN_CLIENT_SECRET' : 'BOOTSTRAP_ADMIN_CLIENT_ID';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'must be set together with the other BOOTSTRAP_ADMIN_CLIENT_* variable' });
+    }
+    if (env.SMART_EHR_LAUNCH === 'on' && env.FHIR_BASE_URLS.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['SMART_EHR_LAUNCH'], message: 'needs FHIR_BASE_URLS (a launch is for one of those FHIR servers)' });
     }
     if (env.DATABASE_URL && !env.KEY_ENCRYPTION_KEY) {
       ctx.addIssue({

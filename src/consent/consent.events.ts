@@ -37,4 +37,27 @@ export interface ConsentEvents {
   'consent.scope.deleted': { name: string };
   /** An administrator set a user's SMART context: their fhirUser and the patients they may open. */
   'smart.user_context.updated': { userId: string; fhirUser: string | null; patientIds: string[] };
+  /** An EHR created a SMART launch context for an app (the launch value itself is never carried). */
+  'smart.launch.created': {
+    launchId: string;
+    clientId: string;
+    fhirBase: string;
+    patientId: string;
+    encounterId: string | null;
+    userId: string | null;
+    fhirUser: string | null;
+    expiresAt: string;
+  };
+  /** An app's authorization request used a launch (once, ever): its context is bound to that sign-in. */
+  'smart.launch.used': { launchId: string; clientId: string; patientId: string; encounterId: string | null };
+  /**
+   * A launch was refused: at /authorize (unknown, expired, used, another client's, another FHIR
+   * server, launch without the launch scope, EHR launch disabled) or at sign-in (another user).
+   */
+  'smart.launch.refused': {
+    launchId: string | null;
+    clientId: string;
+    reason: 'unknown' | 'expired' | 'used' | 'other_client' | 'other_fhir_base' | 'scope_mismatch' | 'disabled' | 'other_user';
+    userId: string | null;
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * consent/ owns the scope catalogue (OpenID Connect, SMART on FHIR v1/v2, custom), the SMART
  * scope algebra and per-client ceilings, users' grants to apps (consent page, account page,
- * admin revocation), SMART launch context and /.well-known/smart-configuration.
+ * admin revocation), SMART launch context (standalone picker and EHR launches) and /.well-known/smart-configuration.
  * It exports ConsentStep (the sign-in dispatcher's consent step) and emits consent.* and
  * scopes.narrowed. It never authenticates anyone, and never grants beyond a client's ceiling.
  * Global so the sign-in dispatcher (auth/) can use ConsentStep without a module cycle.
@@ -27,6 +27,9 @@ import { SmartConfigurationController } from './smart-configuration.controller.j
 import { SmartContextAdminController } from './smart-context.admin.controller.js';
 import { SmartContextService } from './smart-context.service.js';
 import { SmartScopePolicy } from './smart-scope.policy.js';
+import { SmartLaunchAdminController } from './smart-launch.admin.controller.js';
+import { SmartLaunchRepository } from './smart-launch.repository.js';
+import { SmartLaunchService } from './smart-launch.service.js';
 
 @Global()
 @Module({
@@ -39,6 +42,7 @@ import { SmartScopePolicy } from './smart-scope.policy.js';
     ClientConsentPolicyAdminController,
     ScopesAdminController,
     SmartContextAdminController,
+    SmartLaunchAdminController,
   ],
   providers: [
     { provide: CONSENT_CLOCK, useValue: systemConsentClock },
@@ -49,6 +53,8 @@ import { SmartScopePolicy } from './smart-scope.policy.js';
     ScopeCatalogueService,
     SmartContextService,
     SmartScopePolicy,
+    SmartLaunchRepository,
+    SmartLaunchService,
     ConsentStep,
     AccountService,
     ConsentCleanupJob,

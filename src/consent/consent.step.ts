@@ -20,6 +20,8 @@ import { formToken } from './consent-csrf.js';
 import { ConsentService } from './consent.service.js';
 import { ScopeCatalogueService } from './scope-catalogue.service.js';
 import { SmartContextService } from './smart-context.service.js';
+import { launchUserMatches, type StoredLaunch } from './smart-launch.js';
+import { SmartLaunchService } from './smart-launch.service.js';
 
 export type InteractionDetails = Awaited<ReturnType<OidcService['current']['interactionDetails']>>;
 
@@ -34,6 +36,8 @@ interface Situation {
   choice: PatientChoice;
   route: ConsentRoute;
   recordId: string | null;
+  /** The EHR launch this request used (its context replaces the patient picker), or null. */
+  launch: StoredLaunch | null;
 }
 
 export const ACCOUNT_APPS_PATH = '/account/apps';
@@ -57,12 +61,14 @@ export class ConsentStep {
     private readonly policies: ClientPolicyService,
     private readonly smart: SmartContextService,
     private readonly catalogue: ScopeCatalogueService,
+    private readonly launches: SmartLaunchService,
   ) {}
 
   /** GET /interaction/:uid for the consent prompt (called by the sign-in dispatcher). */
   async show(uid: string, details: InteractionDetails, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     try {
       const situation = await this.situation(details);
+      if (await this.launchUserRefused(situation)) return this.refuseLaunchUser(req, reply);
       switch (situation.choice.kind) {
         case 'none-available':
           return this.finish(req, reply, { error: 'access_denied', error_description: 'no patient record is available to this user' }, false);
@@ -89,6 +95,8 @@ export class ConsentStep {
   /** POST /interaction/:uid/patient: remembers the chosen patient (only one the user may open) and shows the next step. */
   async choosePatient(uid: string, details: InteractionDetails, patientId: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const situation = await this.situation(details);
+    // An EHR launch has its patient already: there is nothing to pick.
+    if (situation.launch) return this.show(uid, details, req, reply);
     const choice = choosePatient(situation.needs.patient, await this.smart.patientsFor(situation.accountId), patientId);
     if (choice.kind !== 'chosen') {
       return this.page(reply, 400, await this.pickerHtml(uid, situation, situation.choice.kind === 'pick' ? situation.choice : { kind: 'pick', patients: [] }));
@@ -100,6 +108,7 @@ export class ConsentStep {
   /** POST /interaction/:uid/consent: Allow records the consent and finishes; Deny ends the request with access_denied. */
   async decide(details: InteractionDetails, decision: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const situation = await this.situation(details);
+    if (await this.launchUserRefused(situation)) return this.refuseLaunchUser(req, reply);
     if (decision !== 'allow') {
       await this.consentDenied(situation);
       return this.finish(req, reply, { error: 'access_denied', error_description: 'the user did not allow this request' }, false);
@@ -109,6 +118,21 @@ export class ConsentStep {
       return this.show(String(details.uid), details, req, reply);
     }
     return this.complete(details, situation, situation.route === 'first_party' ? 'first_party' : 'consent_page', req, reply);
+  }
+
+  /**
+   * The EHR launched for one person: anyone else who signed in is refused (and it is audited).
+   * The rule itself is launchUserMatches (pure), so the sign-in dispatcher can call it as it is.
+   */
+  private async launchUserRefused(s: Situation): Promise<boolean> {
+    if (!s.launch) return false;
+    if (launchUserMatches(s.launch, { id: s.accountId, fhirUser: await this.smart.fhirUserOf(s.accountId) })) return false;
+    await this.launches.refusedUser(s.launch, s.accountId);
+    return true;
+  }
+
+  private refuseLaunchUser(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    return this.finish(req, reply, { error: 'access_denied', error_description: 'this launch was created in the EHR for another user' }, false);
   }
 
   private async consentDenied(s: Situation): Promise<void> {
@@ -123,9 +147,13 @@ export class ConsentStep {
     if (!client) throw new Error('the client of this interaction is gone');
     const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
     const missing = missingFrom(details.prompt.details as Record<string, unknown>);
-    const needs = launchNeeds(requested);
+    const launch = await this.launches.ofInteraction(details.params.launch, clientId);
+    if (details.params.launch !== undefined && !launch) throw new Error('the EHR launch of this interaction is gone');
+    const needs = launch ? { patient: true, encounter: Boolean(launch.context.encounter) } : launchNeeds(requested);
     const selected = (details.result as { smart?: { patient?: unknown } } | undefined)?.smart?.patient;
-    const choice = choosePatient(needs.patient, needs.patient ? await this.smart.patientsFor(accountId) : [], selected);
+    const choice: PatientChoice = launch
+      ? { kind: 'chosen', patient: { patientId: launch.context.patient, displayName: 'The patient open in your EHR', encounterId: launch.context.encounter } }
+      : choosePatient(needs.patient, needs.patient ? await this.smart.patientsFor(accountId) : [], selected);
     const record = await this.consent.findLive(accountId, clientId);
     const prompts = String(details.params.prompt ?? '').split(' ');
     const route = consentRoute({
@@ -135,7 +163,7 @@ export class ConsentStep {
       missing,
       now: this.clock.now(),
     });
-    return { accountId, clientId, clientName: client.clientName ?? clientId, requested, missing, needs, choice, route, recordId: record?.id ?? null };
+    return { accountId, clientId, clientName: client.clientName ?? clientId, requested, missing, needs, choice, route, recordId: record?.id ?? null, launch };
   }
 
   /**
@@ -152,6 +180,7 @@ export class ConsentStep {
     if (s.missing.oidcClaims.length) grant.addOIDCClaims(s.missing.oidcClaims);
     for (const [indicator, scopes] of Object.entries(s.missing.resourceScopes)) grant.addResourceScope(indicator, scopes.join(' '));
     const oidcGrantId = await grant.save();
+    if (s.launch) await this.launches.bindGrant(s.launch.id, oidcGrantId);
     const patient = s.choice.kind === 'chosen' ? s.choice.patient : null;
     const link = {
       oidcGrantId,

@@ -15,4 +15,5 @@ export {
   type ParsedScope,
   type ShapedScopes,
 } from './smart-scopes.js';
+export { launchRefusal, launchUserMatches, launchTokenParameters, type StoredLaunch, type LaunchContext } from './smart-launch.js';
 export { isConsentSatisfied, consentRoute, launchNeeds, choosePatient, type ScopeSet } from './consent-decision.js';

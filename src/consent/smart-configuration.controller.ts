@@ -23,6 +23,6 @@ export class SmartConfigurationController {
       .header('Access-Control-Allow-Origin', '*')
       .header('Cross-Origin-Resource-Policy', 'cross-origin')
       .type('application/json')
-      .send(smartConfiguration(this.config.issuer, { management: ACCOUNT_APPS_PATH }));
+      .send(smartConfiguration(this.config.issuer, { management: ACCOUNT_APPS_PATH }, { ehrLaunch: this.config.smart.ehrLaunch }));
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The SMART App Launch discovery document (`/.well-known/smart-configuration`), built from what
- * this service actually does — and nothing more: standalone launch (no EHR launch: there is no
- * EHR to launch from; no POST authorization: it needs SameSite=None session cookies), patient and encounter context chosen at sign-in, v1 and v2 scopes,
+ * this service actually does — and nothing more: standalone launch, EHR launch only when it is
+ * enabled (SMART_EHR_LAUNCH: an EHR creates launches through the admin API); no POST authorization: it needs SameSite=None session cookies), patient and encounter context chosen at sign-in, v1 and v2 scopes,
  * public, secret and private_key_jwt clients, backend services, refresh tokens (offline and
  * online), OpenID Connect with `fhirUser`, and the account page as the management endpoint.
  */
@@ -21,10 +21,13 @@ export const SMART_CAPABILITIES = [
   'permission-v2',
 ] as const;
 
+/** What EHR launch adds, advertised only when SMART_EHR_LAUNCH is on. */
+export const SMART_EHR_CAPABILITIES = ['launch-ehr', 'context-ehr-patient', 'context-ehr-encounter'] as const;
+
 /** Client assertion algorithms the provider accepts (provider-config enabledJWA.clientAuthSigningAlgValues). */
 export const CLIENT_ASSERTION_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA', 'ES384', 'RS384'] as const;
 
-export function smartConfiguration(issuer: string, paths: { management: string }): Record<string, unknown> {
+export function smartConfiguration(issuer: string, paths: { management: string }, options: { ehrLaunch: boolean } = { ehrLaunch: false }): Record<string, unknown> {
   const at = (path: string) => new URL(path, `${issuer}/`).href.replace(/\/$/, '');
   return {
     issuer,
@@ -38,6 +41,7 @@ export function smartConfiguration(issuer: string, paths: { management: string }
       'openid',
       'fhirUser',
       'profile',
+      ...(options.ehrLaunch ? ['launch'] : []),
       'launch/patient',
       'launch/encounter',
       'offline_access',
@@ -51,6 +55,6 @@ export function smartConfiguration(issuer: string, paths: { management: string }
     introspection_endpoint: at('introspect'),
     revocation_endpoint: at('revoke'),
     code_challenge_methods_supported: ['S256'],
-    capabilities: [...SMART_CAPABILITIES],
+    capabilities: [...SMART_CAPABILITIES, ...(options.ehrLaunch ? SMART_EHR_CAPABILITIES : [])],
   };
 }

@@ -7,10 +7,12 @@ import { registerScopePolicy, ScopePolicyRefusal, type ScopePolicy } from '../oi
 import { launchNeeds } from './consent-decision.js';
 import { ConsentRepository } from './consent.repository.js';
 import { SmartContextService } from './smart-context.service.js';
+import { launchTokenParameters } from './smart-launch.js';
+import { SmartLaunchService } from './smart-launch.service.js';
 import { parseScope, shapeScopes } from './smart-scopes.js';
 
 /** Scopes that belong in a FHIR server's token besides clinical ones (SMART identity, context, refresh). */
-const FHIR_TOKEN_SCOPES = new Set(['openid', 'profile', 'fhirUser', 'offline_access', 'online_access', 'launch/patient', 'launch/encounter']);
+const FHIR_TOKEN_SCOPES = new Set(['openid', 'profile', 'fhirUser', 'offline_access', 'online_access', 'launch', 'launch/patient', 'launch/encounter']);
 
 type Client = { clientId: string; resource_scopes?: string[] };
 type TokenLike = { grantId?: string; scope?: string; resourceServer?: { identifier(): string }; accountId?: string };
@@ -26,7 +28,7 @@ export class SmartScopePolicy implements ScopePolicy, OnModuleInit {
   /** Requests already narrowed (the provider may ask more than once per request). */
   private readonly shaped = new WeakSet<object>();
   /** Launch context of the token being issued, for the token response (set while issuing, read at grant.success). */
-  private readonly responseContext = new WeakMap<object, Record<string, string>>();
+  private readonly responseContext = new WeakMap<object, Record<string, unknown>>();
   private readonly listening = new WeakSet<object>();
 
   constructor(
@@ -34,6 +36,7 @@ export class SmartScopePolicy implements ScopePolicy, OnModuleInit {
     private readonly bus: EventBus,
     private readonly repo: ConsentRepository,
     private readonly smart: SmartContextService,
+    private readonly launches: SmartLaunchService,
   ) {}
 
   onModuleInit(): void {
@@ -45,6 +48,25 @@ export class SmartScopePolicy implements ScopePolicy, OnModuleInit {
     if (typeof value !== 'string') return undefined;
     const normalised = value.replace(/\/+$/, '');
     return this.config.smart.fhirBaseUrls.find((base) => base === normalised);
+  }
+
+  /**
+   * SMART EHR launch. Rules: a `launch` parameter or the `launch` scope (after narrowing to the
+   * client's ceiling) needs the other; the launch must be this client's, for the FHIR server in
+   * `aud`, unexpired and unused. At /authorize it is taken (once, atomically); at PAR it is only
+   * checked, and taken when the pushed request reaches /authorize.
+   */
+  async checkLaunch(ctx: KoaContextWithOIDC): Promise<void> {
+    const params = ctx.oidc.params as Record<string, unknown>;
+    const client = ctx.oidc.client as unknown as Client | undefined;
+    if (!client) return;
+    await this.launches.use({
+      value: params.launch,
+      launchScope: tokens(params.scope).includes('launch'),
+      clientId: client.clientId,
+      aud: typeof params.aud === 'string' ? params.aud : typeof params.resource === 'string' ? params.resource : undefined,
+      consume: ctx.oidc.route === 'authorization',
+    });
   }
 
   /**
@@ -141,7 +163,8 @@ export class SmartScopePolicy implements ScopePolicy, OnModuleInit {
 
   /** A request that needs a patient must not reuse the session's grant: each launch chooses its patient. */
   async mayReuseSessionGrant(ctx: KoaContextWithOIDC): Promise<boolean> {
-    return !launchNeeds(tokens((ctx.oidc.params as Record<string, unknown>).scope)).patient;
+    const params = ctx.oidc.params as Record<string, unknown>;
+    return params.launch === undefined && !launchNeeds(tokens(params.scope)).patient;
   }
 
   /**
@@ -155,13 +178,18 @@ export class SmartScopePolicy implements ScopePolicy, OnModuleInit {
     if (!t.grantId || !t.resourceServer || !this.fhirBase(t.resourceServer.identifier())) return undefined;
     const scopes = tokens(t.scope);
     const needs = launchNeeds(scopes);
-    const claims: Record<string, string> = {};
-    if (needs.patient || needs.encounter) {
+    const claims: Record<string, unknown> = {};
+    // EHR launch: the context is the one the EHR created, whole (patient, encounter, fhirContext, banner, style).
+    const ehr = scopes.includes('launch') ? await this.launches.contextOfGrant(t.grantId) : null;
+    if (ehr) {
+      Object.assign(claims, launchTokenParameters(ehr));
+      this.addToTokenResponse(ctx, { ...claims });
+    } else if (needs.patient || needs.encounter) {
       const context = await this.repo.findLaunchContext(t.grantId);
       if (needs.patient && context?.patientId) claims.patient = context.patientId;
       if (needs.encounter && context?.encounterId) claims.encounter = context.encounterId;
     }
-    if (Object.keys(claims).length) this.addToTokenResponse(ctx, claims);
+    if (!ehr && Object.keys(claims).length) this.addToTokenResponse(ctx, claims);
     if (scopes.includes('fhirUser') && t.accountId) {
       const fhirUser = await this.smart.fhirUserOf(t.accountId);
       if (fhirUser) claims.fhirUser = fhirUser;
@@ -179,7 +207,7 @@ export class SmartScopePolicy implements ScopePolicy, OnModuleInit {
    * in its grant handler and then emits `grant.success` synchronously with the same context,
    * before the body is written: the listener adds the parameters there.
    */
-  private addToTokenResponse(ctx: KoaContextWithOIDC, params: Record<string, string>): void {
+  private addToTokenResponse(ctx: KoaContextWithOIDC, params: Record<string, unknown>): void {
     this.responseContext.set(ctx, { ...params });
     const provider = ctx.oidc.provider;
     if (this.listening.has(provider)) return;

@@ -188,6 +188,8 @@ export function shapeScopes(requested: readonly string[], ceiling: readonly stri
         if (SUPPORTED_LAUNCH_CONTEXTS.has(parsed.context) && literal.has(token)) scopes.push(token);
         break;
       case 'ehr-launch':
+        // EHR launch (#21): within the ceiling; the launch parameter it needs is checked at /authorize.
+        if (literal.has(token)) scopes.push(token);
         break;
       case 'other':
         if (!CEILING_GOVERNED.has(token) || literal.has(token)) scopes.push(token);

@@ -97,9 +97,11 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       requestObjectEncryptionEncValues: [],
     },
     // SMART identity, standalone launch context and online refresh (granted within the client's ceiling: consent/).
-    scopes: ['openid', 'offline_access', 'email', 'profile', 'roles', 'fhirUser', 'launch/patient', 'launch/encounter', 'online_access'],
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'roles', 'fhirUser', 'launch', 'launch/patient', 'launch/encounter', 'online_access'],
     extraParams: {
       aud: (ctx: KoaContextWithOIDC) => withScopePolicy(config, (p) => p.checkAudience(ctx, smartAudience(ctx))),
+      // SMART EHR launch: the launch value is resolved (and at /authorize taken, once) or the request refused.
+      launch: (ctx: KoaContextWithOIDC) => withScopePolicy(config, (p) => p.checkLaunch(ctx)),
     },
     loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
       const resumed = ctx.oidc.result?.consent?.grantId as string | undefined;
@@ -408,6 +410,7 @@ export function registerEmergencyPolicy(config: AppConfig, policy: EmergencyPoli
 /** A token that carries a patient's launch context, for the accounting of disclosures (45 CFR 164.528). */
 export interface Disclosure {
   patientId: string;
+  encounterId: string | null;
   clientId: string;
   accountId: string | null;
   scope: string | null;
@@ -428,6 +431,7 @@ async function recordDisclosure(config: AppConfig, token: unknown, smart: Record
   if (!record || typeof smart?.patient !== 'string' || !t.clientId) return;
   await record({
     patientId: smart.patient,
+    encounterId: typeof smart.encounter === 'string' ? smart.encounter : null,
     clientId: t.clientId,
     accountId: t.accountId ?? null,
     scope: t.scope ?? null,
@@ -468,6 +472,8 @@ interface SignIn {
  * built), per issuer, so two applications in one process (tests) never share one.
  */
 export interface ScopePolicy {
+  /** Resolves the SMART `launch` parameter of an authorization request (throw ScopePolicyRefusal to refuse). */
+  checkLaunch(ctx: KoaContextWithOIDC): Promise<void>;
   /** Validates the SMART `aud` authorization parameter (throw ScopePolicyRefusal to refuse). */
   checkAudience(ctx: KoaContextWithOIDC, value: string | undefined): Promise<void>;
   /** Narrows `ctx.oidc.params.scope` to the client's ceiling, refusing malformed SMART scopes. */

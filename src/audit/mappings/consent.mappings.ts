@@ -21,4 +21,14 @@ export const consentMappings: MappingsFor<ConsentEvents> = {
   'consent.scope.saved': { category: 'client-administration', action: 'U', subject: (p) => ({ type: 'scope', id: p.name }) },
   'consent.scope.deleted': { category: 'client-administration', action: 'D', subject: (p) => ({ type: 'scope', id: p.name }) },
   'smart.user_context.updated': { category: 'user-administration', action: 'U', subject: user },
+  'smart.launch.created': { category: 'token', action: 'C', subject: (p) => ({ type: 'patient', id: p.patientId }), client: own },
+  'smart.launch.used': { category: 'token', action: 'E', actor: client, subject: (p) => ({ type: 'patient', id: p.patientId }), client: own },
+  'smart.launch.refused': {
+    category: 'token',
+    action: 'E',
+    outcome: () => 'failure',
+    actor: (p, event) => (p.userId ? { type: 'user', id: p.userId } : event.actor),
+    subject: (p) => (p.launchId ? { type: 'smart-launch', id: p.launchId } : null),
+    client: own,
+  },
 };

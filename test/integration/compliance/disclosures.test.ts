@@ -56,7 +56,7 @@ describe('accounting of disclosures per patient', () => {
     const csv = await api.call('GET', '/admin/v1/compliance/patients/pat-200/disclosures?format=csv', { token });
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (csv.body as string).trim().split('\r\n');
-    expect(lines[0]).toBe('occurredAt,patientId,clientId,onBehalfOf,scopes,breakGlass,breakGlassSession');
+    expect(lines[0]).toBe('occurredAt,patientId,clientId,onBehalfOf,scopes,breakGlass,breakGlassSession,encounterId');
     expect(lines).toHaveLength(3);
     expect(lines[1]).toContain(`"${growthCharts}"`);
 
