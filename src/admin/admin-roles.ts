@@ -1,5 +1,6 @@
 /** Admin roles, the scopes that carry them in access tokens, and the authorisation rule. */
-export const ADMIN_ROLES = ['super-admin', 'user-admin', 'client-admin', 'key-admin', 'auditor'] as const;
+/** `provisioning`: the SCIM 2.0 service provider (/scim/v2) only, for the directory's provisioning client. */
+export const ADMIN_ROLES = ['super-admin', 'user-admin', 'client-admin', 'key-admin', 'auditor', 'provisioning'] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
 
 /** Resource indicator (RFC 8707) and audience of admin API access tokens. */

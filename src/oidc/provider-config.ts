@@ -96,7 +96,7 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       requestObjectEncryptionEncValues: [],
     },
     // SMART identity, standalone launch context and online refresh (granted within the client's ceiling: consent/).
-    scopes: ['openid', 'offline_access', 'email', 'profile', 'roles', 'fhirUser', 'launch/patient', 'launch/encounter', 'online_access'],
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'roles', 'groups', 'fhirUser', 'launch/patient', 'launch/encounter', 'online_access'],
     extraParams: {
       aud: (ctx: KoaContextWithOIDC) => withScopePolicy(config, (p) => p.checkAudience(ctx, smartAudience(ctx))),
     },
@@ -137,6 +137,7 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       email: ['email', 'email_verified'],
       profile: ['name', 'given_name', 'family_name'],
       roles: ['roles'],
+      groups: ['groups'],
       fhirUser: ['fhirUser'],
     },
     findAccount: async (ctx, accountId, token) => {
