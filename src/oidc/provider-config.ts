@@ -158,6 +158,10 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
         }),
       };
     },
+    // The ID token carries the claims of the scopes granted (roles, groups, email, profile), not
+    // only `openid`'s: hospital apps read a person's roles and groups from it. Nothing beyond the
+    // consented scopes is added; userinfo answers the same.
+    conformIdTokenClaims: false,
     acrValues: [ACR_PASSWORD, ACR_MFA],
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInPolicy() },
     // The typings model features as a union keyed on openid4vci; this object is checked at run time by oidc-provider.

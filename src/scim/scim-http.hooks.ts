@@ -10,6 +10,10 @@ export class ScimHttpHooks implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.host.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
     if (!fastify?.addContentTypeParser || fastify.hasContentTypeParser('application/scim+json')) return;
-    fastify.addContentTypeParser('application/scim+json', { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
+    const json = fastify.getDefaultJsonParser('error', 'error');
+    // A DELETE or GET that names the type but sends no body (as some directories do) has no body, not a broken one.
+    fastify.addContentTypeParser('application/scim+json', { parseAs: 'string' }, (request, body, done) =>
+      body === '' ? done(null, undefined) : json(request, body as string, done),
+    );
   }
 }

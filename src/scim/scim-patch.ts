@@ -9,7 +9,8 @@ const MAX_OPERATIONS = 1000;
  * Applies an RFC 7644 §3.5.2 PatchOp to a resource (scim-patch does the work) and returns the
  * patched copy. Rules, for what Entra ID sends besides the RFC's own forms: `op` in any case
  * ("Replace", "Add"); a path-less add/replace whose value is an object is one operation per
- * key (so {"active": "False"} or {"name.givenName": "x"} work); a path on id, meta or groups
+ * key (so {"active": "False"} or {"name.givenName": "x"} work); a remove with a list of
+ * `{ value }` removes the items with those values, whatever else they carry; a path on id, meta or groups
  * is 400 mutability; a malformed body is 400 invalidSyntax; a path that matches nothing on
  * remove is 400 noTarget; other faults 400 invalidPath / invalidValue.
  */
@@ -48,6 +49,10 @@ function normalise(body: unknown): ScimPatchOperation[] {
       for (const [key, v] of Object.entries(value)) out.push(checked({ op, path: key, value: v } as ScimPatchOperation));
       continue;
     }
+    if (op === 'remove' && typeof path === 'string' && /^[A-Za-z$][\w$-]*$/.test(path) && Array.isArray(value)) {
+      for (const item of value) out.push(checked({ op, path: `${path}[value eq ${JSON.stringify(valueOf(item))}]` }));
+      continue;
+    }
     out.push(checked({ op, ...(path !== undefined ? { path } : {}), ...(value !== undefined ? { value } : {}) } as ScimPatchOperation));
   }
   return out;
@@ -59,4 +64,10 @@ function checked(op: ScimPatchOperation): ScimPatchOperation {
     throw new ScimError(400, 'mutability', `${path} is read-only`);
   }
   return op;
+}
+
+function valueOf(item: unknown): string {
+  const value = typeof item === 'object' && item !== null ? (item as { value?: unknown }).value : item;
+  if (typeof value !== 'string') throw new ScimError(400, 'invalidValue', 'a remove with a value list names each item by its value');
+  return value;
 }
