@@ -15,10 +15,11 @@ import { UsersAdminRepository } from './users-admin.repository.js';
 import { UserFactorsCleanup } from './user-factors.cleanup.js';
 import { GroupsRepository } from './groups.repository.js';
 import { GroupsService } from './groups.service.js';
+import { GroupsAdminController } from './groups.admin.controller.js';
 
 @Module({
   imports: [IdentityModule, MfaModule],
-  controllers: [IdentityAdminController, PasswordSetupController],
+  controllers: [IdentityAdminController, GroupsAdminController, PasswordSetupController],
   providers: [UsersAdminRepository, UserManagementService, UserFactorsCleanup, GroupsRepository, GroupsService],
   exports: [UserManagementService, GroupsService],
 })
