@@ -22,6 +22,7 @@ import { HardeningModule } from './hardening/index.js';
 import { WebhooksModule } from './webhooks/index.js';
 import { BreakGlassModule } from './breakglass/index.js';
 import { ComplianceModule } from './compliance/index.js';
+import { ScimModule } from './scim/scim.module.js';
 
 @Module({})
 export class AppModule {
@@ -50,6 +51,7 @@ export class AppModule {
         WebhooksModule,
         BreakGlassModule,
         ComplianceModule,
+        ScimModule,
       ],
     };
   }

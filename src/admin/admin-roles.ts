@@ -1,6 +1,7 @@
 /** Admin roles, the scopes that carry them in access tokens, and the authorisation rule. */
 /** smart-launch: an EHR system that creates SMART launch contexts (POST /admin/v1/smart/launches) and nothing else. */
-export const ADMIN_ROLES = ['super-admin', 'user-admin', 'client-admin', 'key-admin', 'auditor', 'smart-launch'] as const;
+/** `provisioning`: the SCIM 2.0 service provider (/scim/v2) only, for the directory's provisioning client. */
+export const ADMIN_ROLES = ['super-admin', 'user-admin', 'client-admin', 'key-admin', 'auditor', 'smart-launch', 'provisioning'] as const;
 export type AdminRole = (typeof ADMIN_ROLES)[number];
 
 /** Resource indicator (RFC 8707) and audience of admin API access tokens. */

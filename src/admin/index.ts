@@ -3,6 +3,7 @@
 export { AdminRoute, Idempotent } from './admin.decorators.js';
 export { AdminAuthGuard, type AdminRequest } from './admin-auth.guard.js';
 export { AdminTokenVerifier, type AdminPrincipal } from './admin-token.verifier.js';
+export { AdminError, AdminErrorCode } from './admin.errors.js';
 export {
   ADMIN_RESOURCE,
   ADMIN_ROLES,

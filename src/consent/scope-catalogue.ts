@@ -29,6 +29,7 @@ export const BUILT_IN_SCOPES: readonly ScopeDefinition[] = [
   { name: 'profile', group: 'identity', source: 'oidc', description: 'See your name' },
   { name: 'email', group: 'identity', source: 'oidc', description: 'See your email address' },
   { name: 'roles', group: 'identity', source: 'oidc', description: 'See your roles in this organisation' },
+  { name: 'groups', group: 'identity', source: 'oidc', description: 'See which groups (departments, teams) you belong to' },
   { name: 'fhirUser', group: 'identity', source: 'smart', description: 'See which person you are in the health record (your patient or staff record)' },
   { name: 'launch/patient', group: 'identity', source: 'smart', description: 'Know which patient record you open with it' },
   { name: 'launch/encounter', group: 'identity', source: 'smart', description: 'Know which visit you open with it' },

@@ -119,8 +119,10 @@ export class FederationBroker {
 
     const subject = idClaims.sub;
     const linkedUserId = await this.repo.findLinkedUser(idp.id, subject);
-    const userWithEmail = linkedUserId ? null : await this.identity.findByEmail(profile.email);
-    const decision = decideAccount({ linkedUserId, userWithEmail, emailVerified: profile.emailVerified, allowLinking: idp.allowLinking });
+    // SCIM and sign-in agree on one account by the directory's id (Entra ID's oid, else the subject), never by email alone.
+    const userWithExternalId = linkedUserId ? null : await this.provisionedUser(idp.allowedDomains, idClaims.oid, subject);
+    const userWithEmail = linkedUserId || userWithExternalId ? null : await this.identity.findByEmail(profile.email);
+    const decision = decideAccount({ linkedUserId, userWithExternalId, userWithEmail, emailVerified: profile.emailVerified, allowLinking: idp.allowLinking });
     let userId: string;
     switch (decision.kind) {
       case 'existing':
@@ -154,6 +156,21 @@ export class FederationBroker {
     const login: FederatedLogin = { idpId: idp.id, userId, amr: auth.amr, mfaSatisfied: auth.mfaSatisfied };
     await this.repo.setFlowResult(flow.state, login as unknown as Record<string, unknown>);
     return login;
+  }
+
+  /**
+   * The user SCIM provisioned with this upstream account's directory id as externalId. Only an
+   * IdP with a domain list that holds that user's email domain may claim them: another IdP
+   * asserting the same id cannot take the account over.
+   */
+  private async provisionedUser(allowedDomains: string[], oid: unknown, subject: string): Promise<{ id: string } | null> {
+    if (!allowedDomains.length) return null;
+    for (const candidate of [oid, subject]) {
+      if (typeof candidate !== 'string' || !candidate) continue;
+      const user = await this.identity.findByExternalId(candidate);
+      if (user && domainAllowed(allowedDomains, user.email)) return { id: user.id };
+    }
+    return null;
   }
 
   /** The verified upstream sign-in of this interaction, once; null when there is none. */

@@ -49,5 +49,8 @@ describe('which local account an upstream account is', () => {
     expect(decideAccount({ linkedUserId: null, userWithEmail: { id: 'u2' }, emailVerified: true, allowLinking: true })).toEqual({ kind: 'link', userId: 'u2' });
     expect(decideAccount({ linkedUserId: null, userWithEmail: { id: 'u2' }, emailVerified: false, allowLinking: true }).kind).toBe('refuse');
     expect(decideAccount({ linkedUserId: null, userWithEmail: { id: 'u2' }, emailVerified: true, allowLinking: false }).kind).toBe('refuse');
+    // The account the directory provisioned (SCIM externalId = upstream id) wins over any email match, verified or not.
+    expect(decideAccount({ linkedUserId: null, userWithExternalId: { id: 'u3' }, userWithEmail: { id: 'u2' }, emailVerified: false, allowLinking: false })).toEqual({ kind: 'link', userId: 'u3' });
+    expect(decideAccount({ linkedUserId: 'u1', userWithExternalId: { id: 'u3' }, userWithEmail: null, emailVerified: false, allowLinking: false })).toEqual({ kind: 'existing', userId: 'u1' });
   });
 });

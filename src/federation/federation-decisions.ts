@@ -106,11 +106,14 @@ export type AccountDecision =
  */
 export function decideAccount(input: {
   linkedUserId: string | null;
+  /** The user the directory provisioned (SCIM) under this upstream account's id, if any. */
+  userWithExternalId?: { id: string } | null;
   userWithEmail: { id: string } | null;
   emailVerified: boolean;
   allowLinking: boolean;
 }): AccountDecision {
   if (input.linkedUserId) return { kind: 'existing', userId: input.linkedUserId };
+  if (input.userWithExternalId) return { kind: 'link', userId: input.userWithExternalId.id };
   if (!input.userWithEmail) return { kind: 'provision' };
   if (input.emailVerified && input.allowLinking) return { kind: 'link', userId: input.userWithEmail.id };
   return { kind: 'refuse', reason: 'account_exists_unlinkable' };

@@ -209,16 +209,21 @@ export function identityProblem(err: IdentityError): Problem {
     case IdentityErrorCode.INVALID_USER:
     case IdentityErrorCode.WEAK_PASSWORD:
       return { type: 'about:blank', title: 'Bad Request', status: 400, detail: err.message, errors: err.fields };
+    case IdentityErrorCode.INVALID_GROUP:
+      return { type: 'about:blank', title: 'Bad Request', status: 400, detail: err.message, errors: err.fields };
     case IdentityErrorCode.EMAIL_TAKEN:
+    case IdentityErrorCode.EXTERNAL_ID_TAKEN:
+    case IdentityErrorCode.GROUP_NAME_TAKEN:
       return { type: 'about:blank', title: 'Conflict', status: 409, detail: err.message, errors: err.fields };
     case IdentityErrorCode.USER_NOT_FOUND:
+    case IdentityErrorCode.GROUP_NOT_FOUND:
       return { type: 'about:blank', title: 'Not Found', status: 404, detail: err.message };
     case IdentityErrorCode.VERSION_MISMATCH:
       return {
         type: 'about:blank',
         title: 'Precondition Failed',
         status: 412,
-        detail: 'the user changed since you read it: GET it again, reapply your change and send the new ETag',
+        detail: `the ${err.message.includes('group') ? 'group' : 'user'} changed since you read it: GET it again, reapply your change and send the new ETag`,
       };
     default:
       return assertNever(err.code);

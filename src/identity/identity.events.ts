@@ -14,6 +14,19 @@ export interface IdentityEvents {
   'user.password.reset': { userId: string; method: 'set' | 'link' };
   /** A single-use password setup link was issued (an invitation or a reset); never the link itself. */
   'user.password.link_issued': { userId: string; purpose: 'invitation' | 'reset'; expiresAt: string };
+  /** A group was created (by an administrator or the directory through SCIM). */
+  'group.created': { groupId: string; after: GroupSnapshot };
+  /** A group's name, external id, roles or members changed; members are user ids. */
+  'group.updated': { groupId: string; changed: string[]; before: GroupSnapshot; after: GroupSnapshot };
+  'group.deleted': { groupId: string; before: GroupSnapshot };
+}
+
+/** The fields of a group an audit record shows (members as user ids). */
+export interface GroupSnapshot {
+  displayName: string;
+  externalId: string | null;
+  roles: string[];
+  members: string[];
 }
 
 /** The fields of a user an audit record may show before and after a change. */
@@ -24,4 +37,6 @@ export interface UserSnapshot {
   familyName: string | null;
   roles: string[];
   status: string;
+  /** The directory's id (SCIM externalId), when the user has one. */
+  externalId?: string | null;
 }

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
-import { IdentityError, IdentityErrorCode } from './identity.errors.js';
+import { uniqueViolation } from './identity.errors.js';
 import { PasswordCredentialEntity } from './entities/password-credential.entity.js';
 import { UserEntity, type UserStatus } from './entities/user.entity.js';
+import { effectiveRoles } from './groups.rules.js';
 
 export interface StoredUser {
   id: string;
@@ -11,7 +12,11 @@ export interface StoredUser {
   givenName: string | null;
   familyName: string | null;
   status: UserStatus;
+  /** Effective roles: the user's own plus those of every group they belong to (sorted, distinct). */
   roles: string[];
+  externalId?: string | null;
+  /** Names of the groups the user belongs to (sorted). */
+  groups: string[];
   lockedUntil: Date | null;
   version: number;
 }
@@ -28,7 +33,31 @@ export class IdentityRepository {
 
   async findById(id: string): Promise<StoredUser | null> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-    return this.users.findOne({ where: { id }, select: Object.fromEntries(USER_COLUMNS.map((c) => [c, true])) });
+    return this.withGroups(await this.users.findOne({ where: { id }, select: Object.fromEntries(USER_COLUMNS.map((c) => [c, true])) }));
+  }
+
+  /** The user the directory knows by this external id (SCIM externalId, or an upstream subject). */
+  async findByExternalId(externalId: string): Promise<StoredUser | null> {
+    return this.withGroups(
+      await this.users
+        .createQueryBuilder('u')
+        .select(USER_COLUMNS.map((c) => `u.${c}`))
+        .where('u.external_id = :externalId AND u.deleted_at IS NULL', { externalId })
+        .getOne(),
+    );
+  }
+
+  /**
+   * Every reader of a user for sign-in, claims or authority gets effective roles: a role
+   * granted through a group counts exactly like one held directly.
+   */
+  private async withGroups(user: Omit<StoredUser, 'groups'> | null): Promise<StoredUser | null> {
+    if (!user) return null;
+    const rows: Array<{ display_name: string; roles: string[] }> = await this.db.dataSource.query(
+      `SELECT g.display_name, g.roles FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1`,
+      [user.id],
+    );
+    return { ...user, ...effectiveRoles(user.roles, rows.map((r) => ({ name: r.display_name, roles: r.roles }))) };
   }
 
   async findByEmail(email: string): Promise<StoredUser | null> {
@@ -36,7 +65,8 @@ export class IdentityRepository {
       .createQueryBuilder('u')
       .select(USER_COLUMNS.map((c) => `u.${c}`))
       .where('lower(u.email) = lower(:email)', { email })
-      .getOne();
+      .getOne()
+      .then((u) => this.withGroups(u));
   }
 
   /** Creates the user and, when given, the password hash, inside the caller's transaction. */
@@ -44,14 +74,11 @@ export class IdentityRepository {
     const now = new Date();
     const em = managerFor(this.db, tx);
     try {
-      await em.getRepository(UserEntity).insert({ ...user, createdAt: now, updatedAt: now });
+      const { groups: _groups, ...row } = user;
+      await em.getRepository(UserEntity).insert({ ...row, createdAt: now, updatedAt: now });
       if (passwordHash) await em.getRepository(PasswordCredentialEntity).insert({ userId: user.id, hash: passwordHash, updatedAt: now });
     } catch (cause) {
-      if ((cause as { driverError?: { code?: string } }).driverError?.code === '23505') {
-        throw new IdentityError(IdentityErrorCode.EMAIL_TAKEN, 'a user with this email already exists', [
-          { field: 'email', message: 'is already in use' },
-        ]);
-      }
+      if ((cause as { driverError?: { code?: string } }).driverError?.code === '23505') throw uniqueViolation(cause);
       throw cause;
     }
   }

@@ -18,6 +18,7 @@ export const newUserSchema = z.object({
   familyName: z.string().trim().min(1).max(100).optional(),
   roles: z.array(z.string().regex(/^[a-z0-9][a-z0-9:_-]{0,63}$/, 'must be a lowercase role name')).max(50).default([]),
   password: z.string().optional(),
+  externalId: z.string().trim().min(1).max(255).optional(),
 });
 export type NewUser = z.input<typeof newUserSchema>;
 
@@ -30,6 +31,8 @@ export interface UserClaims {
   given_name?: string;
   family_name?: string;
   roles: string[];
+  /** Names of the user's groups (the `groups` scope). */
+  groups: string[];
 }
 
 export type PasswordCheck =
@@ -75,6 +78,8 @@ export class IdentityService {
       familyName: u.familyName ?? null,
       status: 'active',
       roles: u.roles,
+      externalId: u.externalId ?? null,
+      groups: [],
       lockedUntil: null,
       version: 1,
     };
@@ -184,6 +189,12 @@ export class IdentityService {
       ...(user.givenName ? { given_name: user.givenName } : {}),
       ...(user.familyName ? { family_name: user.familyName } : {}),
       roles: user.roles,
+      groups: user.groups,
     };
+  }
+
+  /** The active or disabled user the directory knows by this external id (never by email). */
+  async findByExternalId(externalId: string): Promise<User | null> {
+    return this.repo.findByExternalId(externalId);
   }
 }

@@ -9,6 +9,7 @@ import { IdentityService } from './identity.service.js';
 import type { PasswordSetupPurpose } from './entities/password-setup-token.entity.js';
 import { UsersAdminRepository, type UserChanges, type UserListQuery, type UserRecord } from './users-admin.repository.js';
 import type { CreateUserInput, UpdateUserInput } from './users.schemas.js';
+import type { DirectoryFilter } from './directory-filter.js';
 
 /** Invitations give a new colleague a few days; a reset link is for now. */
 export const SETUP_LINK_TTL_MS: Record<PasswordSetupPurpose, number> = { invitation: 72 * 3600_000, reset: 24 * 3600_000 };
@@ -47,7 +48,7 @@ export class UserManagementService {
     private readonly uow: UnitOfWork,
   ) {}
 
-  async create(input: CreateUserInput, action: UserAction): Promise<{ user: UserRecord; link: SetupLink | null }> {
+  async create(input: Omit<CreateUserInput, 'invite'> & { invite?: boolean; externalId?: string }, action: UserAction): Promise<{ user: UserRecord; link: SetupLink | null }> {
     let link: SetupLink | null = null;
     const created = await this.identity.createUser(
       {
@@ -57,6 +58,7 @@ export class UserManagementService {
         familyName: input.familyName,
         roles: input.roles,
         password: input.password,
+        externalId: input.externalId,
       },
       action.actor,
       input.invite
@@ -78,7 +80,12 @@ export class UserManagementService {
     return this.repo.list(query);
   }
 
-  async update(id: string, patch: UpdateUserInput, action: UserAction): Promise<UserRecord> {
+  /** Live users matching a directory filter (SCIM), offset paging with the total. */
+  search(filter: DirectoryFilter | undefined, offset: number, limit: number) {
+    return this.repo.search(filter, offset, limit);
+  }
+
+  async update(id: string, patch: UpdateUserInput & { externalId?: string | null }, action: UserAction): Promise<UserRecord> {
     const current = await this.live(id, action);
     action.authorize?.(current, patch.roles);
     const email = patch.email?.trim();
@@ -90,6 +97,7 @@ export class UserManagementService {
       givenName: patch.givenName,
       familyName: patch.familyName,
       roles: patch.roles ? [...new Set(patch.roles)] : undefined,
+      externalId: patch.externalId,
     };
     return this.apply(current, changes, action);
   }
@@ -208,7 +216,9 @@ export class UserManagementService {
   }
 }
 
-export function snapshotOf(user: Pick<UserRecord, 'email' | 'emailVerified' | 'givenName' | 'familyName' | 'roles' | 'status'>): UserSnapshot {
+export function snapshotOf(
+  user: Pick<UserRecord, 'email' | 'emailVerified' | 'givenName' | 'familyName' | 'roles' | 'status'> & { externalId?: string | null },
+): UserSnapshot {
   return {
     email: user.email,
     emailVerified: user.emailVerified,
@@ -216,6 +226,7 @@ export function snapshotOf(user: Pick<UserRecord, 'email' | 'emailVerified' | 'g
     familyName: user.familyName,
     roles: [...user.roles],
     status: user.status,
+    ...(user.externalId ? { externalId: user.externalId } : {}),
   };
 }
 

@@ -3,6 +3,7 @@
  * links, on top of IdentityModule. It exports UserManagementService (used by the admin CLI).
  * Deleting a user also removes their second factors (MfaService); their sessions and tokens
  * end through the user.deleted event (oidc/). It never returns a password or a stored link.
+ * It also owns groups (GroupsService): the roles a group grants count as its members' roles.
  */
 import { Module } from '@nestjs/common';
 import { MfaModule } from '../mfa/index.js';
@@ -12,12 +13,20 @@ import { PasswordSetupController } from './password-setup.controller.js';
 import { UserManagementService } from './user-management.service.js';
 import { UsersAdminRepository } from './users-admin.repository.js';
 import { UserFactorsCleanup } from './user-factors.cleanup.js';
+import { GroupsRepository } from './groups.repository.js';
+import { GroupsService } from './groups.service.js';
+import { GroupsAdminController } from './groups.admin.controller.js';
 
 @Module({
   imports: [IdentityModule, MfaModule],
-  controllers: [IdentityAdminController, PasswordSetupController],
-  providers: [UsersAdminRepository, UserManagementService, UserFactorsCleanup],
-  exports: [UserManagementService],
+  controllers: [IdentityAdminController, GroupsAdminController, PasswordSetupController],
+  providers: [UsersAdminRepository, UserManagementService, UserFactorsCleanup, GroupsRepository, GroupsService],
+  exports: [UserManagementService, GroupsService],
 })
 export class UsersAdminModule {}
 export { UserManagementService } from './user-management.service.js';
+export { GroupsService, type GroupAction } from './groups.service.js';
+export type { GroupFields, GroupRecord, GroupMember } from './groups.repository.js';
+export type { UserRecord } from './users-admin.repository.js';
+export type { UserAction } from './user-management.service.js';
+export type { DirectoryAttribute, DirectoryFilter } from './directory-filter.js';

@@ -1,9 +1,19 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
-import { IdentityError, IdentityErrorCode } from './identity.errors.js';
+import { IdentityError, IdentityErrorCode, uniqueViolation } from './identity.errors.js';
 import type { PasswordSetupPurpose } from './entities/password-setup-token.entity.js';
 import type { UserStatus } from './entities/user.entity.js';
+import { filterToSql, type DirectoryColumns, type DirectoryFilter } from './directory-filter.js';
+
+const USER_FILTER_COLUMNS: DirectoryColumns = {
+  id: { sql: 'u.id::text', caseExact: false },
+  email: { sql: 'u.email', caseExact: false },
+  emailType: { sql: "'work'", caseExact: false },
+  externalId: { sql: 'u.external_id', caseExact: true },
+  givenName: { sql: 'u.given_name', caseExact: false },
+  familyName: { sql: 'u.family_name', caseExact: false },
+};
 
 /** A user as the admin surface sees it (never a password hash). */
 export interface UserRecord {
@@ -14,6 +24,8 @@ export interface UserRecord {
   familyName: string | null;
   status: UserStatus;
   roles: string[];
+  /** The directory's id of this person (SCIM externalId), if any. */
+  externalId: string | null;
   lockedUntil: Date | null;
   version: number;
   createdAt: Date;
@@ -43,6 +55,7 @@ export interface UserChanges {
   familyName?: string | null;
   roles?: string[];
   status?: UserStatus;
+  externalId?: string | null;
 }
 
 interface Row {
@@ -53,6 +66,7 @@ interface Row {
   family_name: string | null;
   status: UserStatus;
   roles: string[];
+  external_id: string | null;
   locked_until: Date | null;
   version: number;
   created_at: Date;
@@ -62,7 +76,7 @@ interface Row {
   position: string;
 }
 
-const COLUMNS = `u.id, u.email, u.email_verified, u.given_name, u.family_name, u.status, u.roles, u.locked_until, u.version,
+const COLUMNS = `u.id, u.email, u.email_verified, u.given_name, u.family_name, u.status, u.roles, u.external_id, u.locked_until, u.version,
   u.created_at, u.updated_at, u.deleted_at, u.created_at::text AS position,
   EXISTS (SELECT 1 FROM password_credentials p WHERE p.user_id = u.id) AS has_password`;
 
@@ -131,6 +145,7 @@ export class UsersAdminRepository {
       familyName: 'family_name',
       roles: 'roles',
       status: 'status',
+      externalId: 'external_id',
     };
     for (const [key, value] of Object.entries(changes) as Array<[keyof UserChanges, unknown]>) {
       if (value === undefined) continue;
@@ -146,10 +161,29 @@ export class UsersAdminRepository {
       return updated.length ? this.find(id, tx) : null;
     } catch (cause) {
       if ((cause as { driverError?: { code?: string }; code?: string }).driverError?.code === '23505') {
-        throw new IdentityError(IdentityErrorCode.EMAIL_TAKEN, 'a user with this email already exists', [{ field: 'email', message: 'is already in use' }]);
+        throw uniqueViolation(cause);
       }
       throw cause;
     }
+  }
+
+  /** Live users matching a directory filter, in creation order, with the total count (offset paging). */
+  async search(filter: DirectoryFilter | undefined, offset: number, limit: number): Promise<{ total: number; users: UserRecord[] }> {
+    const params: unknown[] = [];
+    const where = ['u.deleted_at IS NULL'];
+    if (filter) where.push(filterToSql(filter, USER_FILTER_COLUMNS, params));
+    const [{ total }]: Array<{ total: string }> = await this.db.dataSource.query(
+      `SELECT count(*)::text AS total FROM users u WHERE ${where.join(' AND ')}`,
+      params,
+    );
+    params.push(limit, offset);
+    const rows: Row[] = limit
+      ? await this.db.dataSource.query(
+          `SELECT ${COLUMNS} FROM users u WHERE ${where.join(' AND ')} ORDER BY u.created_at, u.id LIMIT $${params.length - 1} OFFSET $${params.length}`,
+          params,
+        )
+      : [];
+    return { total: Number(total), users: rows.map(toRecord) };
   }
 
   /**
@@ -237,6 +271,7 @@ function toRecord(r: Row): UserRecord {
     familyName: r.family_name,
     status: r.status,
     roles: r.roles,
+    externalId: r.external_id,
     lockedUntil: r.locked_until,
     version: r.version,
     createdAt: r.created_at,
@@ -245,3 +280,4 @@ function toRecord(r: Row): UserRecord {
     hasPassword: r.has_password,
   };
 }
+

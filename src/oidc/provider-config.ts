@@ -97,7 +97,7 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       requestObjectEncryptionEncValues: [],
     },
     // SMART identity, standalone launch context and online refresh (granted within the client's ceiling: consent/).
-    scopes: ['openid', 'offline_access', 'email', 'profile', 'roles', 'fhirUser', 'launch', 'launch/patient', 'launch/encounter', 'online_access'],
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'roles', 'groups', 'fhirUser', 'launch', 'launch/patient', 'launch/encounter', 'online_access'],
     extraParams: {
       aud: (ctx: KoaContextWithOIDC) => withScopePolicy(config, (p) => p.checkAudience(ctx, smartAudience(ctx))),
       // SMART EHR launch: the launch value is resolved (and at /authorize taken, once) or the request refused.
@@ -140,6 +140,7 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       email: ['email', 'email_verified'],
       profile: ['name', 'given_name', 'family_name'],
       roles: ['roles'],
+      groups: ['groups'],
       fhirUser: ['fhirUser'],
     },
     findAccount: async (ctx, accountId, token) => {
@@ -160,6 +161,10 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
         }),
       };
     },
+    // The ID token carries the claims of the scopes granted (roles, groups, email, profile), not
+    // only `openid`'s: hospital apps read a person's roles and groups from it. Nothing beyond the
+    // consented scopes is added; userinfo answers the same.
+    conformIdTokenClaims: false,
     acrValues: [ACR_PASSWORD, ACR_MFA],
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInPolicy() },
     // The typings model features as a union keyed on openid4vci; this object is checked at run time by oidc-provider.

@@ -2,6 +2,7 @@ import type { IdentityEvents } from '../../identity/index.js';
 import type { MappingsFor } from './audit-mapping.js';
 
 const user = (p: { userId: string }) => ({ type: 'user', id: p.userId });
+const group = (p: { groupId: string }) => ({ type: 'group', id: p.groupId });
 
 export const identityMappings: MappingsFor<IdentityEvents> = {
   'user.created': { category: 'user-administration', action: 'C', subject: user },
@@ -13,4 +14,7 @@ export const identityMappings: MappingsFor<IdentityEvents> = {
   'user.deleted': { category: 'user-administration', action: 'D', subject: user },
   'user.password.reset': { category: 'user-administration', action: 'U', subject: user },
   'user.password.link_issued': { category: 'user-administration', action: 'U', subject: user },
+  'group.created': { category: 'user-administration', action: 'C', subject: group },
+  'group.updated': { category: 'user-administration', action: 'U', subject: group },
+  'group.deleted': { category: 'user-administration', action: 'D', subject: group },
 };

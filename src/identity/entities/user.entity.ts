@@ -36,6 +36,10 @@ export class UserEntity {
   @Column({ type: 'integer', default: 1 })
   version: number;
 
+  /** The directory's id of this person (SCIM externalId); unique among users that have one. */
+  @Column({ name: 'external_id', type: 'text', nullable: true })
+  externalId: string | null;
+
   /** Set when an administrator deleted the user: the row stays, anonymised, so the audit trail keeps its id. */
   @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
   deletedAt: Date | null;

@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { UnitOfWork } from '../database/index.js';
+import { EventBus, type EventActor } from '../events/index.js';
+import type { DirectoryFilter } from './directory-filter.js';
+import { IdentityError, IdentityErrorCode } from './identity.errors.js';
+import type { GroupSnapshot } from './identity.events.js';
+import { GroupsRepository, type GroupFields, type GroupRecord } from './groups.repository.js';
+
+export interface GroupAction {
+  actor: EventActor;
+  correlationId?: string;
+  /** Versions the caller read (If-Match); undefined means whatever is current. */
+  expectedVersions?: number[];
+  /** Throws to refuse, given the group as it is (null on create) and as it would be. */
+  authorize?: (current: GroupRecord | null, next: GroupFields) => void;
+}
+
+const ROLE = /^[a-z0-9][a-z0-9:_-]{0,63}$/;
+
+/**
+ * Groups: a name, the directory's external id, the roles the group grants its members, and
+ * the members (users). Every change publishes group.* in the same unit of work as the write,
+ * with before and after, so the change and its audit record commit together or not at all.
+ * Rules: the name is 1-200 characters and unique (case-insensitive); roles are role names;
+ * every member is a live user.
+ */
+@Injectable()
+export class GroupsService {
+  constructor(
+    private readonly repo: GroupsRepository,
+    private readonly bus: EventBus,
+    private readonly uow: UnitOfWork,
+  ) {}
+
+  async get(id: string): Promise<GroupRecord> {
+    const group = await this.repo.find(id);
+    if (!group) throw notFound();
+    return group;
+  }
+
+  search(filter: DirectoryFilter | undefined, offset: number, limit: number) {
+    return this.repo.search(filter, offset, limit);
+  }
+
+  async create(input: GroupFields, action: GroupAction): Promise<GroupRecord> {
+    const fields = normalise(input);
+    action.authorize?.(null, fields);
+    return this.uow.run(async (tx) => {
+      await this.assertMembers(fields.members, tx);
+      const id = await this.repo.insert(fields, new Date(), tx);
+      const created = (await this.repo.find(id, tx))!;
+      await this.bus.publish('group.created', { groupId: id, after: snapshot(created) }, { actor: action.actor, correlationId: action.correlationId, tx });
+      return created;
+    });
+  }
+
+  /** Replaces every field; `change` computes the new fields from the current group (PATCH) inside the same check. */
+  async replace(id: string, change: (current: GroupRecord) => GroupFields, action: GroupAction): Promise<GroupRecord> {
+    const current = await this.get(id);
+    if (action.expectedVersions && !action.expectedVersions.includes(current.version)) throw versionMismatch();
+    const fields = normalise(change(current));
+    action.authorize?.(current, fields);
+    const before = snapshot(current);
+    const planned: GroupSnapshot = { ...fields, members: [...fields.members].sort() };
+    const changed = changedFields(before, planned);
+    if (!changed.length) return current;
+    return this.uow.run(async (tx) => {
+      await this.assertMembers(fields.members.filter((m) => !current.members.some((c) => c.id === m)), tx);
+      if (!(await this.repo.replace(id, [current.version], fields, new Date(), tx))) throw versionMismatch();
+      const updated = (await this.repo.find(id, tx))!;
+      const after = snapshot(updated);
+      await this.bus.publish('group.updated', { groupId: id, changed: changedFields(before, after), before, after }, {
+        actor: action.actor,
+        correlationId: action.correlationId,
+        tx,
+      });
+      return updated;
+    });
+  }
+
+  async delete(id: string, action: GroupAction): Promise<void> {
+    const current = await this.get(id);
+    if (action.expectedVersions && !action.expectedVersions.includes(current.version)) throw versionMismatch();
+    action.authorize?.(current, { displayName: current.displayName, externalId: current.externalId, roles: [], members: [] });
+    await this.uow.run(async (tx) => {
+      if (!(await this.repo.delete(id, [current.version], tx))) throw versionMismatch();
+      await this.bus.publish('group.deleted', { groupId: id, before: snapshot(current) }, { actor: action.actor, correlationId: action.correlationId, tx });
+    });
+  }
+
+  private async assertMembers(ids: readonly string[], tx: Parameters<GroupsRepository['liveUsers']>[1]): Promise<void> {
+    if (!ids.length) return;
+    const live = new Set((await this.repo.liveUsers(ids, tx)).map((u) => u.id));
+    const unknown = ids.filter((id) => !live.has(id));
+    if (unknown.length) {
+      throw new IdentityError(IdentityErrorCode.INVALID_GROUP, `members: no such user: ${unknown.join(', ')}`, [
+        { field: 'members', message: `no such user: ${unknown.join(', ')}` },
+      ]);
+    }
+  }
+}
+
+function normalise(input: GroupFields): GroupFields {
+  const displayName = input.displayName?.trim() ?? '';
+  const problems: Array<{ field: string; message: string }> = [];
+  if (!displayName || displayName.length > 200) problems.push({ field: 'displayName', message: 'must be 1 to 200 characters' });
+  if (input.externalId !== null && input.externalId !== undefined && (input.externalId.length < 1 || input.externalId.length > 255)) {
+    problems.push({ field: 'externalId', message: 'must be 1 to 255 characters' });
+  }
+  const badRole = input.roles.find((r) => !ROLE.test(r));
+  if (badRole !== undefined) problems.push({ field: 'roles', message: `must be lowercase role names (not ${JSON.stringify(badRole).slice(0, 80)})` });
+  if (input.roles.length > 50) problems.push({ field: 'roles', message: 'at most 50' });
+  if (problems.length) throw new IdentityError(IdentityErrorCode.INVALID_GROUP, problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+  return { displayName, externalId: input.externalId ?? null, roles: [...new Set(input.roles)], members: [...new Set(input.members.map((m) => m.toLowerCase()))] };
+}
+
+export function snapshot(g: GroupRecord): GroupSnapshot {
+  return { displayName: g.displayName, externalId: g.externalId, roles: [...g.roles], members: g.members.map((m) => m.id).sort() };
+}
+
+function changedFields(before: GroupSnapshot, after: GroupSnapshot): string[] {
+  return (Object.keys(after) as Array<keyof GroupSnapshot>).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+}
+
+function notFound(): IdentityError {
+  return new IdentityError(IdentityErrorCode.GROUP_NOT_FOUND, 'no such group');
+}
+
+function versionMismatch(): IdentityError {
+  return new IdentityError(IdentityErrorCode.VERSION_MISMATCH, 'the group changed since it was read');
+}
