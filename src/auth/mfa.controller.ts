@@ -4,7 +4,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { IdentityService } from '../identity/index.js';
 import { MfaError, MfaService, type SecondFactorResult } from '../mfa/index.js';
-import { mfaChallengePage, mfaEnrolPage, recoveryCodesPage } from '../ui/index.js';
+import { EventBus } from '../events/index.js';
+import { messagePage, mfaChallengePage, mfaEnrolPage, recoveryCodesPage } from '../ui/index.js';
+import { next } from './flow/next.js';
+import { FIRST_FACTORS, SECOND_FACTORS, factorsOf, type Stage } from './flow/sign-in-state.js';
 import { InteractionsService } from './interactions.service.js';
 import { MfaStep } from './mfa.step.js';
 import { SignInProgressRepository, type SignInProgress } from './sign-in-progress.repository.js';
@@ -28,18 +31,19 @@ export class MfaController {
     private readonly mfa: MfaService,
     private readonly step: MfaStep,
     private readonly identity: IdentityService,
+    private readonly bus: EventBus,
   ) {}
 
   @Get()
   async show(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const state = await this.load(uid, req, reply);
+    const state = await this.load(uid, req, reply, ['challenge', 'enrol'], 'mfa');
     if (!state) return;
     return this.render(uid, state, reply, 200);
   }
 
   @Post('totp')
   async totp(@Param('uid') uid: string, @Req() req: FastifyRequest<{ Body: Body }>, @Res() reply: FastifyReply) {
-    const state = await this.loadForm(uid, req, reply);
+    const state = await this.loadForm(uid, req, reply, ['challenge'], 'mfa/totp');
     if (!state) return;
     const result = await this.mfa.verifyTotp(state.userId, String(req.body?.code ?? '').slice(0, 12));
     return this.conclude(uid, state, result, req, reply);
@@ -47,7 +51,7 @@ export class MfaController {
 
   @Post('recovery')
   async recovery(@Param('uid') uid: string, @Req() req: FastifyRequest<{ Body: Body }>, @Res() reply: FastifyReply) {
-    const state = await this.loadForm(uid, req, reply);
+    const state = await this.loadForm(uid, req, reply, ['challenge'], 'mfa/recovery');
     if (!state) return;
     const result = await this.mfa.useRecoveryCode(state.userId, String(req.body?.code ?? '').slice(0, 32));
     return this.conclude(uid, state, result, req, reply);
@@ -55,7 +59,7 @@ export class MfaController {
 
   @Post('enrol')
   async enrol(@Param('uid') uid: string, @Req() req: FastifyRequest<{ Body: Body }>, @Res() reply: FastifyReply) {
-    const state = await this.loadForm(uid, req, reply);
+    const state = await this.loadForm(uid, req, reply, ['enrol'], 'mfa/enrol');
     if (!state) return;
     if (!state.enrolmentFactorId) return this.interactions.redirect(reply, `/interaction/${uid}/mfa`);
     let result: SecondFactorResult;
@@ -77,7 +81,7 @@ export class MfaController {
    */
   @Get('recovery-codes')
   async recoveryCodes(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const state = await this.load(uid, req, reply);
+    const state = await this.load(uid, req, reply, ['recovery_codes'], 'mfa/recovery-codes');
     if (!state) return;
     if (!state.factorEnrolled) return this.interactions.redirect(reply, `/interaction/${uid}/mfa`);
     const codes = (await this.progress.claimRecoveryCodesShowing(uid)) ? await this.mfa.regenerateRecoveryCodes(state.userId) : null;
@@ -87,7 +91,7 @@ export class MfaController {
   /** After enrolment: the new factor was just proven, so the sign-in completes with it. */
   @Post('done')
   async done(@Param('uid') uid: string, @Req() req: FastifyRequest<{ Body: Body }>, @Res() reply: FastifyReply) {
-    const state = await this.loadForm(uid, req, reply);
+    const state = await this.loadForm(uid, req, reply, ['recovery_codes'], 'mfa/done');
     if (!state) return;
     const second = state.amr.filter((m) => m !== 'pwd' && m !== 'fed');
     if (!second.length || !state.factorEnrolled || !state.recoveryCodesShown) return this.interactions.redirect(reply, `/interaction/${uid}/mfa`);
@@ -97,7 +101,7 @@ export class MfaController {
 
   @Post('webauthn/authenticate-options')
   async authenticateOptions(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const state = await this.loadJson(uid, req, reply);
+    const state = await this.loadJson(uid, req, reply, ['challenge'], 'mfa/webauthn/authenticate-options');
     if (!state) return;
     const options = await this.mfa.webauthnAuthenticationOptions(state.userId);
     await this.progress.setChallenge(uid, options.challenge);
@@ -106,7 +110,7 @@ export class MfaController {
 
   @Post('webauthn/authenticate')
   async authenticate(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const state = await this.loadJson(uid, req, reply);
+    const state = await this.loadJson(uid, req, reply, ['challenge'], 'mfa/webauthn/authenticate');
     if (!state) return;
     const challenge = await this.progress.takeChallenge(uid);
     const result = challenge
@@ -123,7 +127,7 @@ export class MfaController {
 
   @Post('webauthn/register-options')
   async registerOptions(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const state = await this.loadJson(uid, req, reply);
+    const state = await this.loadJson(uid, req, reply, ['enrol'], 'mfa/webauthn/register-options');
     if (!state) return;
     if (await this.mfa.hasFactor(state.userId)) return reply.code(409).send({ message: 'a factor is already enrolled' });
     const user = await this.identity.findById(state.userId);
@@ -134,7 +138,7 @@ export class MfaController {
 
   @Post('webauthn/register')
   async register(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const state = await this.loadJson(uid, req, reply);
+    const state = await this.loadJson(uid, req, reply, ['enrol'], 'mfa/webauthn/register');
     if (!state) return;
     const challenge = await this.progress.takeChallenge(uid);
     if (!challenge || (await this.mfa.hasFactor(state.userId))) return reply.code(400).send({ message: 'no registration is pending' });
@@ -150,7 +154,13 @@ export class MfaController {
 
   // ---- helpers ---------------------------------------------------------------------------
 
-  private async load(uid: string, req: FastifyRequest, reply: FastifyReply): Promise<SignInProgress | undefined> {
+  /**
+   * The sign-in of this interaction, when it stands at one of the stages the route serves.
+   * Rules: the interaction and its first factor exist; next() over what this interaction has
+   * proven names a stage the route serves; otherwise a GET goes (303) to the current step, a
+   * POST is refused (403), and either is audited as auth.flow.refused.
+   */
+  private async load(uid: string, req: FastifyRequest, reply: FastifyReply, serves: Stage[], route: string, kind: 'page' | 'form' | 'json' = 'page'): Promise<SignInProgress | undefined> {
     const details = await this.interactions.details(uid, req, reply);
     if (!details) return undefined;
     const state = await this.progress.find(uid);
@@ -159,11 +169,41 @@ export class MfaController {
       this.interactions.redirect(reply, `/interaction/${uid}`);
       return undefined;
     }
-    return state;
+    const held = await this.stageOf(state);
+    if (serves.includes(held)) return state;
+    await this.bus.publish('auth.flow.refused', {
+      interactionUid: uid,
+      userId: state.userId,
+      clientId: details.params.client_id ? String(details.params.client_id) : null,
+      route,
+      stageAsked: serves.join('|'),
+      stageHeld: held,
+      ip: req.ip ?? null,
+    });
+    if (kind === 'json') reply.code(403).header('Cache-Control', 'no-store').send({ message: 'this step is not open in this sign-in' });
+    else if (kind === 'form') this.interactions.page(reply, 403, messagePage(this.config.brand, 'This step is not open', 'Return to the application and start again.'));
+    else this.interactions.redirect(reply, stageLocation(uid, held));
+    return undefined;
   }
 
-  private async loadForm(uid: string, req: FastifyRequest<{ Body: Body }>, reply: FastifyReply) {
-    const state = await this.load(uid, req, reply);
+  /**
+   * Where this sign-in stands, from what it has proven. The first factors come from the row's
+   * amr; a second factor counts only when it was enrolled and proven here (a challenge that
+   * succeeds finishes the interaction at once, and an upstream's untrusted amr proves nothing).
+   */
+  private async stageOf(state: SignInProgress): Promise<Stage> {
+    const proven = factorsOf(state.amr).filter((f) => FIRST_FACTORS.includes(f));
+    if (state.factorEnrolled) proven.push(...factorsOf(state.amr).filter((f) => SECOND_FACTORS.includes(f)));
+    return next(
+      { proven, hasFactor: await this.mfa.hasFactor(state.userId), enrolled: state.factorEnrolled, failures: state.mfaFailures },
+      // A row exists only when MFA was due for this sign-in (MfaStep.begin).
+      { mfaRequired: true, maxAttempts: this.config.mfa.maxAttempts, enrolment: 'at-sign-in' },
+      { consentNeeded: false },
+    ).stage;
+  }
+
+  private async loadForm(uid: string, req: FastifyRequest<{ Body: Body }>, reply: FastifyReply, serves: Stage[], route: string) {
+    const state = await this.load(uid, req, reply, serves, route, 'form');
     if (!state) return undefined;
     if (!(await this.interactions.formTrusted(uid, req, req.body?.csrf))) {
       this.interactions.page(reply, 403, mfaChallengePage(this.config.brand, { ...(await this.pageState(uid, await this.mfa.confirmedFactors(state.userId))), error: 'This form has expired. Try again.' }));
@@ -172,8 +212,8 @@ export class MfaController {
     return state;
   }
 
-  private async loadJson(uid: string, req: FastifyRequest, reply: FastifyReply) {
-    const state = await this.load(uid, req, reply);
+  private async loadJson(uid: string, req: FastifyRequest, reply: FastifyReply, serves: Stage[], route: string) {
+    const state = await this.load(uid, req, reply, serves, route, 'json');
     if (!state) return undefined;
     if (!(await this.interactions.formTrusted(uid, req, req.headers['x-csrf-token']))) {
       reply.code(403).send({ message: 'forbidden' });
@@ -234,5 +274,21 @@ export class MfaController {
       status,
       mfaEnrolPage(this.config.brand, { uid, csrf: await this.interactions.csrf(uid), secret: enrolment.secret, qrSvg: enrolment.qrSvg, error }),
     );
+  }
+}
+
+/** The page of the step a sign-in stands at. */
+function stageLocation(uid: string, stage: Stage): string {
+  switch (stage) {
+    case 'challenge':
+    case 'enrol':
+      return `/interaction/${uid}/mfa`;
+    case 'recovery_codes':
+      return `/interaction/${uid}/mfa/recovery-codes`;
+    case 'identify':
+    case 'consent':
+    case 'finish':
+    case 'denied':
+      return `/interaction/${uid}`;
   }
 }

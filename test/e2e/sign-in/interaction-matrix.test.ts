@@ -211,6 +211,24 @@ describe('every /interaction route in every stage', () => {
     }
   }
 
+  it('refuses an MFA route of another stage and audits auth.flow.refused with the stage asked and held', async () => {
+    const browser = new HttpBrowser(running.url);
+    const held = await reach(browser, 'totp', 'after-password');
+    const done = await post(browser, `/interaction/${held.uid}/mfa/done`, { csrf: held.csrf });
+    expect(done.status).toBe(403);
+    const codes = await browser.request(`/interaction/${held.uid}/mfa/recovery-codes`);
+    expect(codes.status).toBe(303);
+    expect(codes.headers.get('location')).toBe(`/interaction/${held.uid}/mfa`);
+    const rows = await db.query<{ payload: { route: string; stageAsked: string; stageHeld: string } }>(
+      `SELECT details AS payload FROM audit_events WHERE event_type = 'auth.flow.refused' AND subject_id = $1 AND details->>'interactionUid' = $2 ORDER BY seq`,
+      [ids.totp, held.uid],
+    );
+    expect(rows.map((r) => [r.payload.route, r.payload.stageAsked, r.payload.stageHeld])).toEqual([
+      ['mfa/done', 'recovery_codes', 'challenge'],
+      ['mfa/recovery-codes', 'recovery_codes', 'challenge'],
+    ]);
+  });
+
   it('the consent stage still needs its own form: Allow without the consent page’s token does not finish', async () => {
     const browser = new HttpBrowser(running.url);
     const held = await reach(browser, 'totp', 'after-password');
