@@ -10,5 +10,6 @@ import { UsersAdminAndPolicies1795869176075 } from './1795869176075-UsersAdminAn
 import { Federation1795869195409 } from './1795869195409-Federation.js';
 import { BreakGlassAndWebhooks1795869537982 } from './1795869537982-BreakGlassAndWebhooks.js';
 import { SignInFactorEnrolled1796231780647 } from './1796231780647-SignInFactorEnrolled.js';
+import { MfaEnrolmentCodes1796232900000 } from './1796232900000-MfaEnrolmentCodes.js';
 
-export const migrations = [Initial1764331200000, IdentityAndSignIn1764331300000, Mfa1764331400000, KeyLifecycle1795867438413, ClientLifecycleAndIdempotency1795867589775, AuditTrail1795867636015, ConsentAndSmart1795868701216, UsersAdminAndPolicies1795869176075, Federation1795869195409, BreakGlassAndWebhooks1795869537982, SignInFactorEnrolled1796231780647];
+export const migrations = [Initial1764331200000, IdentityAndSignIn1764331300000, Mfa1764331400000, KeyLifecycle1795867438413, ClientLifecycleAndIdempotency1795867589775, AuditTrail1795867636015, ConsentAndSmart1795868701216, UsersAdminAndPolicies1795869176075, Federation1795869195409, BreakGlassAndWebhooks1795869537982, SignInFactorEnrolled1796231780647, MfaEnrolmentCodes1796232900000];

@@ -3,9 +3,9 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { IdentityService } from '../identity/index.js';
-import { MfaError, MfaService, type SecondFactorResult } from '../mfa/index.js';
+import { EnrolmentCodesService, MfaError, MfaService, type SecondFactorResult } from '../mfa/index.js';
 import { EventBus } from '../events/index.js';
-import { messagePage, mfaChallengePage, mfaEnrolPage, recoveryCodesPage } from '../ui/index.js';
+import { enrolmentCodePage, messagePage, mfaChallengePage, mfaEnrolPage, recoveryCodesPage } from '../ui/index.js';
 import { next } from './flow/next.js';
 import { FIRST_FACTORS, SECOND_FACTORS, factorsOf, type Stage } from './flow/sign-in-state.js';
 import { InteractionsService } from './interactions.service.js';
@@ -32,13 +32,24 @@ export class MfaController {
     private readonly step: MfaStep,
     private readonly identity: IdentityService,
     private readonly bus: EventBus,
+    private readonly enrolmentCodes: EnrolmentCodesService,
   ) {}
 
   @Get()
   async show(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
-    const state = await this.load(uid, req, reply, ['challenge', 'enrol'], 'mfa');
+    const state = await this.load(uid, req, reply, ['challenge', 'enrolment_code', 'enrol'], 'mfa');
     if (!state) return;
     return this.render(uid, state, reply, 200);
+  }
+
+  /** MFA_ENROLMENT=invite-only: the administrator's one-time code opens enrolment for this sign-in. */
+  @Post('enrolment-code')
+  async enrolmentCode(@Param('uid') uid: string, @Req() req: FastifyRequest<{ Body: Body }>, @Res() reply: FastifyReply) {
+    const state = await this.loadForm(uid, req, reply, ['enrolment_code'], 'mfa/enrolment-code');
+    if (!state) return;
+    if (!(await this.enrolmentCodes.redeem(state.userId, String(req.body?.code ?? '').slice(0, 32)))) return this.wrongCode(uid, state, reply, req);
+    await this.progress.allowEnrolment(uid);
+    return this.interactions.redirect(reply, `/interaction/${uid}/mfa`);
   }
 
   @Post('totp')
@@ -171,7 +182,7 @@ export class MfaController {
     }
     const held = await this.stageOf(state);
     if (serves.includes(held)) return state;
-    await this.bus.publish('auth.flow.refused', {
+    const refused = {
       interactionUid: uid,
       userId: state.userId,
       clientId: details.params.client_id ? String(details.params.client_id) : null,
@@ -179,7 +190,14 @@ export class MfaController {
       stageAsked: serves.join('|'),
       stageHeld: held,
       ip: req.ip ?? null,
-    });
+    };
+    await this.bus.publish('auth.flow.refused', refused);
+    if (held === 'denied') {
+      // Under MFA_ENROLMENT=invite-only without an enrolment code, this sign-in cannot go on.
+      await this.progress.finish(uid);
+      await this.interactions.finish(req, reply, { error: 'access_denied', error_description: 'a second factor must be set up with an enrolment code from an administrator' });
+      return undefined;
+    }
     if (kind === 'json') reply.code(403).header('Cache-Control', 'no-store').send({ message: 'this step is not open in this sign-in' });
     else if (kind === 'form') this.interactions.page(reply, 403, messagePage(this.config.brand, 'This step is not open', 'Return to the application and start again.'));
     else this.interactions.redirect(reply, stageLocation(uid, held));
@@ -194,10 +212,13 @@ export class MfaController {
   private async stageOf(state: SignInProgress): Promise<Stage> {
     const proven = factorsOf(state.amr).filter((f) => FIRST_FACTORS.includes(f));
     if (state.factorEnrolled) proven.push(...factorsOf(state.amr).filter((f) => SECOND_FACTORS.includes(f)));
+    const hasFactor = await this.mfa.hasFactor(state.userId);
+    const enrolment = this.config.mfa.enrolment;
+    const enrolmentCodePending = enrolment === 'invite-only' && !hasFactor && !state.enrolmentAllowed && (await this.enrolmentCodes.pending(state.userId));
     return next(
-      { proven, hasFactor: await this.mfa.hasFactor(state.userId), enrolled: state.factorEnrolled, failures: state.mfaFailures },
+      { proven, hasFactor, enrolled: state.factorEnrolled, failures: state.mfaFailures, enrolmentAllowed: state.enrolmentAllowed, enrolmentCodePending },
       // A row exists only when MFA was due for this sign-in (MfaStep.begin).
-      { mfaRequired: true, maxAttempts: this.config.mfa.maxAttempts, enrolment: 'at-sign-in' },
+      { mfaRequired: true, maxAttempts: this.config.mfa.maxAttempts, enrolment },
       { consentNeeded: false },
     ).stage;
   }
@@ -260,6 +281,9 @@ export class MfaController {
     if (factors.length) {
       return this.interactions.page(reply, status, mfaChallengePage(this.config.brand, { ...(await this.pageState(uid, factors)), error }));
     }
+    if (this.config.mfa.enrolment === 'invite-only' && !state.enrolmentAllowed) {
+      return this.interactions.page(reply, status, enrolmentCodePage(this.config.brand, { uid, csrf: await this.interactions.csrf(uid), error }));
+    }
     const user = await this.identity.findById(state.userId);
     const account = user?.email ?? state.userId;
     let enrolment = state.enrolmentFactorId
@@ -281,6 +305,7 @@ export class MfaController {
 function stageLocation(uid: string, stage: Stage): string {
   switch (stage) {
     case 'challenge':
+    case 'enrolment_code':
     case 'enrol':
       return `/interaction/${uid}/mfa`;
     case 'recovery_codes':

@@ -13,6 +13,10 @@ const ACTIONS: Record<Stage, Array<{ label: string; apply: (s: SignInState) => S
     { label: 'TOTP, passkey or recovery code', apply: (s) => prove(s, 'otp') },
     { label: 'wrong code', apply: (s) => ({ ...s, failures: s.failures + 1 }) },
   ],
+  enrolment_code: [
+    { label: 'enrolment code', apply: (s) => ({ ...s, enrolmentAllowed: true }) },
+    { label: 'wrong code', apply: (s) => ({ ...s, failures: s.failures + 1 }) },
+  ],
   enrol: [
     { label: 'factor enrolled and proven', apply: (s) => ({ ...prove(s, 'otp'), enrolled: true, hasFactor: true }) },
     { label: 'wrong code', apply: (s) => ({ ...s, failures: s.failures + 1 }) },
@@ -34,9 +38,11 @@ export function transitions(): Array<{ from: Stage; to: Stage; label: string }> 
     for (const hasFactor of [true, false]) {
       for (const enrolment of ['at-sign-in', 'invite-only'] as const) {
         for (const consentNeeded of [true, false]) {
-          const policy: FlowPolicy = { mfaRequired, maxAttempts: 2, enrolment };
-          const client: FlowClient = { consentNeeded };
-          walk({ proven: [], hasFactor, enrolled: false, failures: 0 }, policy, client, seen, 0);
+          for (const enrolmentCodePending of [true, false]) {
+            const policy: FlowPolicy = { mfaRequired, maxAttempts: 2, enrolment };
+            const client: FlowClient = { consentNeeded };
+            walk({ proven: [], hasFactor, enrolled: false, failures: 0, enrolmentCodePending }, policy, client, seen, 0);
+          }
         }
       }
     }

@@ -6,7 +6,7 @@
 export type Factor = 'pwd' | 'otp' | 'hwk' | 'swk' | 'recovery' | 'fed' | 'emergency';
 
 /** The stages a sign-in passes through; each /interaction route serves exactly one. */
-export const STAGES = ['identify', 'challenge', 'enrol', 'recovery_codes', 'consent', 'finish', 'denied'] as const;
+export const STAGES = ['identify', 'challenge', 'enrolment_code', 'enrol', 'recovery_codes', 'consent', 'finish', 'denied'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export const FIRST_FACTORS: readonly Factor[] = ['pwd', 'fed', 'emergency'];
@@ -21,6 +21,10 @@ export interface SignInState {
   enrolled: boolean;
   /** The recovery codes of this interaction's enrolment were shown and the person went on. */
   recoveryCodesDone?: boolean;
+  /** invite-only: an administrator's one-time enrolment code was presented in this interaction. */
+  enrolmentAllowed?: boolean;
+  /** invite-only: an administrator issued the user an enrolment code not used yet. */
+  enrolmentCodePending?: boolean;
   /** Wrong second-factor answers in this interaction. */
   failures: number;
   /** The upstream IdP already proved a second factor the deployment trusts. */
@@ -33,8 +37,6 @@ export interface FlowPolicy {
   maxAttempts: number;
   /** MFA_ENROLMENT: who may enrol a first factor during a sign-in. */
   enrolment: 'at-sign-in' | 'invite-only';
-  /** invite-only: the person came through an invitation link or presented an administrator's enrolment code. */
-  enrolmentAllowed?: boolean;
 }
 
 export interface FlowClient {
