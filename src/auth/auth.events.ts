@@ -20,4 +20,16 @@ export interface AuthEvents {
     interactionUid: string;
     ip: string | null;
   };
+  /** A route of one sign-in stage was asked for while the interaction stood at another (#16). */
+  'auth.flow.refused': {
+    interactionUid: string;
+    userId: string | null;
+    clientId: string | null;
+    /** The route, relative to /interaction/:uid. */
+    route: string;
+    /** The stage(s) the route serves, `|`-separated. */
+    stageAsked: string;
+    stageHeld: string;
+    ip: string | null;
+  };
 }

@@ -12,6 +12,8 @@ export interface SignInProgress {
   recoveryCodesShown: boolean;
   /** A factor was enrolled and proven in this interaction. */
   factorEnrolled: boolean;
+  /** MFA_ENROLMENT=invite-only: an administrator's enrolment code was presented in this interaction. */
+  enrolmentAllowed: boolean;
 }
 
 /** Where a sign-in stands between its first and second factor; rows expire with the interaction. */
@@ -26,14 +28,14 @@ export class SignInProgressRepository {
   async start(interactionUid: string, userId: string, amr: string[], ttlSeconds: number): Promise<void> {
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
     await this.rows.upsert(
-      { interactionUid, userId, amr, mfaFailures: 0, webauthnChallenge: null, enrolmentFactorId: null, recoveryCodesShown: false, factorEnrolled: false, expiresAt },
+      { interactionUid, userId, amr, mfaFailures: 0, webauthnChallenge: null, enrolmentFactorId: null, recoveryCodesShown: false, factorEnrolled: false, enrolmentAllowed: false, expiresAt },
       { conflictPaths: ['interactionUid'] },
     );
   }
 
   async find(interactionUid: string): Promise<SignInProgress | null> {
     const rows: Array<Record<string, unknown>> = await this.db.dataSource.query(
-      `SELECT interaction_uid, user_id, amr, mfa_failures, webauthn_challenge, enrolment_factor_id, recovery_codes_shown, factor_enrolled
+      `SELECT interaction_uid, user_id, amr, mfa_failures, webauthn_challenge, enrolment_factor_id, recovery_codes_shown, factor_enrolled, enrolment_allowed
        FROM sign_in_progress WHERE interaction_uid = $1 AND expires_at > now()`,
       [interactionUid],
     );
@@ -48,6 +50,7 @@ export class SignInProgressRepository {
       enrolmentFactorId: (r.enrolment_factor_id as string | null) ?? null,
       recoveryCodesShown: r.recovery_codes_shown as boolean,
       factorEnrolled: r.factor_enrolled as boolean,
+      enrolmentAllowed: r.enrolment_allowed as boolean,
     };
   }
 
@@ -100,6 +103,10 @@ export class SignInProgressRepository {
       `UPDATE sign_in_progress SET amr = ARRAY(SELECT DISTINCT unnest(amr || $2::text[])), factor_enrolled = true WHERE interaction_uid = $1`,
       [interactionUid, amr],
     );
+  }
+
+  async allowEnrolment(interactionUid: string): Promise<void> {
+    await this.rows.update({ interactionUid }, { enrolmentAllowed: true });
   }
 
   async finish(interactionUid: string): Promise<void> {

@@ -70,6 +70,7 @@ export class ComplianceService {
         alwaysRoles: policies.mfa.alwaysRoles,
         // Every factor the service accepts (TOTP, recovery codes) is allowed for every role: none is passkey-only yet.
         weakerThanPasskeyRoles: [...new Set([...policies.mfa.alwaysRoles, ...users.roles])].sort(),
+        enrolment: this.config.mfa.enrolment,
       },
       session: { idleSeconds: policies.lifetimes.sessionIdle, absoluteSeconds: policies.lifetimes.sessionAbsolute },
       tokens: {

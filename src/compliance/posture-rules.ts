@@ -18,7 +18,7 @@ export interface PostureEvidence {
   issuer: string;
   users: { active: number; withMfa: number; requiredWithoutMfa: Array<{ id: string; email: string }>; designatedBreakGlass: number; designatedWithFactor: number };
   signIns30d: { total: number; withMfa: number };
-  mfa: { policy: 'required' | 'optional'; alwaysRoles: string[]; weakerThanPasskeyRoles: string[] };
+  mfa: { policy: 'required' | 'optional'; alwaysRoles: string[]; weakerThanPasskeyRoles: string[]; enrolment: 'at-sign-in' | 'invite-only' };
   session: { idleSeconds: number; absoluteSeconds: number };
   tokens: { accessToken: number; idToken: number; refreshIdle: number; refreshAbsolute: number; authorizationCode: number };
   breakGlass: { role: string; sessionSeconds: number; unreviewed: number; oldestUnreviewed: Date | null };
@@ -41,6 +41,7 @@ export function postureLines(e: PostureEvidence): PostureLine[] {
     integrity(e),
     authentication(e),
     phishingResistance(e),
+    firstFactorEnrolment(e),
     transmission(e),
     weakenedDefaults(e),
   ];
@@ -139,6 +140,19 @@ function authentication(e: PostureEvidence): PostureLine {
   if (e.users.requiredWithoutMfa.length) return { ...base, status: 'attention', reason: `${e.users.requiredWithoutMfa.length} users must use MFA and have not enrolled a factor (they enrol at their next sign-in).` };
   if (evidence.signInsWithMfaPercent < 95) return { ...base, status: 'attention', reason: `Only ${evidence.signInsWithMfaPercent}% of sign-ins in 30 days used a second factor.` };
   return { ...base, status: 'met', reason: `MFA required; ${evidence.activeUsersWithMfaPercent}% of active users enrolled; ${evidence.signInsWithMfaPercent}% of sign-ins used it.` };
+}
+
+/**
+ * Rules: MFA_ENROLMENT=invite-only (a first factor only with an administrator's enrolment code)
+ * is met; at-sign-in is attention, since whoever holds the password of a user without a factor
+ * enrols one of their own.
+ */
+function firstFactorEnrolment(e: PostureEvidence): PostureLine {
+  const base = { id: 'mfa-enrolment', safeguard: 'Person or entity authentication', citation: '164.312(d)', evidence: { enrolment: e.mfa.enrolment } };
+  if (e.mfa.enrolment === 'at-sign-in') {
+    return { ...base, status: 'attention', reason: 'MFA_ENROLMENT is at-sign-in: whoever holds the password of a user without a second factor enrols one.' };
+  }
+  return { ...base, status: 'met', reason: 'MFA_ENROLMENT is invite-only: a first second factor needs an enrolment code an administrator issued.' };
 }
 
 /** Rules: roles that may satisfy MFA with a factor weaker than a passkey (TOTP, recovery codes) are listed for attention. */

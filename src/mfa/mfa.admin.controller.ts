@@ -1,9 +1,10 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Req } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminRoute, ProblemError, type AdminRequest } from '../admin/index.js';
 import { IdentityService, mayAdministerUser } from '../identity/index.js';
 import { MfaService } from './mfa.service.js';
+import { EnrolmentCodesService } from './enrolment-codes.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,6 +29,7 @@ export class MfaAdminController {
     private readonly mfa: MfaService,
     private readonly identity: IdentityService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly enrolmentCodes: EnrolmentCodesService,
   ) {}
 
   @Get()
@@ -39,6 +41,21 @@ export class MfaAdminController {
     return { items: await this.mfa.confirmedFactors(userIdParam(id)) };
   }
 
+  @Post('enrolment-code')
+  @HttpCode(201)
+  @AdminRoute('user-admin')
+  @ApiOperation({
+    summary: 'Issue a one-time enrolment code (MFA_ENROLMENT=invite-only): the user types it at sign-in to enrol a first second factor',
+    description: 'Shown once, stored hashed, single use, valid 24 hours; a new code replaces the previous one. Audited as mfa.enrolment_code.issued.',
+  })
+  @ApiParam({ name: 'id', description: 'user id' })
+  @ApiCreatedResponse({ description: 'code (shown once) and expiresAt' })
+  async issueEnrolmentCode(@Param('id') id: string, @Req() req: AdminRequest) {
+    const user = await this.administrable(userIdParam(id), req);
+    const issued = await this.enrolmentCodes.issue(user.id, { type: 'admin', id: req.admin!.id });
+    return { code: issued.code, expiresAt: issued.expiresAt.toISOString() };
+  }
+
   @Delete()
   @HttpCode(204)
   @AdminRoute('user-admin')
@@ -46,9 +63,15 @@ export class MfaAdminController {
   @ApiParam({ name: 'id', description: 'user id' })
   @ApiNoContentResponse({ description: 'reset done (audited as mfa.reset)' })
   async reset(@Param('id') id: string, @Req() req: AdminRequest): Promise<void> {
-    const user = await this.identity.findById(userIdParam(id));
+    const user = await this.administrable(userIdParam(id), req);
+    await this.mfa.reset(user.id, { type: 'admin', id: req.admin!.id });
+  }
+
+  /** The user, when this admin may change their second factors (404 / 403 otherwise). */
+  private async administrable(id: string, req: AdminRequest) {
+    const user = await this.identity.findById(id);
     if (!user) throw new ProblemError({ type: 'about:blank', title: 'Not Found', status: 404, detail: 'no such user' });
-    // A user-admin resetting a super-admin's second factor would be a takeover path.
+    // A user-admin resetting (or opening enrolment for) a super-admin's second factor would be a takeover path.
     if (!mayAdministerUser(req.admin!.roles, this.config.breakGlass.role, user.roles)) {
       throw new ProblemError({
         type: 'about:blank',
@@ -57,6 +80,6 @@ export class MfaAdminController {
         detail: 'only a super-admin may reset the second factors of a user who holds an admin role',
       });
     }
-    await this.mfa.reset(user.id, { type: 'admin', id: req.admin!.id });
+    return user;
   }
 }

@@ -9,4 +9,8 @@ export interface MfaEvents {
   'mfa.recovery_code.used': { userId: string; remaining: number };
   'mfa.recovery_codes.generated': { userId: string; count: number };
   'mfa.reset': { userId: string; factorsRemoved: number };
+  /** MFA_ENROLMENT=invite-only: an administrator issued a one-time enrolment code (never the code). */
+  'mfa.enrolment_code.issued': { userId: string; expiresAt: string };
+  'mfa.enrolment_code.used': { userId: string };
+  'mfa.enrolment_code.refused': { userId: string };
 }

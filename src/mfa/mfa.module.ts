@@ -1,6 +1,7 @@
 /**
  * mfa/ owns second factors: TOTP (sealed secrets, replay refused), WebAuthn passkeys, recovery
- * codes, the MFA policy decision (mfaRequired) and the admin reset. It exports MfaService and
+ * codes, the MFA policy decision (mfaRequired), the admin reset and one-time enrolment codes
+ * (MFA_ENROLMENT=invite-only). It exports MfaService and EnrolmentCodesService and
  * emits mfa.* events. It never decides the sign-in flow (auth/ does) and never stores a secret
  * or a code in clear.
  */
@@ -10,11 +11,12 @@ import { IdentityModule } from '../identity/index.js';
 import { MfaAdminController } from './mfa.admin.controller.js';
 import { MfaRepository } from './mfa.repository.js';
 import { MfaService } from './mfa.service.js';
+import { EnrolmentCodesService } from './enrolment-codes.service.js';
 
 @Module({
   imports: [KeysModule, IdentityModule],
   controllers: [MfaAdminController],
-  providers: [MfaRepository, MfaService],
-  exports: [MfaService],
+  providers: [MfaRepository, MfaService, EnrolmentCodesService],
+  exports: [MfaService, EnrolmentCodesService],
 })
 export class MfaModule {}

@@ -36,6 +36,23 @@ ${totp}${passkey}
   );
 }
 
+/** MFA_ENROLMENT=invite-only: the one-time code an administrator gave, before any factor can be enrolled. */
+export function enrolmentCodePage(brand: Brand, p: { uid: string; csrf: string; error?: string }): string {
+  const error = p.error ? `<p class="error" role="alert">${escapeHtml(p.error)}</p>` : '';
+  return layout(
+    brand,
+    'Set up two-step verification',
+    `<h1>Set up two-step verification</h1>
+<p>Your organisation requires a second factor. Enter the enrolment code your administrator gave you to set one up.</p>${error}
+<form method="post" action="/interaction/${escapeHtml(p.uid)}/mfa/enrolment-code">
+<input type="hidden" name="csrf" value="${escapeHtml(p.csrf)}">
+<label for="code">Enrolment code</label>
+<input id="code" name="code" autocomplete="off" maxlength="32" required autofocus>
+<button type="submit">Verify</button>
+</form>`,
+  );
+}
+
 export interface MfaEnrolPage {
   uid: string;
   csrf: string;

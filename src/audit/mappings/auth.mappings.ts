@@ -22,4 +22,14 @@ export const authMappings: MappingsFor<AuthEvents> = {
     client: (p) => p.clientId,
     ip: (p) => p.ip,
   },
+  'auth.flow.refused': {
+    category: 'login',
+    action: 'E',
+    outcome: () => 'failure',
+    // The person at the keyboard holds this user's first factor, not necessarily the rest.
+    actor: (p) => (p.userId ? { type: 'user', id: p.userId } : ANONYMOUS),
+    subject: (p) => (p.userId ? { type: 'user', id: p.userId } : null),
+    client: (p) => p.clientId,
+    ip: (p) => p.ip,
+  },
 };

@@ -11,5 +11,8 @@ export const mfaMappings: MappingsFor<MfaEvents> = {
   // A second factor is presented by the person signing in: they are the actor.
   'mfa.challenge.succeeded': { category: 'login', action: 'E', actor: user, subject: user },
   'mfa.challenge.failed': { category: 'login', action: 'E', outcome: () => 'failure', actor: user, subject: user },
+  'mfa.enrolment_code.issued': { category: 'user-administration', action: 'C', subject: user },
+  'mfa.enrolment_code.used': { category: 'login', action: 'E', actor: user, subject: user },
+  'mfa.enrolment_code.refused': { category: 'login', action: 'E', outcome: () => 'failure', actor: user, subject: user },
   'mfa.recovery_code.used': { category: 'login', action: 'E', actor: user, subject: user },
 };

@@ -32,6 +32,9 @@ export class SignInProgressEntity {
   @Column({ name: 'factor_enrolled', type: 'boolean', default: false })
   factorEnrolled: boolean;
 
+  @Column({ name: 'enrolment_allowed', type: 'boolean', default: false })
+  enrolmentAllowed: boolean;
+
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 }

@@ -67,6 +67,13 @@ describe('HIPAA posture report', () => {
     expect((await report())['phishing-resistant-mfa']!.evidence.weakerThanPasskeyRoles).toEqual(expect.arrayContaining(['clinician', 'super-admin']));
   });
 
+  it('marks MFA_ENROLMENT=at-sign-in (the default) as attention', async () => {
+    const line = (await report())['mfa-enrolment']!;
+    expect(line.status).toBe('attention');
+    expect(line.evidence).toEqual({ enrolment: 'at-sign-in' });
+    expect(line.reason).toContain('MFA_ENROLMENT is at-sign-in');
+  });
+
   it('moves person or entity authentication to not met when MFA becomes optional', async () => {
     await patchPolicies({ mfa: { policy: 'optional' } });
     const lines = await report();
