@@ -112,6 +112,19 @@ export class OidcService implements OnModuleInit {
     return outcome.result.deleted;
   }
 
+  /**
+   * Rules: a JWT access token (not stored by oidc-provider) counts only while it is ours and
+   * signed by a published key, its client is still registered and enabled, and the person it
+   * was issued to (when it is not the client itself) is still active: disabling either ends
+   * the token at once, as it does for stored tokens.
+   */
+  private async liveJwtClaims(provider: Provider, token: string): Promise<Record<string, unknown> | null> {
+    const claims = await this.keys.verifyAccessToken(token, this.config.issuer);
+    if (!claims || typeof claims.client_id !== 'string' || !(await provider.Client.find(claims.client_id))) return null;
+    if (typeof claims.sub === 'string' && claims.sub !== claims.client_id && !(await this.identity.claims(claims.sub))) return null;
+    return claims;
+  }
+
   private async buildProvider(): Promise<{ provider: Provider; fingerprint: string }> {
     const keystore = await this.keys.loadSigningKeystore();
     const configuration = buildProviderConfiguration(withLiveLifetimes(this.config, this.policies), {
@@ -144,7 +157,7 @@ export class OidcService implements OnModuleInit {
     bridgeSessionEvents(provider, this.bus);
     installClientIpGuard(provider, this.bus, this.logger, this.config.trustedProxies);
     provider.use(jwksCaching(this.config.keys.jwksMaxAgeSeconds));
-    provider.use(jwtIntrospection((token) => this.keys.verifyAccessToken(token, this.config.issuer)));
+    provider.use(jwtIntrospection((token) => this.liveJwtClaims(provider, token)));
     provider.use(logoutContinuation(this.config));
     return { provider, fingerprint: keystore.fingerprint };
   }

@@ -6,6 +6,9 @@ import { startAdminApi, type AdminApi } from '../../integration/admin/admin-api.
 const LAB_API = 'https://lab.hospital.test/api';
 /** The lab API introspects as the client whose client_id is its audience (introspection is for the token's audience only). */
 const LAB_AUDIENCE = 'lab-results-api';
+/** A second resource server whose tokens are JWTs (RFC 9068), which oidc-provider does not store. */
+const IMAGING_API = 'https://imaging.hospital.test/api';
+const IMAGING_AUDIENCE = 'imaging-api';
 
 type Registered = { clientId: string; clientSecret: string };
 
@@ -20,6 +23,7 @@ describe('a client registered through the admin API, used with openid-client', (
   let admin: string;
   let app: Registered;
   let resourceServer: oidc.Configuration;
+  let imagingServer: oidc.Configuration;
 
   const discover = (client: Registered) =>
     oidc.discovery(new URL(api.url), client.clientId, undefined, oidc.ClientSecretBasic(client.clientSecret), {
@@ -54,6 +58,10 @@ describe('a client registered through the admin API, used with openid-client', (
       .registerResourceServer({ identifier: LAB_API, name: 'Lab results API', audience: LAB_AUDIENCE, scopes: ['lab.read'], accessTokenFormat: 'opaque' });
     app = await register('Lab results interface', { resourceScopes: ['lab.read'] });
     resourceServer = await discover(await register('Lab results API', { clientId: LAB_AUDIENCE }));
+    await api.running.app
+      .get(ClientsService)
+      .registerResourceServer({ identifier: IMAGING_API, name: 'Imaging API', audience: IMAGING_AUDIENCE, scopes: ['lab.read'], accessTokenFormat: 'jwt' });
+    imagingServer = await discover(await register('Imaging API', { clientId: IMAGING_AUDIENCE }));
   });
 
   afterAll(async () => {
@@ -94,6 +102,17 @@ describe('a client registered through the admin API, used with openid-client', (
 
     expect((await api.call('POST', `/admin/v1/clients/${app.clientId}/enable`, { token: admin })).status).toBe(200);
     expect((await oidc.clientCredentialsGrant(await discover(app))).access_token).toBeTruthy();
+  });
+
+  it('disabling the client makes its JWT access tokens introspect inactive too, not only its stored ones', async () => {
+    const config = await discover(app);
+    const { access_token } = await oidc.clientCredentialsGrant(config, { resource: IMAGING_API, scope: 'lab.read' });
+    expect(access_token.split('.')).toHaveLength(3);
+    expect((await oidc.tokenIntrospection(imagingServer, access_token)).active).toBe(true);
+
+    expect((await api.call('POST', `/admin/v1/clients/${app.clientId}/disable`, { token: admin })).status).toBe(200);
+    expect((await oidc.tokenIntrospection(imagingServer, access_token)).active).toBe(false);
+    expect((await api.call('POST', `/admin/v1/clients/${app.clientId}/enable`, { token: admin })).status).toBe(200);
   });
 
   it('deleting the client makes its tokens inactive and its credentials useless', async () => {
