@@ -3,11 +3,11 @@ import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import type { FastifyReply } from 'fastify';
 import { KeysService } from '../keys/index.js';
 import { OidcService } from '../oidc/index.js';
+import { INTERACTION_UID } from '../common/interaction.js';
 import { csrfValid, sameOrigin } from './csrf.js';
 import type { InteractionRequest } from './password.strategy.js';
 import { SignInService, type SignInOutcome } from './sign-in.service.js';
 
-export const INTERACTION_UID = /^[A-Za-z0-9_-]{10,64}$/;
 const UID = INTERACTION_UID;
 
 

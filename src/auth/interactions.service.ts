@@ -6,9 +6,9 @@ import { KeysService } from '../keys/index.js';
 import { OidcService } from '../oidc/index.js';
 import { messagePage } from '../ui/index.js';
 import { csrfToken, csrfValid, sameOrigin } from './csrf.js';
-import { INTERACTION_UID } from './csrf.guard.js';
+import { INTERACTION_UID, htmlReply, seeOther, type InteractionDetails } from '../common/interaction.js';
 
-export type InteractionDetails = Awaited<ReturnType<OidcService['current']['interactionDetails']>>;
+export type { InteractionDetails };
 
 /**
  * What every step's controller needs from the interaction: load it (or answer with a readable
@@ -68,10 +68,10 @@ export class InteractionsService {
   }
 
   redirect(reply: FastifyReply, location: string): void {
-    reply.code(303).header('Cache-Control', 'no-store').header('Location', location).send();
+    seeOther(reply, location);
   }
 
   page(reply: FastifyReply, status: number, html: string): void {
-    reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+    htmlReply(reply, status, html);
   }
 }

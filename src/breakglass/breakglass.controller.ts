@@ -11,9 +11,10 @@ import { emergencyFactorPage, emergencyStartPage, messagePage } from '../ui/inde
 import { MIN_JUSTIFICATION, justificationProblem } from './breakglass-rules.js';
 import { BreakGlassService } from './breakglass.service.js';
 import type { EmergencyAttempt } from './breakglass.repository.js';
+import { INTERACTION_UID, htmlReply, seeOther } from '../common/interaction.js';
 import { emergencyCsrf, emergencyCsrfValid, sameSiteForm } from './emergency-form.js';
 
-const UID = /^[A-Za-z0-9_-]{10,64}$/;
+const UID = INTERACTION_UID;
 const REFUSED = 'Emergency access is not possible with these details. Use the normal sign-in, or call the help desk.';
 const NO_FACTOR = 'Emergency access needs a second factor (an authenticator app or a passkey) that you have already set up.';
 const WRONG = 'That did not work. Try again.';
@@ -166,10 +167,10 @@ export class BreakGlassController {
 
   private async finish(req: FastifyRequest, reply: FastifyReply, result: InteractionResults) {
     const location = await this.oidc.current.interactionResult(req.raw, reply.raw, result, { mergeWithLastSubmission: true });
-    reply.code(303).header('Cache-Control', 'no-store').header('Location', location).send();
+    seeOther(reply, location);
   }
 
   private page(reply: FastifyReply, status: number, html: string): void {
-    reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+    htmlReply(reply, status, html);
   }
 }

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { KeysService } from '../keys/index.js';
 import { connectedAppsPage, messagePage } from '../ui/index.js';
+import { htmlReply } from '../common/interaction.js';
 import { ACCOUNT_CALLBACK_PATH, AccountService } from './account.service.js';
 import { formToken, formTokenValid, sameOrigin } from './consent-csrf.js';
 import { ConsentError } from './consent.errors.js';
@@ -79,6 +80,6 @@ export class AccountController {
   }
 
   private page(reply: FastifyReply, status: number, html: string): void {
-    reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+    htmlReply(reply, status, html);
   }
 }

@@ -5,10 +5,11 @@ import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { KeysService } from '../keys/index.js';
 import { OidcService } from '../oidc/index.js';
 import { messagePage } from '../ui/index.js';
+import { INTERACTION_UID, htmlReply, type InteractionDetails } from '../common/interaction.js';
 import { formTokenValid, sameOrigin, type FormPurpose } from './consent-csrf.js';
-import { ConsentStep, type InteractionDetails } from './consent.step.js';
+import { ConsentStep } from './consent.step.js';
 
-const UID = /^[A-Za-z0-9_-]{10,64}$/;
+const UID = INTERACTION_UID;
 
 /**
  * The consent step's forms: the patient picker and Allow / Deny. Each POST checks the form's
@@ -60,6 +61,6 @@ export class ConsentInteractionController {
   }
 
   private page(reply: FastifyReply, status: number, html: string): void {
-    reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+    htmlReply(reply, status, html);
   }
 }

@@ -5,6 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { KeysService } from '../keys/index.js';
 import { OidcService } from '../oidc/index.js';
 import { consentPage, messagePage, patientPickerPage } from '../ui/index.js';
+import { htmlReply, seeOther, type InteractionDetails } from '../common/interaction.js';
 import { ClientPolicyService } from './client-policy.service.js';
 import {
   choosePatient,
@@ -23,7 +24,7 @@ import { SmartContextService } from './smart-context.service.js';
 import { launchUserMatches, type StoredLaunch } from './smart-launch.js';
 import { SmartLaunchService } from './smart-launch.service.js';
 
-export type InteractionDetails = Awaited<ReturnType<OidcService['current']['interactionDetails']>>;
+export type { InteractionDetails };
 
 /** Everything the consent step decides from: who, which app, what is asked and missing, which patient, which route. */
 interface Situation {
@@ -102,7 +103,7 @@ export class ConsentStep {
       return this.page(reply, 400, await this.pickerHtml(uid, situation, situation.choice.kind === 'pick' ? situation.choice : { kind: 'pick', patients: [] }));
     }
     await this.oidc.current.interactionResult(req.raw, reply.raw, { smart: { patient: choice.patient.patientId } }, { mergeWithLastSubmission: true });
-    reply.code(303).header('Cache-Control', 'no-store').header('Location', `/interaction/${uid}`).send();
+    seeOther(reply, `/interaction/${uid}`);
   }
 
   /** POST /interaction/:uid/consent: Allow records the consent and finishes; Deny ends the request with access_denied. */
@@ -226,11 +227,11 @@ export class ConsentStep {
 
   private async finish(req: FastifyRequest, reply: FastifyReply, result: InteractionResults, merge: boolean): Promise<void> {
     const redirectTo = await this.oidc.current.interactionResult(req.raw, reply.raw, result, { mergeWithLastSubmission: merge });
-    reply.code(303).header('Cache-Control', 'no-store').header('Location', redirectTo).send();
+    seeOther(reply, redirectTo);
   }
 
   private page(reply: FastifyReply, status: number, html: string): void {
-    reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+    htmlReply(reply, status, html);
   }
 }
 

@@ -28,7 +28,6 @@ describe('MFA_ENROLMENT=invite-only', () => {
 
   afterAll(async () => {
     await api?.close();
-    await api?.db.drop();
   });
 
   async function password(browser: HttpBrowser, email: string) {
