@@ -6,6 +6,7 @@
  *   status                                   database, migrations, signing key, clients
  *   create-admin-client --role <role> ...    a machine admin; prints its id and secret once
  *   create-admin-user --email <e> --role <r>  a person; prints a one-time password setup link (or a generated password)
+ *   create-group --name <n> --role <r> ...   a group, the roles it grants and its members (by email)
  */
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
@@ -18,8 +19,8 @@ import { ClientsService } from '../clients/index.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
 import { openDatabase, runMigrations, type OpenedDatabase } from '../database/index.js';
 import { KeysService } from '../keys/index.js';
-import { IdentityError } from '../identity/index.js';
-import { UserManagementService } from '../identity/users-admin.module.js';
+import { IdentityError, IdentityService } from '../identity/index.js';
+import { GroupsService, UserManagementService } from '../identity/users-admin.module.js';
 import { ADMIN_RESOURCE, ADMIN_ROLES, protectedRoles, roleScope, type AdminRole } from './admin-roles.js';
 
 const USAGE = `usage: npm run cli -- <command> [options]
@@ -38,7 +39,14 @@ commands:
       --role <role>              one of ${ADMIN_ROLES.join(', ')} or the BREAKGLASS_ROLE; repeat for several (required)
       --given-name <name>, --family-name <name>
       --generate-password        set a generated password and print it once, instead of a setup link
-      --json                     print {"userId", "passwordSetupLink" | "password", "roles"} as JSON`;
+      --json                     print {"userId", "passwordSetupLink" | "password", "roles"} as JSON
+
+  create-group                   create a group; its members hold the roles it grants
+      --name <name>              the group's name (required, unique)
+      --role <role>              a role the group grants; repeat for several
+      --member <email>           an existing user; repeat for several
+      --external-id <id>         the directory's id of the group (as SCIM sends it)
+      --json                     print {"groupId", "roles", "members"} as JSON`;
 
 type Out = (line: string) => void;
 
@@ -62,6 +70,8 @@ export async function runCli(argv: string[], out: Out, err: Out): Promise<number
       return createAdminClient(config, rest, out, err);
     case 'create-admin-user':
       return createAdminUser(config, rest, out, err);
+    case 'create-group':
+      return createGroup(config, rest, out, err);
     case undefined:
     case 'help':
     case '--help':
@@ -236,6 +246,64 @@ async function createAdminUser(config: AppConfig, args: string[], out: Out, err:
       out('The person enrols a second factor at first sign-in: admin tokens require MFA.');
     }
     return 0;
+  });
+}
+
+async function createGroup(config: AppConfig, args: string[], out: Out, err: Out): Promise<number> {
+  let values: { name?: string; role?: string[]; member?: string[]; 'external-id'?: string; json?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        name: { type: 'string' },
+        role: { type: 'string', multiple: true },
+        member: { type: 'string', multiple: true },
+        'external-id': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    err((e as Error).message);
+    return 1;
+  }
+  if (!values.name) {
+    err('--name is required');
+    return 1;
+  }
+  const db = await openDatabase(config);
+  try {
+    await runMigrations(db);
+  } finally {
+    await db.close();
+  }
+  return withApp(config, async (app) => {
+    const identity = app.get(IdentityService);
+    const members: string[] = [];
+    for (const email of values.member ?? []) {
+      const user = await identity.findByEmail(email);
+      if (!user) {
+        err(`--member ${email}: no such user`);
+        return 1;
+      }
+      members.push(user.id);
+    }
+    try {
+      // The operator at the console is the super-admin of first steps, as with create-admin-user.
+      const group = await app.get(GroupsService).create(
+        { displayName: values.name!, externalId: values['external-id'] ?? null, roles: values.role ?? [], members },
+        { actor: { type: 'system', id: `cli:${safeUser()}` } },
+      );
+      if (values.json) out(JSON.stringify({ groupId: group.id, roles: group.roles, members: group.members.map((m) => m.email) }));
+      else out(`group_id: ${group.id}`);
+      return 0;
+    } catch (e) {
+      if (e instanceof IdentityError) {
+        err(e.fields.length ? e.fields.map((f) => `${f.field} ${f.message}`).join('; ') : e.message);
+        return 1;
+      }
+      throw e;
+    }
   });
 }
 

@@ -5,6 +5,7 @@ import { ClientsService } from '../../../src/clients/index.js';
 import type { DomainEvent } from '../../../src/events/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { signIn } from '../../support/sign-in-flow.js';
+import { waitFor } from '../../support/ports.js';
 import { startAdminApi, type AdminApi } from '../admin/admin-api.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -60,6 +61,10 @@ describe('/scim/v2', () => {
     return res;
   };
 
+  /** Audit records commit with the change; wait on the condition, never on time. */
+  const waitForAudit = (sql: string, params: unknown[], count = 1) =>
+    waitFor('audit records', async () => ((await api.db.query(sql, params)).length >= count ? true : undefined), 10_000);
+
   const setPassword = async (userId: string) => {
     const res = await api.call('POST', `/admin/v1/users/${userId}/password`, { token: await api.token(['user-admin']), body: { password: PASSWORD } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -80,8 +85,9 @@ describe('/scim/v2', () => {
     });
     const created = events.find((e) => e.name === 'user.created' && (e.payload as { userId: string }).userId === res.body.id)!;
     expect(created.actor).toMatchObject({ type: 'client' });
-    const audit = await api.db.query<{ actor_type: string }>(`SELECT actor_type FROM audit_records WHERE subject_id = $1 AND event = 'user.created'`, [res.body.id]).catch(() => []);
-    if (audit.length) expect(audit[0]!.actor_type).toBe('client');
+    await waitForAudit(`SELECT actor_type, actor_id FROM audit_events WHERE subject_id = $1 AND event_type = 'user.created'`, [res.body.id]);
+    const audit = await api.db.query<{ actor_type: string; actor_id: string }>(`SELECT actor_type, actor_id FROM audit_events WHERE subject_id = $1 AND event_type = 'user.created'`, [res.body.id]);
+    expect(audit).toEqual([{ actor_type: 'client', actor_id: created.actor.id }]);
 
     const again = await scim('POST', '/Users', { schemas: [USER], userName: 'BJensen@example.com' });
     expect(again.status).toBe(409);
@@ -156,6 +162,7 @@ describe('/scim/v2', () => {
     const renamed = await scim('PATCH', `/Groups/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', value: { displayName: 'Ward 7 North' } }] });
     expect(renamed.body.displayName).toBe('Ward 7 North');
     expect(events.filter((e) => e.name === 'group.updated' && (e.payload as { groupId: string }).groupId === id).every((e) => e.actor.type === 'client')).toBe(true);
+    await waitForAudit(`SELECT 1 FROM audit_events WHERE subject_type = 'group' AND subject_id = $1 AND event_type = 'group.updated' AND actor_type = 'client'`, [id], 3);
 
     const { tokens } = await signIn(new HttpBrowser(api.url), config, REDIRECT, { email: 'nurse@example.com', password: PASSWORD }, { scope: 'openid roles groups', prompt: 'consent' });
     const claims = tokens.claims()!;
