@@ -184,7 +184,8 @@ export class IdentityAdminController {
       ...adminEventContext(request),
       expectedVersions,
       authorize: (current, nextRoles) => {
-        if (!mayAdministerUser(roles, current.roles, nextRoles)) throw adminRolesForbidden();
+        // Effective roles: a user who holds an admin role through a group is protected like one who holds it directly.
+        if (!mayAdministerUser(roles, current.effectiveRoles, nextRoles)) throw adminRolesForbidden();
       },
     };
   }
