@@ -188,7 +188,8 @@ export class IdentityAdminController {
       ...adminEventContext(request),
       expectedVersions,
       authorize: (current, nextRoles) => {
-        if (!mayAdministerUser(roles, this.config.breakGlass.role, current.roles, nextRoles)) throw adminRolesForbidden();
+        // Effective roles: a user who holds an admin role through a group is protected like one who holds it directly.
+        if (!mayAdministerUser(roles, this.config.breakGlass.role, current.effectiveRoles, nextRoles)) throw adminRolesForbidden();
       },
     };
   }

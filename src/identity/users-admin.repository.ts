@@ -26,6 +26,8 @@ export interface UserRecord {
   roles: string[];
   /** The directory's id of this person (SCIM externalId), if any. */
   externalId: string | null;
+  /** Own roles plus those of the user's groups: what decides who may administer this user. */
+  effectiveRoles: string[];
   lockedUntil: Date | null;
   version: number;
   createdAt: Date;
@@ -67,6 +69,7 @@ interface Row {
   status: UserStatus;
   roles: string[];
   external_id: string | null;
+  effective_roles: string[];
   locked_until: Date | null;
   version: number;
   created_at: Date;
@@ -78,6 +81,7 @@ interface Row {
 
 const COLUMNS = `u.id, u.email, u.email_verified, u.given_name, u.family_name, u.status, u.roles, u.external_id, u.locked_until, u.version,
   u.created_at, u.updated_at, u.deleted_at, u.created_at::text AS position,
+  u.roles || ARRAY(SELECT r FROM group_members m JOIN groups g ON g.id = m.group_id, unnest(g.roles) AS r WHERE m.user_id = u.id) AS effective_roles,
   EXISTS (SELECT 1 FROM password_credentials p WHERE p.user_id = u.id) AS has_password`;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -272,6 +276,7 @@ function toRecord(r: Row): UserRecord {
     status: r.status,
     roles: r.roles,
     externalId: r.external_id,
+    effectiveRoles: [...new Set(r.effective_roles)],
     lockedUntil: r.locked_until,
     version: r.version,
     createdAt: r.created_at,

@@ -51,7 +51,13 @@ describe('/admin/v1/groups', () => {
     expect(refused.body.detail).toContain('protected role');
     const ok = await api.call('POST', '/admin/v1/groups', { token: await api.token(['super-admin']), body: { displayName: 'Key custodians', roles: ['key-admin'] } });
     expect(ok.status).toBe(201);
-    const change = await api.call('PUT', `/admin/v1/groups/${ok.body.id}`, { token: admin, body: { displayName: 'Key custodians', roles: [] }, headers: { 'if-match': '"1"' } });
+    // A member of a group that grants an admin role is protected like a holder of that role.
+    const custodian = await newUser('custodian@hospital.test');
+    const joined = await api.call('POST', `/admin/v1/groups/${ok.body.id}/members`, { token: await api.token(['super-admin']), body: { userId: custodian } });
+    expect(joined.status).toBe(200);
+    const takeover = await api.call('POST', `/admin/v1/users/${custodian}/password`, { token: admin, body: { link: true } });
+    expect(takeover.status).toBe(403);
+    const change = await api.call('PUT', `/admin/v1/groups/${ok.body.id}`, { token: admin, body: { displayName: 'Key custodians', roles: [] }, headers: { 'if-match': '"2"' } });
     expect(change.status).toBe(403);
     const bad = await api.call('POST', '/admin/v1/groups', { token: admin, body: { displayName: '', roles: ['Not A Role'] } });
     expect(bad.status).toBe(400);
