@@ -6,7 +6,7 @@ import { startService, type ServiceProcess } from '../support/service-process.js
 import { waitFor } from '../support/ports.js';
 import { checkAfterFault, type Queryable } from './support/checks.js';
 import { startOwnPostgres, type OwnPostgres } from './support/own-postgres.js';
-import { alive, bootstrap } from './support/service-on-proxy.js';
+import { alive, bootstrap, LOAD_LIMITS } from './support/service-on-proxy.js';
 import { startTraffic, summary } from './support/traffic.js';
 
 /**
@@ -26,7 +26,7 @@ describe('a real PostgreSQL killed mid-burst and started again', () => {
 
   beforeAll(async () => {
     server = await startOwnPostgres();
-    service = await startService({ DATABASE_URL: server.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ...bootstrapEnv() });
+    service = await startService({ DATABASE_URL: server.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ...bootstrapEnv(), ...LOAD_LIMITS });
     pool = new pg.Pool({ connectionString: server.url, max: 2 });
     pool.on('error', () => undefined);
   }, 180_000);

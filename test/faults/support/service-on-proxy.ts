@@ -6,6 +6,19 @@ import { startTcpProxy, type TcpProxy } from '../../e2e/hardening/tcp-proxy.js';
 
 export const bootstrap = { clientId: BOOTSTRAP_ID, clientSecret: BOOTSTRAP_SECRET };
 
+/**
+ * The suite's load comes from one address and one client, far above what the per-IP and
+ * per-client defaults allow: the limits stay on (their code path runs) but high enough that a
+ * 429 never hides what a fault did.
+ */
+export const LOAD_LIMITS = {
+  RATE_LIMIT_TOKEN_PER_IP: '1000000',
+  RATE_LIMIT_TOKEN_PER_CLIENT: '1000000',
+  RATE_LIMIT_INTROSPECT_PER_IP: '1000000',
+  RATE_LIMIT_INTROSPECT_PER_CLIENT: '1000000',
+  RATE_LIMIT_ADMIN_PER_IP: '1000000',
+};
+
 export interface ServiceOnProxy {
   db: TestDatabase;
   proxy: TcpProxy;
@@ -25,6 +38,7 @@ export async function startServiceOnProxy(env: Record<string, string> = {}): Pro
     DATABASE_URL: viaProxy.toString(),
     KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...bootstrapEnv(),
+    ...LOAD_LIMITS,
     ...env,
   });
   return {
