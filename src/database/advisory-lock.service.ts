@@ -99,21 +99,30 @@ interface HeldLock {
 
 async function holdLock(dataSource: DataSource, name: string): Promise<HeldLock | undefined> {
   const runner = dataSource.createQueryRunner();
-  const connection = (await runner.connect()) as { once(event: 'error', fn: (err: Error) => void): void };
+  const connection = (await runner.connect()) as {
+    once(event: 'error', fn: (err: Error) => void): void;
+    removeListener(event: 'error', fn: (err: Error) => void): void;
+  };
   let lost: Error | undefined;
-  connection.once('error', (err) => (lost = err));
+  const onError = (err: Error) => (lost = err);
+  connection.once('error', onError);
+  // The pooled connection outlives this attempt: its listener must not (one per retry would pile up).
+  const forget = () => connection.removeListener('error', onError);
   try {
     const [row] = await runner.query('SELECT pg_try_advisory_lock($1::bigint) AS locked', [lockKey(name)]);
     if (!row?.locked) {
+      forget();
       await runner.release();
       return undefined;
     }
   } catch (err) {
+    forget();
     await runner.release();
     throw err;
   }
   return {
     async release() {
+      forget();
       if (lost) logger.warn(`the connection holding lock ${name} was lost while its work ran (${lost.message}); the lock will be taken again on the next run`);
       else {
         try {
