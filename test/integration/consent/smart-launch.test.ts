@@ -140,7 +140,8 @@ describe('SMART standalone launch', () => {
       const tokens = await exchange(via === 'PAR' ? app : jarApp, step.url, request);
       expect(tokens.patient, via).toBe('pat-300');
       expect(scopeSet(tokens.scope), via).toEqual(scopeSet(scope));
-      expect(await oidc.tokenIntrospection(app.config, tokens.access_token), via).toMatchObject({ active: true, aud: FHIR, patient: 'pat-300' });
+      // Introspected by the client the token was issued to: no other client may see it (#17).
+      expect(await oidc.tokenIntrospection((via === 'PAR' ? app : jarApp).config, tokens.access_token), via).toMatchObject({ active: true, aud: FHIR, patient: 'pat-300' });
     }
   });
 });
