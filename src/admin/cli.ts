@@ -140,13 +140,7 @@ async function createAdminClient(config: AppConfig, args: string[], out: Out, er
     err(unknown.length ? `unknown role: ${unknown.join(', ')} (roles: ${ADMIN_ROLES.join(', ')})` : '--role is required');
     return 1;
   }
-  const db = await openDatabase(config);
-  try {
-    // The service applies migrations at start under an advisory lock; so does this command.
-    await runMigrations(db);
-  } finally {
-    await db.close();
-  }
+  await migrate(config);
   return withApp(config, async (app) => {
     const created = await app.get(ClientsService).createClient(
       {
@@ -200,12 +194,7 @@ async function createAdminUser(config: AppConfig, args: string[], out: Out, err:
     err(!values.email ? '--email is required' : unknown.length ? `unknown role: ${unknown.join(', ')} (roles: ${allowed.join(', ')})` : '--role is required');
     return 1;
   }
-  const db = await openDatabase(config);
-  try {
-    await runMigrations(db);
-  } finally {
-    await db.close();
-  }
+  await migrate(config);
   return withApp(config, async (app) => {
     // 24 random bytes: 32 characters, far beyond any policy's minimum, never a common password.
     const password = values['generate-password'] ? randomBytes(24).toString('base64url') : undefined;
@@ -271,12 +260,7 @@ async function createGroup(config: AppConfig, args: string[], out: Out, err: Out
     err('--name is required');
     return 1;
   }
-  const db = await openDatabase(config);
-  try {
-    await runMigrations(db);
-  } finally {
-    await db.close();
-  }
+  await migrate(config);
   return withApp(config, async (app) => {
     const identity = app.get(IdentityService);
     const members: string[] = [];
@@ -346,4 +330,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       process.exit(1);
     },
   );
+}
+
+/** The service applies migrations at start under an advisory lock; so does each command, before it builds the app. */
+async function migrate(config: AppConfig): Promise<void> {
+  const db = await openDatabase(config);
+  try {
+    await runMigrations(db);
+  } finally {
+    await db.close();
+  }
 }
