@@ -142,7 +142,10 @@ export class OidcService implements OnModuleInit {
       ...configuration.formats,
       customizers: {
         ...configuration.formats?.customizers,
-        jwt: async (_ctx, token, jwt) => held.record(token as object, jwt.payload as Record<string, unknown>),
+        jwt: async (ctx, token, jwt) => {
+          Object.assign(jwt.payload, signInClaims(ctx, token as { accountId?: string; clientId?: string }));
+          await held.record(token as object, jwt.payload as Record<string, unknown>);
+        },
       },
     };
     const provider = new Provider(this.config.issuer, configuration);
@@ -271,3 +274,26 @@ function refeedBody(req: IncomingMessage, body: Buffer): void {
   delete req.headers['transfer-encoding'];
 }
 
+
+/**
+ * RFC 9068 §2.2.1: a JWT access token issued for a person says how they signed in (`amr`, `acr`,
+ * `auth_time`), taken from the code or refresh token it was exchanged for. A resource server
+ * that demands MFA (the admin API) reads it here; a token without a person carries none.
+ */
+export function signInClaims(ctx: KoaContextWithOIDC | undefined, token: { accountId?: string; clientId?: string }): Record<string, unknown> {
+  if (!token.accountId || token.accountId === token.clientId) return {};
+  const entities = ctx?.oidc?.entities as { AuthorizationCode?: SignInRecord; RefreshToken?: SignInRecord } | undefined;
+  const from = entities?.AuthorizationCode ?? entities?.RefreshToken;
+  if (!from) return {};
+  return {
+    ...(Array.isArray(from.amr) && from.amr.length > 0 ? { amr: [...from.amr] } : {}),
+    ...(typeof from.acr === 'string' ? { acr: from.acr } : {}),
+    ...(typeof from.authTime === 'number' ? { auth_time: from.authTime } : {}),
+  };
+}
+
+interface SignInRecord {
+  amr?: string[];
+  acr?: string;
+  authTime?: number;
+}
