@@ -1,6 +1,6 @@
 /**
  * hardening/ owns the request rate limits on the token, introspection, sign-in and admin surfaces
- * (counters in Redis when REDIS_URL is set, in memory otherwise), their refusal event, and the
+ * (rate-limiter-flexible counters in Redis when REDIS_URL is set, in memory otherwise), their refusal event, and the
  * input-shape limits (admin JSON depth, OIDC query parameter count, length and scopes), and the
  * outbound HTTP policy every call to a configured URL goes through (OutboundHttp: https, timeouts,
  * size cap, no redirects, no private address unless allowed; refusals audited).
@@ -13,10 +13,10 @@ import type { FastifyInstance } from 'fastify';
 import { installInputLimits } from './input-limits.js';
 import { installRateLimits } from './rate-limit.hook.js';
 import { OutboundHttp } from './outbound-http.service.js';
-import { RATE_LIMIT_CLOCK, RateLimiter } from './rate-limiter.service.js';
+import { RateLimiter } from './rate-limiter.service.js';
 
 @Module({
-  providers: [RateLimiter, OutboundHttp, { provide: RATE_LIMIT_CLOCK, useValue: () => Date.now() }],
+  providers: [RateLimiter, OutboundHttp],
   exports: [RateLimiter, OutboundHttp],
 })
 export class HardeningModule implements OnModuleInit {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { basicClientId, bucketOf, judge, keysFor, windowOf } from './rate-limit.rules.js';
+import { basicClientId, bucketOf, judge, keysFor, retryAfterSeconds } from './rate-limit.rules.js';
 import { jsonDepthExceeds, queryProblem } from './input-limits.js';
 
 const limits = {
@@ -50,10 +50,14 @@ describe('rate-limit rules', () => {
     expect(keysFor('admin', '1.2.3.4', null, limits)[0]!.limit).toBe(60);
   });
 
-  it('says how long until the window ends, never less than a second', () => {
-    expect(windowOf(60_000, 60)).toEqual({ index: 1, retryAfterSeconds: 60 });
-    expect(windowOf(119_999, 60)).toEqual({ index: 1, retryAfterSeconds: 1 });
-    expect(windowOf(90_500, 60).retryAfterSeconds).toBe(30);
+  it.each([
+    [60_000, 60],
+    [59_001, 60],
+    [1, 1],
+    [0, 1],
+    [30_500, 31],
+  ])('asks to retry after %i ms as %i whole seconds, never less than one', (ms, seconds) => {
+    expect(retryAfterSeconds(ms)).toBe(seconds);
   });
 
   it('refuses over the limit and marks only the first refusal for the audit trail', () => {

@@ -4,9 +4,10 @@ import type { AppConfig } from '../config/index.js';
  * Which requests are rate limited, under which keys, and what a refusal says. Pure functions:
  * the hook and the stores hold no rules of their own.
  *
- * Counting is a fixed window per key: simple, the same in memory and in Redis (one INCR),
- * and a burst at a window edge can reach at most twice the limit, which is acceptable for
- * a brake on brute force and floods (account lockout in src/auth stays the precise control).
+ * Counting is a fixed window per key, opened by the key's first request (rate-limiter-flexible,
+ * in memory or in Redis): simple, and a burst at a window edge can reach at most twice the limit,
+ * which is acceptable for a brake on brute force and floods (account lockout in src/auth stays
+ * the precise control).
  */
 export type RateLimitBucket = 'token' | 'introspect' | 'sign_in' | 'admin';
 export type RateLimitKeyKind = 'ip' | 'client';
@@ -68,11 +69,9 @@ function withClient(keys: RateLimitKey[], bucket: RateLimitBucket, clientId: str
   return clientId ? [...keys, { bucket, kind: 'client', id: clientId, limit }] : keys;
 }
 
-/** The window a moment falls in, and the whole seconds until it ends (at least 1, for Retry-After). */
-export function windowOf(nowMs: number, windowSeconds: number): { index: number; retryAfterSeconds: number } {
-  const size = windowSeconds * 1000;
-  const index = Math.floor(nowMs / size);
-  return { index, retryAfterSeconds: Math.max(1, Math.ceil(((index + 1) * size - nowMs) / 1000)) };
+/** Whole seconds until a counting window ends, for Retry-After (at least 1). */
+export function retryAfterSeconds(msBeforeNext: number): number {
+  return Math.max(1, Math.ceil(msBeforeNext / 1000));
 }
 
 /** The count after this request, judged: over the limit refuses; exactly one over is the first refusal (audited once per key and window). */

@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { EventBus } from '../events/index.js';
-import { judge, keysFor, windowOf, type RateLimitBucket } from './rate-limit.rules.js';
-import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit.store.js';
-
-export const RATE_LIMIT_CLOCK = Symbol('RATE_LIMIT_CLOCK');
+import { MemoryRateLimitCounters, RedisRateLimitCounters, type RateLimitCounters } from './rate-limit.counters.js';
+import { judge, keysFor, retryAfterSeconds, type RateLimitBucket } from './rate-limit.rules.js';
 
 export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -12,14 +10,16 @@ export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfter
 @Injectable()
 export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RateLimiter.name);
-  private readonly store: RateLimitStore;
+  private readonly counters: RateLimitCounters;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: EventBus,
-    @Inject(RATE_LIMIT_CLOCK) private readonly now: () => number,
   ) {
-    this.store = config.redisUrl ? new RedisRateLimitStore(config.redisUrl) : new MemoryRateLimitStore(now);
+    const { redisPrefix, windowSeconds } = config.rateLimit;
+    this.counters = config.redisUrl
+      ? new RedisRateLimitCounters(config.redisUrl, redisPrefix, windowSeconds)
+      : new MemoryRateLimitCounters(redisPrefix, windowSeconds);
   }
 
   get enabled(): boolean {
@@ -27,23 +27,23 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.store instanceof RedisRateLimitStore) await this.store.connect();
+    if (this.counters instanceof RedisRateLimitCounters) await this.counters.connect();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.store.close();
+    await this.counters.close();
   }
 
   async check(bucket: RateLimitBucket, ip: string, clientId: string | null, requestId?: string): Promise<RateLimitDecision> {
     const limits = this.config.rateLimit;
-    const { index, retryAfterSeconds } = windowOf(this.now(), limits.windowSeconds);
-    let refused = false;
+    let retryAfter = 0;
     for (const key of keysFor(bucket, ip, clientId, limits)) {
-      const count = await this.store.hit(`${limits.redisPrefix}${key.bucket}:${key.kind}:${key.id}:${index}`, limits.windowSeconds * 2);
-      if (count === null) continue;
-      const verdict = judge(count, key.limit);
+      const hit = await this.counters.hit(key);
+      if (hit === null) continue;
+      const verdict = judge(hit.count, key.limit);
       if (verdict === 'allow') continue;
-      refused = true;
+      const keyRetryAfter = retryAfterSeconds(hit.msBeforeNext);
+      retryAfter = Math.max(retryAfter, keyRetryAfter);
       if (verdict === 'first_refusal') {
         await this.events
           .publish(
@@ -55,7 +55,7 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
               ip,
               limit: key.limit,
               windowSeconds: limits.windowSeconds,
-              retryAfterSeconds,
+              retryAfterSeconds: keyRetryAfter,
             },
             { correlationId: requestId, origin: { ip } },
           )
@@ -63,6 +63,6 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
           .catch((err: unknown) => this.logger.error(`rate-limit refusal not audited: ${err instanceof Error ? err.message : String(err)}`));
       }
     }
-    return refused ? { allowed: false, retryAfterSeconds } : { allowed: true };
+    return retryAfter > 0 ? { allowed: false, retryAfterSeconds: retryAfter } : { allowed: true };
   }
 }
