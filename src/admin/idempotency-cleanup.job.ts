@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { AdvisoryLockService } from '../database/index.js';
 import { IdempotencyService } from './idempotency.service.js';
 
@@ -21,13 +22,11 @@ export class IdempotencyCleanupJob implements OnApplicationBootstrap, OnApplicat
   ) {}
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.run(), INTERVAL_MS);
-    timer.unref();
-    this.scheduler.addInterval(JOB, timer);
+    scheduleJob(this.scheduler, JOB, INTERVAL_MS, () => this.run());
   }
 
   onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+    unscheduleJob(this.scheduler, JOB);
   }
 
   async run(): Promise<number> {

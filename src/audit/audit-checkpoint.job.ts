@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { AuditCheckpointService } from './audit-checkpoint.service.js';
 
@@ -22,13 +23,11 @@ export class AuditCheckpointJob implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     const everyMs = Math.min(60_000, this.config.audit.checkpointIntervalMinutes * 60_000);
-    const timer = setInterval(() => void this.run(), everyMs);
-    timer.unref();
-    this.scheduler.addInterval(JOB, timer);
+    scheduleJob(this.scheduler, JOB, everyMs, () => this.run());
   }
 
   onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+    unscheduleJob(this.scheduler, JOB);
   }
 
   async run(): Promise<void> {

@@ -1,26 +1,35 @@
-import { Injectable } from '@nestjs/common';
-import { IntervalJob } from '../common/interval-job.js';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { runJobTick, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { AuthRepository } from './auth.repository.js';
 import { SignInProgressRepository } from './sign-in-progress.repository.js';
 
+const JOB = 'auth-cleanup';
+const INTERVAL_MS = 10 * 60 * 1000;
+
 /** Deletes sign-in progress rows and throttle counters that can no longer matter. Idempotent. */
 @Injectable()
-export class AuthCleanupJob extends IntervalJob {
-  protected readonly description = 'sign-in state cleanup';
+export class AuthCleanupJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AuthCleanupJob.name);
 
   constructor(
     private readonly progress: SignInProgressRepository,
     private readonly throttle: AuthRepository,
-  ) {
-    super();
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    scheduleJob(this.scheduler, JOB, INTERVAL_MS, () => this.run());
   }
 
-  protected everyMs(): number {
-    return 10 * 60 * 1000;
+  onApplicationShutdown(): void {
+    unscheduleJob(this.scheduler, JOB);
   }
 
-  protected async work(): Promise<void> {
-    await this.progress.deleteExpired();
-    await this.throttle.deleteStale();
+  run(): Promise<void> {
+    return runJobTick(this.logger, 'sign-in state cleanup', async () => {
+      await this.progress.deleteExpired();
+      await this.throttle.deleteStale();
+    });
   }
 }

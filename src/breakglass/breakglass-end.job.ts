@@ -1,21 +1,32 @@
-import { Injectable } from '@nestjs/common';
-import { IntervalJob } from '../common/interval-job.js';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { runJobTick, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { BreakGlassService } from './breakglass.service.js';
+
+const JOB = 'breakglass-end';
+const INTERVAL_MS = 30_000;
 
 /** Records the end of emergency sessions that ran out (the service claims each row once). */
 @Injectable()
-export class BreakGlassEndJob extends IntervalJob {
-  protected readonly description = 'ending expired emergency sessions';
+export class BreakGlassEndJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(BreakGlassEndJob.name);
 
-  constructor(private readonly breakGlass: BreakGlassService) {
-    super();
+  constructor(
+    private readonly breakGlass: BreakGlassService,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    scheduleJob(this.scheduler, JOB, INTERVAL_MS, () => this.run());
   }
 
-  protected everyMs(): number {
-    return 30_000;
+  onApplicationShutdown(): void {
+    unscheduleJob(this.scheduler, JOB);
   }
 
-  protected async work(): Promise<void> {
-    await this.breakGlass.endExpired();
+  run(): Promise<void> {
+    return runJobTick(this.logger, 'ending expired emergency sessions', async () => {
+      await this.breakGlass.endExpired();
+    });
   }
 }

@@ -1,26 +1,34 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { IntervalJob } from '../common/interval-job.js';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { runJobTick, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ConsentService } from './consent.service.js';
 
+const JOB = 'consent-cleanup';
+
 /** Calls ConsentService.cleanupExpiredLinks on the protocol cleanup interval; deleting is idempotent on every instance. */
 @Injectable()
-export class ConsentCleanupJob extends IntervalJob {
-  protected readonly description = 'consent link cleanup';
+export class ConsentCleanupJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(ConsentCleanupJob.name);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly consent: ConsentService,
-  ) {
-    super();
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    scheduleJob(this.scheduler, JOB, this.config.oidcCleanupIntervalSeconds * 1000, () => this.run());
   }
 
-  protected everyMs(): number {
-    return this.config.oidcCleanupIntervalSeconds * 1000;
+  onApplicationShutdown(): void {
+    unscheduleJob(this.scheduler, JOB);
   }
 
-  protected async work(): Promise<void> {
-    const deleted = await this.consent.cleanupExpiredLinks();
-    if (deleted > 0) this.logger.log({ deleted }, 'forgot ended provider grants of consents');
+  run(): Promise<void> {
+    return runJobTick(this.logger, 'consent link cleanup', async () => {
+      const deleted = await this.consent.cleanupExpiredLinks();
+      if (deleted > 0) this.logger.log({ deleted }, 'forgot ended provider grants of consents');
+    });
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { KeyLifecycleService } from './key-lifecycle.service.js';
 
 const JOB = 'keys-rotation';
@@ -17,13 +18,11 @@ export class KeyRotationJob implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.run(), ROTATION_CHECK_INTERVAL_MS);
-    timer.unref();
-    this.scheduler.addInterval(JOB, timer);
+    scheduleJob(this.scheduler, JOB, ROTATION_CHECK_INTERVAL_MS, () => this.run());
   }
 
   onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+    unscheduleJob(this.scheduler, JOB);
   }
 
   async run(): Promise<void> {

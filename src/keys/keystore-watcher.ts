@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { EventBus } from '../events/index.js';
 import type { SigningKeyState } from './entities/signing-key.entity.js';
@@ -45,13 +46,11 @@ export class KeystoreWatcher implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    const timer = setInterval(() => void this.poll(), this.config.keys.pollIntervalSeconds * 1000);
-    timer.unref();
-    this.scheduler.addInterval(JOB, timer);
+    scheduleJob(this.scheduler, JOB, this.config.keys.pollIntervalSeconds * 1000, () => this.poll());
   }
 
   onApplicationShutdown(): void {
-    if (this.scheduler.doesExist('interval', JOB)) this.scheduler.deleteInterval(JOB);
+    unscheduleJob(this.scheduler, JOB);
   }
 
   /** The keystore a consumer loaded at start: the first poll must not announce it again. */

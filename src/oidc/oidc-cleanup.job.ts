@@ -1,26 +1,34 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { IntervalJob } from '../common/interval-job.js';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { runJobTick, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { OidcService } from './oidc.service.js';
 
+const JOB = 'oidc-cleanup';
+
 /** Calls OidcService.cleanupExpired on an interval; the service decides and locks. */
 @Injectable()
-export class OidcCleanupJob extends IntervalJob {
-  protected readonly description = 'OIDC artifact cleanup';
+export class OidcCleanupJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OidcCleanupJob.name);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly oidc: OidcService,
-  ) {
-    super();
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    scheduleJob(this.scheduler, JOB, this.config.oidcCleanupIntervalSeconds * 1000, () => this.run());
   }
 
-  protected everyMs(): number {
-    return this.config.oidcCleanupIntervalSeconds * 1000;
+  onApplicationShutdown(): void {
+    unscheduleJob(this.scheduler, JOB);
   }
 
-  protected async work(): Promise<void> {
-    const deleted = await this.oidc.cleanupExpired();
-    if (deleted > 0) this.logger.log({ deleted }, 'deleted expired OIDC artifacts');
+  run(): Promise<void> {
+    return runJobTick(this.logger, 'OIDC artifact cleanup', async () => {
+      const deleted = await this.oidc.cleanupExpired();
+      if (deleted > 0) this.logger.log({ deleted }, 'deleted expired OIDC artifacts');
+    });
   }
 }

@@ -1,21 +1,32 @@
-import { Injectable } from '@nestjs/common';
-import { IntervalJob } from '../common/interval-job.js';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { runJobTick, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { WebhooksService } from './webhooks.service.js';
+
+const JOB = 'webhook-delivery';
+const INTERVAL_MS = 1_000;
 
 /** Polls for due webhook deliveries (the service takes the advisory lock and decides from stored rows). */
 @Injectable()
-export class WebhookDeliveryJob extends IntervalJob {
-  protected readonly description = 'webhook delivery';
+export class WebhookDeliveryJob implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookDeliveryJob.name);
 
-  constructor(private readonly webhooks: WebhooksService) {
-    super();
+  constructor(
+    private readonly webhooks: WebhooksService,
+    private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    scheduleJob(this.scheduler, JOB, INTERVAL_MS, () => this.run());
   }
 
-  protected everyMs(): number {
-    return 1_000;
+  onApplicationShutdown(): void {
+    unscheduleJob(this.scheduler, JOB);
   }
 
-  protected async work(): Promise<void> {
-    await this.webhooks.deliverDue();
+  run(): Promise<void> {
+    return runJobTick(this.logger, 'webhook delivery', async () => {
+      await this.webhooks.deliverDue();
+    });
   }
 }
