@@ -11,7 +11,7 @@ import { mountOidc, OidcService } from './oidc/index.js';
 import { requestId } from './logging/logging.js';
 import { setupOpenApi } from './admin/openapi.js';
 import { fastifyTrustProxy } from './hardening/trust-proxy.js';
-import { fetchAgentClass } from './common/outbound-http.js';
+import { refuseEnvironmentProxy } from './outbound/index.js';
 
 export interface CreateAppOptions {
   /** Tests pass false to keep their output readable; the service always logs. */
@@ -25,7 +25,7 @@ export interface CreateAppOptions {
  */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   // Outbound calls must connect directly (not through NODE_USE_ENV_PROXY's proxy) to be checked: one clear line, before anything opens.
-  fetchAgentClass();
+  refuseEnvironmentProxy();
   const db = await openDatabase(config);
   try {
     await runMigrations(db);

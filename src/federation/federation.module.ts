@@ -10,7 +10,7 @@ import { PassportModule } from '@nestjs/passport';
 import { IdentityModule } from '../identity/index.js';
 import { KeysModule } from '../keys/index.js';
 import { OidcModule } from '../oidc/index.js';
-import { HardeningModule } from '../hardening/index.js';
+import { OutboundModule } from '../outbound/index.js';
 import { FederationBroker } from './federation-broker.service.js';
 import { FederationController } from './federation.controller.js';
 import { FederationRepository } from './federation.repository.js';
@@ -21,7 +21,7 @@ import { UpstreamClients } from './upstream-clients.js';
 import { UpstreamLogout } from './upstream-logout.js';
 
 @Module({
-  imports: [PassportModule, IdentityModule, KeysModule, OidcModule, HardeningModule],
+  imports: [PassportModule, IdentityModule, KeysModule, OidcModule, OutboundModule],
   controllers: [FederationController, IdentityProvidersAdminController],
   providers: [FederationRepository, IdentityProvidersService, UpstreamClients, FederationBroker, UpstreamLogout, FederationStrategy, FederationAuthGuard],
   exports: [FederationBroker],

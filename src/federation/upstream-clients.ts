@@ -6,8 +6,7 @@ import { FederationError, FederationErrorCode } from './federation.errors.js';
 import type { FederationFailureReason } from './federation.events.js';
 import type { IdpRow } from './federation.repository.js';
 import { IdentityProvidersService } from './identity-providers.service.js';
-import { OutboundRefusedError } from '../common/outbound-http.js';
-import { OutboundHttp } from '../hardening/index.js';
+import { OutboundHttp, OutboundRefusedError } from '../outbound/index.js';
 
 /**
  * openid-client Configurations for the upstream IdPs, built from discovery or the explicit

@@ -1,11 +1,8 @@
-import type { OutboundRefusalReason } from '../common/outbound-http.js';
+import type { OutboundEvents } from '../outbound/outbound.events.js';
 import type { RateLimitBucket, RateLimitKeyKind } from './rate-limit.rules.js';
 
-/** Who asked for an outbound call: oidc-provider for a client (jwks_uri, back-channel logout, request_uri), federation, webhooks. */
-export type OutboundPurpose = 'client' | 'upstream_idp' | 'webhook';
-
-/** Events the hardening module emits. */
-export interface HardeningEvents {
+/** Events the hardening module emits, and (until each module registers its own) the outbound module's. */
+export interface HardeningEvents extends OutboundEvents {
   /**
    * A key went over its limit: published once per key and window (the first refused request),
    * so a flood leaves one record per window rather than one per request.
@@ -19,18 +16,5 @@ export interface HardeningEvents {
     limit: number;
     windowSeconds: number;
     retryAfterSeconds: number;
-  };
-  /**
-   * An outbound call was refused by the outbound HTTP policy: not https, a private, loopback or
-   * link-local address (judged on the address connected to), a redirect, or an oversized response.
-   */
-  'hardening.outbound.refused': {
-    purpose: OutboundPurpose;
-    /** The URL without query or fragment (a host name alone when the refusal came from its DNS answer). */
-    target: string;
-    reason: OutboundRefusalReason;
-    /** The refused address, when the refusal was about one. */
-    address: string | null;
-    detail: string;
   };
 }

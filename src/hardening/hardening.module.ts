@@ -1,10 +1,9 @@
 /**
  * hardening/ owns the request rate limits on the token, introspection, sign-in and admin surfaces
  * (rate-limiter-flexible counters in Redis when REDIS_URL is set, in memory otherwise), their refusal event, and the
- * input-shape limits (admin JSON depth, OIDC query parameter count, length and scopes), and the
- * outbound HTTP policy every call to a configured URL goes through (OutboundHttp: https, timeouts,
- * size cap, no redirects, no private address unless allowed; refusals audited).
- * Exports RateLimiter and OutboundHttp. Never authenticates anyone and never reads an OIDC request body (oidc-provider
+ * input-shape limits (admin JSON depth, OIDC query parameter count, length and scopes). Calls to
+ * configured URLs are outbound/'s (OutboundHttp).
+ * Exports RateLimiter. Never authenticates anyone and never reads an OIDC request body (oidc-provider
  * owns those): it judges a request by its path, query, IP (which honours TRUST_PROXY) and claimed client_id.
  */
 import { Module, Optional, type OnModuleInit } from '@nestjs/common';
@@ -12,12 +11,11 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { installInputLimits } from './input-limits.js';
 import { installRateLimits } from './rate-limit.hook.js';
-import { OutboundHttp } from './outbound-http.service.js';
 import { RateLimiter } from './rate-limiter.service.js';
 
 @Module({
-  providers: [RateLimiter, OutboundHttp],
-  exports: [RateLimiter, OutboundHttp],
+  providers: [RateLimiter],
+  exports: [RateLimiter],
 })
 export class HardeningModule implements OnModuleInit {
   constructor(

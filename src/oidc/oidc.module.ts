@@ -9,7 +9,7 @@ import { ClientsModule } from '../clients/index.js';
 import { KeysModule } from '../keys/index.js';
 import { IdentityModule } from '../identity/index.js';
 import { PoliciesModule } from '../policies/index.js';
-import { HardeningModule } from '../hardening/index.js';
+import { OutboundModule } from '../outbound/index.js';
 import { OidcArtifactRepository } from './oidc-artifact.repository.js';
 import { OidcCleanupJob } from './oidc-cleanup.job.js';
 import { OidcService } from './oidc.service.js';
@@ -19,7 +19,7 @@ import { HeldAccessTokens } from './held-access-tokens.js';
 import { SessionsAdminController, UserSessionsAdminController } from './sessions.admin.controller.js';
 
 @Module({
-  imports: [ClientsModule, KeysModule, IdentityModule, PoliciesModule, HardeningModule],
+  imports: [ClientsModule, KeysModule, IdentityModule, PoliciesModule, OutboundModule],
   controllers: [SessionsAdminController, UserSessionsAdminController],
   providers: [OidcArtifactRepository, OidcService, OidcCleanupJob, AccountRevocationListener, SessionsService, HeldAccessTokens],
   exports: [OidcService, SessionsService, HeldAccessTokens],

@@ -21,7 +21,7 @@ import { PoliciesService } from '../policies/index.js';
 import { withLiveLifetimes } from './live-lifetimes.js';
 import { installClientIpGuard } from './client-ip-guard.js';
 import { mtlsRegistrationProblem } from './client-certificate.js';
-import { OutboundHttp } from '../hardening/index.js';
+import { OutboundHttp } from '../outbound/index.js';
 import { HeldAccessTokens } from './held-access-tokens.js';
 import { introspectionAllowed, reportIntrospectionRefused } from './introspection-policy.js';
 

@@ -32,7 +32,7 @@ export interface ProviderDependencies {
   findResourceServer(identifier: string): Promise<ResourceServer | null>;
   /** Claims of an active account, or null when it is unknown or disabled. */
   findClaims(accountId: string): Promise<Record<string, unknown> | null>;
-  /** The outbound HTTP policy's fetch (hardening/OutboundHttp) for calls to client URLs. */
+  /** The outbound HTTP policy's fetch (outbound/OutboundHttp) for calls to client URLs. */
   outboundFetch: typeof globalThis.fetch;
 }
 

@@ -1,6 +1,6 @@
-import type { OutboundRefusedError } from '../common/outbound-http.js';
+import type { OutboundRefusedError } from '../outbound/index.js';
 
-/** The outbound HTTP policy, as far as a subscription check needs it (hardening/OutboundHttp). */
+/** The outbound HTTP policy, as far as a subscription check needs it (outbound/OutboundHttp). */
 export interface OutboundUrlPolicy {
   urlRefusal(url: string): OutboundRefusedError | null;
   hostAllowed(hostname: string): boolean;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { AddressRules, isLiteralLoopbackHost } from '../common/outbound-address.js';
-import { outboundUrlRefusal } from '../common/outbound-http.js';
+import { AddressRules, isLiteralLoopbackHost } from '../outbound/outbound-address.js';
+import { outboundUrlRefusal } from '../outbound/outbound-http.js';
 import { urlRefusal, type OutboundUrlPolicy } from './outbound-url.js';
 import { MAX_ATTEMPTS, nextAttemptDelaySeconds, signatureHeader, verifySignature } from './webhook-signature.js';
 
-/** The same judgement hardening/OutboundHttp makes, from the same rules. */
+/** The same judgement outbound/OutboundHttp makes, from the same rules. */
 function policy(allowLoopback: boolean, allowPrivate: string[] = []): OutboundUrlPolicy {
   const rules = new AddressRules({ allowLoopback, allowPrivate });
   return {

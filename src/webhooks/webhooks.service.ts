@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AdvisoryLockService, UnitOfWork } from '../database/index.js';
 import { EventBus, type DomainEvent, type EventActor, type EventDelivery } from '../events/index.js';
 import { aesGcmOpen, aesGcmSeal, KeysService } from '../keys/index.js';
-import { OutboundHttp } from '../hardening/index.js';
+import { OutboundHttp } from '../outbound/index.js';
 import { urlRefusal } from './outbound-url.js';
 import { nextAttemptDelaySeconds, SIGNATURE_HEADER, signatureHeader } from './webhook-signature.js';
 import { WebhooksError, WebhooksErrorCode } from './webhooks.errors.js';

@@ -8,7 +8,7 @@ import { freePort } from '../../support/ports.js';
 import { spawnService } from '../../support/service-process.js';
 import { testKek } from '../../support/in-process-app.js';
 
-const OUTBOUND = fileURLToPath(new URL('../../../dist/src/common/outbound-http.js', import.meta.url));
+const OUTBOUND = fileURLToPath(new URL('../../../dist/src/outbound/outbound-http.js', import.meta.url));
 
 /**
  * The built outbound client in a Node of its own (the global dispatcher is per process), asked to
@@ -16,6 +16,11 @@ const OUTBOUND = fileURLToPath(new URL('../../../dist/src/common/outbound-http.j
  */
 const CALLER = `
 const { createOutboundFetch } = await import(process.env.OUTBOUND);
+if (process.env.GLOBAL_PROXY) {
+  // What a library may do: route every fetch of the process through a proxy.
+  const { ProxyAgent, setGlobalDispatcher } = await import('undici');
+  setGlobalDispatcher(new ProxyAgent(process.env.GLOBAL_PROXY));
+}
 const lookup = (hostname, options, callback) => callback(null, [{ address: '10.20.30.40', family: 4 }]);
 try {
   const fetch = createOutboundFetch({ policy: { allowLoopback: false, allowPrivate: [] }, lookup, connectTimeoutMs: 5000, timeoutMs: 10000 });
@@ -86,6 +91,14 @@ describe('outbound calls under an environment proxy', () => {
   it('without NODE_USE_ENV_PROXY, HTTPS_PROXY is not used and a private destination is refused on the connection', async () => {
     seen.length = 0;
     const result = await runCaller({ HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl });
+    expect(result).toMatchObject({ outcome: 'call failed', reason: 'address_refused' });
+    expect(result.message).toMatch(/10\.20\.30\.40 is a private address/);
+    expect(seen).toEqual([]);
+  });
+
+  it('a proxy installed as the global dispatcher is not used either: the destination is still judged on the connection', async () => {
+    seen.length = 0;
+    const result = await runCaller({ GLOBAL_PROXY: proxyUrl });
     expect(result).toMatchObject({ outcome: 'call failed', reason: 'address_refused' });
     expect(result.message).toMatch(/10\.20\.30\.40 is a private address/);
     expect(seen).toEqual([]);

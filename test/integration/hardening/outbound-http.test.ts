@@ -2,8 +2,8 @@ import { lookup as dnsLookup } from 'node:dns';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PUBLIC_ONLY, type OutboundPolicy } from '../../../src/common/outbound-address.js';
-import { createOutboundFetch, OutboundRefusedError, type OutboundFetch, type OutboundHttpOptions } from '../../../src/common/outbound-http.js';
+import { PUBLIC_ONLY, type OutboundPolicy } from '../../../src/outbound/outbound-address.js';
+import { createOutboundFetch, OutboundRefusedError, type OutboundFetch, type OutboundHttpOptions } from '../../../src/outbound/outbound-http.js';
 
 /**
  * The shared outbound HTTP policy against a real server on 127.0.0.1: the loopback allowance,

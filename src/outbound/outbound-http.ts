@@ -1,5 +1,6 @@
-import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions } from 'node:dns';
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
+import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
 import { AddressRules, isLiteralLoopbackHost, type OutboundPolicy } from './outbound-address.js';
 
 /**
@@ -11,7 +12,9 @@ import { AddressRules, isLiteralLoopbackHost, type OutboundPolicy } from './outb
  *   happens inside the connection (undici `connect.lookup`), so a name that resolves to a
  *   public address for a check and a private one for the connection (DNS rebinding) cannot win;
  * - a connect timeout and an overall timeout (headers and body), a cap on the response body
- *   (read as a stream, aborted past the cap), and no redirect followed (a 3xx is an error).
+ *   (read as a stream, aborted past the cap), and no redirect followed (a 3xx is an error);
+ * - always a direct connection: `fetch` and its `Agent` both come from the undici package, so
+ *   no global dispatcher (Node's environment proxy, a library's ProxyAgent or mock) is involved.
  */
 export type OutboundRefusalReason = 'invalid_url' | 'not_https' | 'credentials_in_url' | 'address_refused' | 'redirect_refused' | 'response_too_large';
 
@@ -88,10 +91,11 @@ export function createOutboundFetch(options: OutboundHttpOptions): OutboundFetch
     throw err;
   };
 
-  const dispatcher = new (fetchAgentClass())({
+  refuseEnvironmentProxy();
+  const dispatcher = new Agent({
     connect: {
       timeout: options.connectTimeoutMs ?? 5_000,
-      lookup(hostname: string, opts: LookupAllOptions, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void) {
+      lookup(hostname: string, opts: LookupOptions, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void) {
         resolve(hostname, { ...opts, all: true }, (err, addresses) => {
           if (err) return callback(err, []);
           const refusals: string[] = [];
@@ -113,17 +117,18 @@ export function createOutboundFetch(options: OutboundHttpOptions): OutboundFetch
     bodyTimeout: timeoutMs,
   });
 
-  const fetch: typeof globalThis.fetch = async (input, init) => {
+  const fetch: typeof globalThis.fetch = async (input, given) => {
     const href = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const init = input instanceof Request ? { ...requestInit(input), ...given } : given;
     const early = outboundUrlRefusal(href, rules, options.originOnly);
     if (early) await refuse(early);
     const url = new URL(href);
     const target = refusalTarget(url, options.originOnly ?? false);
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-    let res: Response;
+    let res: Awaited<ReturnType<typeof undiciFetch>>;
     try {
-      res = await globalThis.fetch(input, { ...init, signal, redirect: 'manual', dispatcher } as RequestInit);
+      res = await undiciFetch(href, { ...init, signal, redirect: 'manual', dispatcher } as UndiciRequestInit);
     } catch (err) {
       const refused = refusalIn(err);
       if (refused) await refuse(new OutboundRefusedError(refused.reason, target, `${target}: ${refused.message}`, refused.address));
@@ -138,12 +143,9 @@ export function createOutboundFetch(options: OutboundHttpOptions): OutboundFetch
       await res.body?.cancel().catch(() => undefined);
       await refuse(tooLarge(target, maxBytes));
     }
-    if (!res.body || NULL_BODY_STATUSES.has(res.status)) return res;
-    return new Response(res.body.pipeThrough(byteCap(maxBytes, () => refuse(tooLarge(target, maxBytes)))), {
-      status: res.status,
-      statusText: res.statusText,
-      headers: res.headers,
-    });
+    // Always a global Response (libraries such as openid-client check `instanceof Response`), its body capped.
+    const body = !res.body || NULL_BODY_STATUSES.has(res.status) ? null : (res.body as ReadableStream<Uint8Array>).pipeThrough(byteCap(maxBytes, () => refuse(tooLarge(target, maxBytes))));
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: new Headers([...res.headers]) });
   };
   return Object.assign(fetch, { close: () => dispatcher.close() });
 }
@@ -171,29 +173,28 @@ function refusalIn(err: unknown): OutboundRefusedError | null {
   return null;
 }
 
-type AgentCtor = new (options: Record<string, unknown>) => { close(): Promise<void> };
+/** The parts of a Request object a call made from one needs. */
+function requestInit(request: Request): RequestInit {
+  const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers: request.headers, signal: request.signal };
+  if (request.body) Object.assign(init, { body: request.body, duplex: 'half' });
+  return init;
+}
 
 /**
- * The Agent class of the undici inside Node's fetch: a `dispatcher` given to the global fetch
- * must come from the same undici (an npm undici of another major may not fit its handler API).
- * Node exposes that undici only through its global dispatcher, so the class is taken from
- * there, and only when it is a plain Agent, which connects to the destination itself. Under
- * NODE_USE_ENV_PROXY with HTTPS_PROXY/HTTP_PROXY the global dispatcher is an EnvHttpProxyAgent
- * (and a library may install a ProxyAgent, a mock or a wrapper): built from its class, every
- * connection would go to the proxy, `connect.lookup` would judge the proxy's address, and the
- * destination, which the proxy resolves, would never be checked. That is refused, not guessed
- * around: the service does not start (OutboundHttp builds this at start-up).
+ * Node's environment proxy (NODE_USE_ENV_PROXY=1 or --use-env-proxy, with HTTPS_PROXY or
+ * HTTP_PROXY) makes Node's own fetch go through an EnvHttpProxyAgent. Calls to configured URLs
+ * never do: they connect directly so that the address connected to can be judged (through a
+ * proxy only the proxy's address would be). An operator who sets it expects every call to use
+ * the proxy, so the service refuses to start, naming the setting, rather than silently not use
+ * it (OutboundHttp and createApp call this at start-up).
  */
-export function fetchAgentClass(): AgentCtor {
-  void Response; // touching a fetch global loads Node's bundled undici, which installs the global dispatcher
-  const g = globalThis as unknown as Record<symbol, { constructor: AgentCtor } | undefined>;
-  const ctor = (g[Symbol.for('undici.globalDispatcher.2')] ?? g[Symbol.for('undici.globalDispatcher.1')])?.constructor;
-  if (!ctor) throw new Error('outbound HTTP: Node did not expose its fetch Agent; refusing to make unguarded calls');
-  if (ctor.name !== 'Agent') {
-    throw new Error(
-      `outbound HTTP: Node's fetch dispatcher is ${ctor.name || 'unnamed'}, not a direct Agent (NODE_USE_ENV_PROXY=1 or --use-env-proxy with HTTPS_PROXY or HTTP_PROXY installs EnvHttpProxyAgent): ` +
-        'through a proxy the address of a client, IdP or webhook URL cannot be checked against the outbound policy; unset NODE_USE_ENV_PROXY (and --use-env-proxy) for this service',
-    );
-  }
-  return ctor;
+export function refuseEnvironmentProxy(env: NodeJS.ProcessEnv = process.env, execArgv: readonly string[] = process.execArgv): void {
+  const flag = execArgv.includes('--use-env-proxy') || /(^|\s)--use-env-proxy(\s|=|$)/.test(env.NODE_OPTIONS ?? '');
+  const enabled = flag || (env.NODE_USE_ENV_PROXY !== undefined && env.NODE_USE_ENV_PROXY !== '' && env.NODE_USE_ENV_PROXY !== '0');
+  const proxy = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'].some((name) => Boolean(env[name]));
+  if (!enabled || !proxy) return;
+  throw new Error(
+    "outbound HTTP: Node's fetch dispatcher is EnvHttpProxyAgent, not a direct Agent (NODE_USE_ENV_PROXY=1 or --use-env-proxy with HTTPS_PROXY or HTTP_PROXY installs EnvHttpProxyAgent): " +
+      'through a proxy the address of a client, IdP or webhook URL cannot be checked against the outbound policy, so those calls connect directly and would not use it; unset NODE_USE_ENV_PROXY (and --use-env-proxy) for this service',
+  );
 }

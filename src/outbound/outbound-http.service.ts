@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { AddressRules, isLiteralLoopbackHost, type OutboundPolicy } from '../common/outbound-address.js';
-import { createOutboundFetch, fetchAgentClass, outboundUrlRefusal, type OutboundFetch, type OutboundRefusedError } from '../common/outbound-http.js';
+import { AddressRules, isLiteralLoopbackHost, type OutboundPolicy } from './outbound-address.js';
+import { createOutboundFetch, outboundUrlRefusal, refuseEnvironmentProxy, type OutboundFetch, type OutboundRefusedError } from './outbound-http.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { EventBus } from '../events/index.js';
-import type { OutboundPurpose } from './hardening.events.js';
+import type { OutboundPurpose } from './outbound.events.js';
 
 /** Webhook receivers answer at once or not at all; the rest keep the common 10 s. */
 const TIMEOUT_MS: Record<OutboundPurpose, number> = { client: 10_000, upstream_idp: 10_000, webhook: 5_000 };
@@ -32,7 +32,7 @@ export class OutboundHttp implements OnModuleDestroy {
     this.rules = new AddressRules(outboundPolicy(config));
     // At start-up, not at the first call: a fetch that would go through a proxy (and so past the
     // address checks) stops the service rather than fail its first outbound call.
-    fetchAgentClass();
+    refuseEnvironmentProxy();
   }
 
   /** The guarded fetch for one purpose (its own connection pool and timeout). */
