@@ -107,15 +107,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     trustedProxies: env.TRUST_PROXY,
     mtls: { certificateHeader: env.CLIENT_CERT_HEADER, verifyHeader: env.CLIENT_CERT_VERIFY_HEADER },
     log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
-    database: env.DATABASE_URL
-      ? {
-          kind: 'postgres',
-          url: env.DATABASE_URL,
-          poolSize: env.DATABASE_POOL_SIZE,
-          statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
-          acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
-        }
-      : { kind: 'embedded', dataDir: env.DATA_DIR },
+    database: databaseConfig(env),
     dataDir: env.DATA_DIR,
     keyEncryptionKey: env.KEY_ENCRYPTION_KEY ? Buffer.from(env.KEY_ENCRYPTION_KEY, 'base64') : undefined,
     keyEncryptionKeyPrevious: env.KEY_ENCRYPTION_KEY_PREVIOUS ? Buffer.from(env.KEY_ENCRYPTION_KEY_PREVIOUS, 'base64') : undefined,
@@ -162,17 +154,33 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     consent: { ttlSeconds: env.CONSENT_TTL },
     breakGlass: { role: env.BREAKGLASS_ROLE, sessionSeconds: env.BREAKGLASS_SESSION_MINUTES * 60 },
-    rateLimit: {
-      enabled: env.RATE_LIMIT_ENABLED,
-      windowSeconds: env.RATE_LIMIT_WINDOW,
-      redisPrefix: env.RATE_LIMIT_REDIS_PREFIX,
-      tokenPerIp: env.RATE_LIMIT_TOKEN_PER_IP,
-      tokenPerClient: env.RATE_LIMIT_TOKEN_PER_CLIENT,
-      introspectPerIp: env.RATE_LIMIT_INTROSPECT_PER_IP,
-      introspectPerClient: env.RATE_LIMIT_INTROSPECT_PER_CLIENT,
-      signInPerIp: env.RATE_LIMIT_SIGN_IN_PER_IP,
-      adminPerIp: env.RATE_LIMIT_ADMIN_PER_IP,
-    },
+    rateLimit: rateLimitConfig(env),
+  };
+}
+
+function databaseConfig(env: Env): AppConfig['database'] {
+  return env.DATABASE_URL
+    ? {
+        kind: 'postgres',
+        url: env.DATABASE_URL,
+        poolSize: env.DATABASE_POOL_SIZE,
+        statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+        acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
+      }
+    : { kind: 'embedded', dataDir: env.DATA_DIR };
+}
+
+function rateLimitConfig(env: Env): AppConfig['rateLimit'] {
+  return {
+    enabled: env.RATE_LIMIT_ENABLED,
+    windowSeconds: env.RATE_LIMIT_WINDOW,
+    redisPrefix: env.RATE_LIMIT_REDIS_PREFIX,
+    tokenPerIp: env.RATE_LIMIT_TOKEN_PER_IP,
+    tokenPerClient: env.RATE_LIMIT_TOKEN_PER_CLIENT,
+    introspectPerIp: env.RATE_LIMIT_INTROSPECT_PER_IP,
+    introspectPerClient: env.RATE_LIMIT_INTROSPECT_PER_CLIENT,
+    signInPerIp: env.RATE_LIMIT_SIGN_IN_PER_IP,
+    adminPerIp: env.RATE_LIMIT_ADMIN_PER_IP,
   };
 }
 
