@@ -25,6 +25,20 @@ async function main(): Promise<void> {
   }
   const rssMiB = Math.round(process.memoryUsage.rss() / 2 ** 20);
   process.stderr.write(`caduceus: listening on ${config.host}:${config.port}, issuer ${config.issuer}, rss ${rssMiB} MiB\n`);
+  // First run (#20): where to look next, and while no administrator exists, the one-time setup link.
+  process.stderr.write(`caduceus: discovery ${new URL('/.well-known/openid-configuration', config.issuer).href}\n`);
+  process.stderr.write(`caduceus: admin console ${new URL('/admin/console', config.issuer).href}\n`);
+  try {
+    const { SetupService, SETUP_LINK_TTL_SECONDS } = await import('./setup/index.js');
+    const link = await app.get(SetupService).issueLinkIfNeeded();
+    if (link) {
+      process.stderr.write(
+        `caduceus: no administrator yet: create the first one at ${link.url} (works once, for ${SETUP_LINK_TTL_SECONDS / 60} minutes; restart for a new link)\n`,
+      );
+    }
+  } catch (err) {
+    process.stderr.write(`caduceus: could not issue the first-run setup link: ${(err as Error).message}\n`);
+  }
 
   // Graceful shutdown: readiness turns 503, the listener stops accepting, in-flight requests
   // finish, then the database closes. A stuck request cannot hold the process past the grace.
