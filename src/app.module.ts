@@ -23,6 +23,9 @@ import { WebhooksModule } from './webhooks/index.js';
 import { BreakGlassModule } from './breakglass/index.js';
 import { ComplianceModule } from './compliance/index.js';
 import { ScimModule } from './scim/scim.module.js';
+import { SetupModule } from './setup/index.js';
+import { AccountConsoleModule } from './account/account.module.js';
+import { HomeModule } from './home/home.module.js';
 
 @Module({})
 export class AppModule {
@@ -52,6 +55,9 @@ export class AppModule {
         BreakGlassModule,
         ComplianceModule,
         ScimModule,
+        SetupModule,
+        AccountConsoleModule,
+        HomeModule,
       ],
     };
   }

@@ -53,7 +53,7 @@ export interface AppConfig {
   oidcCleanupIntervalSeconds: number;
   /** Audit records are kept at least retentionYears; the chain head is signed every checkpointIntervalMinutes. */
   audit: { retentionYears: number; checkpointIntervalMinutes: number };
-  brand: { name: string; logoUrl?: string };
+  brand: { name: string; logoUrl?: string; supportContact?: string };
   /** Outbound calls may reach loopback addresses (off by default: SSRF protection). */
   outboundAllowLoopback: boolean;
   /** CIDRs and host names outbound calls may reach although private (OUTBOUND_ALLOW_PRIVATE); empty: public addresses only. */
@@ -106,7 +106,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: env.TRUST_PROXY !== false,
     trustedProxies: env.TRUST_PROXY,
     mtls: { certificateHeader: env.CLIENT_CERT_HEADER, verifyHeader: env.CLIENT_CERT_VERIFY_HEADER },
-    log: { level: env.LOG_LEVEL, pretty: env.LOG_PRETTY },
+    log: { level: env.LOG_LEVEL, pretty: env.LOG_FORMAT ? env.LOG_FORMAT === 'pretty' : env.LOG_PRETTY || Boolean(process.stdout.isTTY) },
     database: databaseConfig(env),
     dataDir: env.DATA_DIR,
     keyEncryptionKey: env.KEY_ENCRYPTION_KEY ? Buffer.from(env.KEY_ENCRYPTION_KEY, 'base64') : undefined,
@@ -136,7 +136,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     oidcCleanupIntervalSeconds: env.OIDC_CLEANUP_INTERVAL,
     audit: { retentionYears: env.AUDIT_RETENTION_YEARS, checkpointIntervalMinutes: env.AUDIT_CHECKPOINT_INTERVAL_MINUTES },
-    brand: { name: env.BRAND_NAME, logoUrl: env.BRAND_LOGO_URL },
+    brand: { name: env.BRAND_NAME, logoUrl: env.BRAND_LOGO_URL, supportContact: env.SUPPORT_CONTACT },
     outboundAllowLoopback: env.OUTBOUND_ALLOW_LOOPBACK,
     outboundAllowPrivate: env.OUTBOUND_ALLOW_PRIVATE,
     mfa: { policy: env.MFA_POLICY, alwaysRoles: env.MFA_ALWAYS_ROLES, maxAttempts: env.MFA_MAX_ATTEMPTS, enrolment: env.MFA_ENROLMENT },

@@ -133,6 +133,8 @@ export const envSchema = z
     ),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
     LOG_PRETTY: boolean.default(false),
+    /** pretty (human-readable) or json; unset: pretty when stdout is a terminal, else json (#20). */
+    LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(['pretty', 'json'], { error: 'must be pretty or json' }).optional()),
     /**
      * Which X-Forwarded-For hops to believe: false, true (every hop: only when the proxy overwrites the
      * header), a number of proxies in front, or a comma-separated list of proxy addresses/CIDRs.
@@ -178,6 +180,8 @@ export const envSchema = z
     REFRESH_TOKEN_ABSOLUTE_TTL: seconds(3600, 7 * 86400).default(12 * 3600),
     SESSION_IDLE_TTL: seconds(5, 8 * 3600).default(900),
     BRAND_NAME: z.string().trim().min(1).max(80).default('Caduceus'),
+    /** The help desk a stuck person is told to contact (locked, error and expired pages): "IT service desk, ext. 4357". */
+    SUPPORT_CONTACT: z.preprocess(emptyToUndefined, z.string().trim().min(1).max(200).optional()),
     BRAND_LOGO_URL: z.preprocess(
       emptyToUndefined,
       z

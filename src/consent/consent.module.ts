@@ -11,7 +11,6 @@ import { ClientsModule } from '../clients/index.js';
 import { IdentityModule } from '../identity/index.js';
 import { KeysModule } from '../keys/index.js';
 import { OidcModule } from '../oidc/index.js';
-import { AccountController } from './account.controller.js';
 import { AccountService } from './account.service.js';
 import { ClientPolicyService } from './client-policy.service.js';
 import { ConsentCleanupJob } from './consent-cleanup.job.js';
@@ -36,7 +35,6 @@ import { SmartLaunchService } from './smart-launch.service.js';
   imports: [ClientsModule, IdentityModule, KeysModule, OidcModule],
   controllers: [
     ConsentInteractionController,
-    AccountController,
     SmartConfigurationController,
     UserGrantsAdminController,
     ClientConsentPolicyAdminController,
@@ -59,6 +57,6 @@ import { SmartLaunchService } from './smart-launch.service.js';
     AccountService,
     ConsentCleanupJob,
   ],
-  exports: [ConsentStep, ConsentService],
+  exports: [ConsentStep, ConsentService, AccountService],
 })
 export class ConsentModule {}

@@ -17,3 +17,5 @@ export {
 } from './smart-scopes.js';
 export { launchRefusal, launchUserMatches, launchTokenParameters, type StoredLaunch, type LaunchContext } from './smart-launch.js';
 export { isConsentSatisfied, consentRoute, launchNeeds, choosePatient, type ScopeSet } from './consent-decision.js';
+export { AccountService, ACCOUNT_CLIENT_ID, ACCOUNT_CALLBACK_PATH } from './account.service.js';
+export { ACCOUNT_APPS_PATH } from './consent.step.js';

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/index.js';
@@ -24,7 +24,11 @@ export const REDACT_PATHS = [
   '*.keyEncryptionKey',
 ];
 
+/** Paths whose last segment is a credential (the first-run setup link, #20). */
+const SENSITIVE_PATH = /^(\/setup\/)[^/?]+/;
+
 export function redactUrl(url: string | undefined): string | undefined {
+  if (url && SENSITIVE_PATH.test(url)) url = url.replace(SENSITIVE_PATH, '$1[Redacted]');
   if (!url || !url.includes('?')) return url;
   const [path, query] = url.split('?', 2) as [string, string];
   const params = new URLSearchParams(query);
@@ -34,13 +38,20 @@ export function redactUrl(url: string | undefined): string | undefined {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
-/** Fastify's request id: the caller's X-Request-Id when it is a sane token, else a UUID. */
+const REFERENCE_ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+
+/**
+ * Fastify's request id: the caller's X-Request-Id when it is a sane token, else 12 characters
+ * (about 59 bits) a person can read out over the phone. It is the reference code on error pages,
+ * the `req.id` of the log line and the audit record's correlationId, so one code finds all three (#20).
+ */
 export function requestId(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
-  return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  if (typeof incoming === 'string' && REQUEST_ID.test(incoming)) return incoming;
+  return Array.from({ length: 12 }, () => REFERENCE_ALPHABET[randomInt(REFERENCE_ALPHABET.length)]).join('');
 }
 
-/** pino-http settings: JSON, request ids (propagated when sane), secrets redacted. */
+/** pino-http settings: JSON (or pino-pretty on a terminal / LOG_FORMAT=pretty), request ids (propagated when sane), secrets redacted. */
 export function loggerParams(config: AppConfig): Params {
   return {
     pinoHttp: {

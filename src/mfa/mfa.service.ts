@@ -141,6 +141,11 @@ export class MfaService {
     return codes;
   }
 
+  /** How many unused recovery codes the user has left (the account console shows it). */
+  async recoveryCodesLeft(userId: string): Promise<number> {
+    return this.repo.countUnusedRecoveryCodes(userId);
+  }
+
   async useRecoveryCode(userId: string, code: string): Promise<SecondFactorResult> {
     const pepper = await this.keys.getSecret('mfa-recovery-pepper');
     if (!(await this.repo.useRecoveryCode(userId, hashRecoveryCode(code, pepper)))) return this.failed(userId, 'recovery_code', 'wrong_code');

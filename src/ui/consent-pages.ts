@@ -88,14 +88,14 @@ export interface ConnectedAppsPage {
 }
 
 /** The apps a user has allowed (SMART's management endpoint), each with "Revoke access". */
-export function connectedAppsPage(brand: Brand, page: ConnectedAppsPage): string {
+export function connectedAppsPage(brand: Brand, page: ConnectedAppsPage, shell?: (title: string, body: string) => string): string {
   const notice = page.notice ? `<p role="status">${escapeHtml(page.notice)}</p>` : '';
   const apps = page.apps.length
     ? page.apps
         .map(
           (app) => `<article class="connected-app">
 <h2>${escapeHtml(app.name)}</h2>
-<p class="muted">Allowed on ${escapeHtml(app.grantedOn)}; lasts until ${escapeHtml(app.expiresOn)} unless you take it back.</p>
+<p class="muted">Allowed on <span class="nowrap">${escapeHtml(app.grantedOn)}</span>; lasts until <span class="nowrap">${escapeHtml(app.expiresOn)}</span> unless you take it back.</p>
 ${groupsHtml(app.groups)}
 <form method="post" action="${escapeHtml(app.revokeAction)}">
 <input type="hidden" name="csrf" value="${escapeHtml(page.csrf)}">
@@ -105,5 +105,6 @@ ${groupsHtml(app.groups)}
         )
         .join('\n')
     : '<p>You have not allowed any app to access your information.</p>';
-  return layout(brand, 'Connected apps', `<h1>Connected apps</h1>\n${notice}\n${apps}`);
+  const body = `<h1>Connected apps</h1>\n${notice}\n${apps}`;
+  return shell ? shell('Connected apps', body) : layout(brand, 'Connected apps', body);
 }

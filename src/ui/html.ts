@@ -9,13 +9,46 @@ export function escapeHtml(value: unknown): string {
 export interface Brand {
   name: string;
   logoUrl?: string;
+  /** SUPPORT_CONTACT: the help desk a stuck person is told to contact (#20). */
+  supportContact?: string;
+}
+
+/** "Need help?" with the hospital's help desk when one is configured (locked, error and expired pages). */
+export function supportLine(brand: Brand): string {
+  const who = brand.supportContact ? escapeHtml(brand.supportContact) : 'your organisation’s help desk';
+  return `<p class="support">Need help? Contact ${who}.</p>`;
+}
+
+/**
+ * The short reference code of this request (its id: also the log line's req.id and the audit
+ * records' correlationId), for a person to read out to the help desk.
+ */
+export function referenceLine(reference: string | undefined): string {
+  return reference ? `<p class="muted">Reference code: <code class="ref">${escapeHtml(reference)}</code></p>` : '';
+}
+
+export interface ConsoleNav {
+  /** The section shown, marked aria-current. */
+  current: string;
+  links: Array<{ href: string; label: string }>;
+  /** The person signed in, shown beside the navigation. */
+  who?: string;
+}
+
+/** The consoles' shell: the sign-in pages' look on a wider card, with a labelled navigation. */
+export function consoleLayout(brand: Brand, title: string, nav: ConsoleNav, body: string): string {
+  const links = nav.links
+    .map((l) => `<li><a href="${escapeHtml(l.href)}"${l.href === nav.current ? ' aria-current="page"' : ''}>${escapeHtml(l.label)}</a></li>`)
+    .join('');
+  const who = nav.who ? `<p class="muted who">Signed in as <strong>${escapeHtml(nav.who)}</strong></p>` : '';
+  return layout(brand, title, `<nav aria-label="Account"><ul class="nav">${links}</ul></nav>${who}\n${body}`, { wide: true });
 }
 
 /**
  * The page shell every sign-in page shares: no inline script or style (the CSP forbids
  * them), one stylesheet from this server, the organisation's name and logo.
  */
-export function layout(brand: Brand, title: string, body: string): string {
+export function layout(brand: Brand, title: string, body: string, options: { wide?: boolean } = {}): string {
   const logo = brand.logoUrl ? `<img class="logo" src="${escapeHtml(brand.logoUrl)}" alt="" width="48" height="48">` : '';
   return `<!DOCTYPE html>
 <html lang="en">
@@ -27,7 +60,7 @@ export function layout(brand: Brand, title: string, body: string): string {
 <link rel="stylesheet" href="/assets/caduceus.css">
 </head>
 <body>
-<main class="card">
+<main class="card${options.wide ? ' wide' : ''}">
 <header class="brand">${logo}<span class="product">${escapeHtml(brand.name)}</span></header>
 ${body}
 </main>
@@ -42,10 +75,15 @@ export const STYLESHEET = `:root{color-scheme:light dark;--accent:#0b5cad;--bg:#
 .brand{display:flex;align-items:center;gap:.75rem;margin-bottom:1.5rem}.product{font-weight:600;font-size:1.15rem}
 h1{font-size:1.4rem;margin:0 0 1rem}p{margin:.5rem 0 1rem}.muted{color:var(--muted);font-size:.9rem}
 label{display:block;font-weight:600;margin:1rem 0 .35rem}input{width:100%;padding:.65rem .75rem;font:inherit;border:1px solid #9aa4b1;border-radius:8px;background:transparent;color:inherit}
-input:focus,button:focus{outline:3px solid var(--accent);outline-offset:2px}
+input:focus,button:focus,a:focus-visible,summary:focus-visible,textarea:focus{outline:3px solid var(--accent);outline-offset:2px}
 button{margin-top:1.25rem;width:100%;padding:.7rem;font:inherit;font-weight:600;border:0;border-radius:8px;background:var(--accent);color:#fff;cursor:pointer}
 button.secondary{background:transparent;color:var(--accent);border:1px solid var(--accent)}
 .qr{display:block;margin:1rem auto;background:#fff;padding:8px;border-radius:8px}.codes{columns:2;font-size:1.05rem;padding-left:1.2rem}
-details{margin-top:1.25rem}summary{cursor:pointer;color:var(--accent)}code{font-family:ui-monospace,Menlo,Consolas,monospace}
+details{margin-top:1.25rem}a{color:var(--accent)}
+.card.wide{max-width:46rem}.nav{list-style:none;display:flex;flex-wrap:wrap;gap:.25rem 1rem;padding:0;margin:0 0 1rem}.nav a{display:inline-block;padding:.35rem 0}.nav a[aria-current=page]{font-weight:700;text-decoration-thickness:3px}
+.who{margin-top:0}.list{list-style:none;padding:0;margin:0 0 1rem}.list>li{border:1px solid #9aa4b1;border-radius:8px;padding:.75rem 1rem;margin:.5rem 0}
+.list form{display:inline}button.inline{width:auto;margin-top:.5rem;padding:.45rem 1rem}h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
+.notice{border-left:4px solid var(--accent);padding:.5rem .75rem;margin:0 0 1rem}.support{font-size:.95rem}.ref{font-weight:600;letter-spacing:.05em}
+.nowrap{white-space:nowrap}a.button-link{display:inline-block;padding:.6rem 1.2rem;border:1px solid var(--accent);border-radius:8px;font-weight:600;text-decoration:none}summary{cursor:pointer;color:var(--accent)}code{font-family:ui-monospace,Menlo,Consolas,monospace}
 .error{color:var(--error);border-left:4px solid var(--error);padding:.5rem .75rem;margin:0 0 1rem;background:rgba(164,22,26,.06)}
 `;

@@ -1,4 +1,5 @@
-import { escapeHtml, layout, type Brand } from './html.js';
+import { currentRequestScope } from '../events/request-scope.js';
+import { escapeHtml, layout, referenceLine, supportLine, type Brand } from './html.js';
 import { federationChoices, type FederationChoices } from './federation-pages.js';
 
 export interface SignInPage {
@@ -13,7 +14,7 @@ export interface SignInPage {
 
 /** "Email", "Password", "Sign in": the labels DESIGN.md names; errors never say whether an account exists. */
 export function signInPage(brand: Brand, page: SignInPage): string {
-  const error = page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>` : '';
+  const error = page.error ? `<p class="error" role="alert">${escapeHtml(page.error)}</p>${supportLine(brand)}` : '';
   const to = page.clientName ? `<p class="muted">to continue to ${escapeHtml(page.clientName)}</p>` : '';
   return layout(
     brand,
@@ -36,11 +37,26 @@ function emergencyLink(loginAction: string): string {
   return `<p class="muted"><a href="${escapeHtml(loginAction.slice(0, -'/login'.length))}/emergency">Emergency access</a></p>`;
 }
 
-export function messagePage(brand: Brand, title: string, message: string, detail?: string): string {
+/** This request's reference code (its id), read from the request scope: templates stay free of plumbing. */
+function reference(): string | undefined {
+  return currentRequestScope()?.requestId;
+}
+
+/**
+ * A message with the help a stuck person needs (#20): an expired sign-in offers "Start again"
+ * (its application's address when known), every problem page names the help desk and carries
+ * the reference code, and raw protocol text sits behind "Details".
+ */
+export function messagePage(brand: Brand, title: string, message: string, detail?: string, options: { startAgainUrl?: string } = {}): string {
+  const expired = /expired|not found|not open|did not complete/i.test(title);
+  const startAgain = expired
+    ? `<p><a class="button-link" href="${escapeHtml(options.startAgainUrl ?? '/')}">Start again</a></p>`
+    : '';
+  const details = detail ? `<details><summary>Details</summary><p class="muted"><code>${escapeHtml(detail)}</code></p></details>` : '';
   return layout(
     brand,
     title,
-    `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${detail ? `<p class="muted">${escapeHtml(detail)}</p>` : ''}`,
+    `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${startAgain}${details}${supportLine(brand)}${referenceLine(reference())}`,
   );
 }
 
@@ -58,7 +74,7 @@ ${form}
 }
 
 export function logoutDonePage(brand: Brand): string {
-  return messagePage(brand, 'Signed out', 'You are signed out. You can close this window.');
+  return layout(brand, 'Signed out', '<h1>Signed out</h1><p>You are signed out. You can close this window.</p>');
 }
 
 export function errorPage(brand: Brand, error: unknown, description: unknown): string {

@@ -15,6 +15,8 @@ import { complianceMappings } from './compliance.mappings.js';
 import { policyMappings } from './policies.mappings.js';
 import { adminMappings } from './admin.mappings.js';
 import { hardeningMappings } from './hardening.mappings.js';
+import { setupMappings } from './setup.mappings.js';
+import { accountMappings } from './account.mappings.js';
 
 /**
  * Every event's audit mapping. Typed as AuditMappings (a mapped type over EventName), so a new
@@ -36,6 +38,8 @@ export const AUDIT_MAPPINGS: AuditMappings = {
   ...webhookMappings,
   ...complianceMappings,
   ...hardeningMappings,
+  ...setupMappings,
+  ...accountMappings,
 };
 
 export const AUDITED_EVENT_NAMES = Object.keys(AUDIT_MAPPINGS) as EventName[];

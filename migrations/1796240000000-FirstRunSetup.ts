@@ -1,0 +1,25 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * First run (#20): the one live setup link that creates the first super-admin, stored only as
+ * a hash. One row at most: a new link replaces (voids) the previous one.
+ */
+export class FirstRunSetup1796240000000 implements MigrationInterface {
+  name = 'FirstRunSetup1796240000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE first_run_setup (
+        id smallint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+        token_hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        claimed_by uuid REFERENCES users (id) ON DELETE CASCADE,
+        completed_at timestamptz
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE first_run_setup`);
+  }
+}
