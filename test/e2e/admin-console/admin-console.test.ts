@@ -10,6 +10,8 @@ import { startApp, testKek, type RunningApp } from '../../support/in-process-app
 import { totpCode } from '../../support/totp.js';
 
 const PASSWORD = 'a long and unusual passphrase 7';
+const BOOTSTRAP_ID = 'bootstrap-admin';
+const BOOTSTRAP_SECRET = 'a-bootstrap-secret-of-at-least-32-characters';
 
 /** Serious and critical axe-core findings of the page as it is now (WCAG 2.x A and AA rules). */
 export async function seriousViolations(page: Page): Promise<string[]> {
@@ -30,6 +32,9 @@ export function watchPage(page: Page): string[] {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+  });
   void page.addInitScript(
     "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
   );
@@ -58,7 +63,12 @@ describe('admin console', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
+    running = await startApp({
+      DATABASE_URL: db.url,
+      KEY_ENCRYPTION_KEY: testKek(),
+      BOOTSTRAP_ADMIN_CLIENT_ID: BOOTSTRAP_ID,
+      BOOTSTRAP_ADMIN_CLIENT_SECRET: BOOTSTRAP_SECRET,
+    });
     adminSecret = await personWithTotp('admin@hospital.test', ['super-admin']);
     auditorSecret = await personWithTotp('auditor@hospital.test', ['auditor']);
     browser = await launchBrowser();
@@ -177,6 +187,44 @@ describe('admin console', () => {
     expect(await running.app.get(IdentityService).findByEmail('intruder@hospital.test')).toBeNull();
     const read = await fetch(`${running.url}/admin/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
     expect(read.status).toBe(200);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('/admin/docs works under the CSP: branded, no Explore bar, users and clients first, Authorize gets a client-credentials token', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = watchPage(page);
+    const response = await page.goto(`${running.url}/admin/docs`);
+    expect(response!.headers()['content-security-policy']).toMatch(/style-src 'self'(;|$)/);
+    await page.locator('.opblock-tag').first().waitFor();
+    expect(await page.title()).toBe('Admin API reference · Caduceus');
+    expect(await page.locator('.topbar').count()).toBe(0);
+    const tags = await page.locator('.opblock-tag').evaluateAll((els) => els.map((e) => e.getAttribute('data-tag')));
+    expect(tags.slice(0, 2)).toEqual(['users', 'clients']);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByRole('button', { name: /Authorize/ }).first().click();
+    const dialog = page.locator('.dialog-ux .auth-container').filter({ hasText: 'clientCredentials' });
+    await dialog.getByLabel('client_id:').fill(BOOTSTRAP_ID);
+    await dialog.getByLabel('client_secret:').fill(BOOTSTRAP_SECRET);
+    await dialog.getByText('admin:super-admin', { exact: true }).click();
+    const token = page.waitForResponse((r) => r.url() === `${running.url}/token`);
+    await dialog.locator('button', { hasText: 'Authorize' }).click();
+    expect((await token).status()).toBe(200);
+    await dialog.locator('button', { hasText: 'Logout' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.locator('button', { hasText: 'Close' }).click();
+
+    // The token is one for the admin API: whoami answers with the bootstrap client.
+    await page.locator('.opblock-tag[data-tag="admin"]').click();
+    await page.locator('.opblock-summary-control', { hasText: '/admin/v1/whoami' }).click();
+    await page.getByRole('button', { name: 'Try it out' }).click();
+    const call = page.waitForResponse((r) => r.url() === `${running.url}/admin/v1/whoami`);
+    await page.getByRole('button', { name: 'Execute' }).click();
+    const whoami = await call;
+    expect(whoami.status()).toBe(200);
+    expect(await whoami.json()).toMatchObject({ kind: 'client', clientId: BOOTSTRAP_ID, roles: ['super-admin'] });
     expect(problems).toEqual([]);
     await context.close();
   });
