@@ -26,6 +26,7 @@ import { ScimModule } from './scim/scim.module.js';
 import { SetupModule } from './setup/index.js';
 import { AccountConsoleModule } from './account/account.module.js';
 import { HomeModule } from './home/home.module.js';
+import { AdminConsoleModule } from './admin-console/admin-console.module.js';
 
 @Module({})
 export class AppModule {
@@ -58,6 +59,7 @@ export class AppModule {
         SetupModule,
         AccountConsoleModule,
         HomeModule,
+        AdminConsoleModule,
       ],
     };
   }

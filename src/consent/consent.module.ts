@@ -57,6 +57,6 @@ import { SmartLaunchService } from './smart-launch.service.js';
     AccountService,
     ConsentCleanupJob,
   ],
-  exports: [ConsentStep, ConsentService, AccountService],
+  exports: [ConsentStep, ConsentService, AccountService, ClientPolicyService],
 })
 export class ConsentModule {}

@@ -1,6 +1,7 @@
 export { ConsentModule } from './consent.module.js';
 export { ConsentStep } from './consent.step.js';
 export { ConsentService, type ConsentGrant } from './consent.service.js';
+export { ClientPolicyService } from './client-policy.service.js';
 export { ConsentError, ConsentErrorCode } from './consent.errors.js';
 export type { ConsentEvents } from './consent.events.js';
 export {

@@ -59,6 +59,15 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
       short: { httpOnly: true, sameSite: 'lax', secure: secureCookies },
     },
     routes: OIDC_ROUTES,
+    // oidc-provider's rule (public clients from their redirect URIs' origins, userinfo likewise),
+    // plus this service's own origin: its pages (the /admin/docs reader's client-credentials
+    // Authorize) are same-origin, not a third party's.
+    clientBasedCORS: (ctx, origin, client) => {
+      if (origin === 'null') return false;
+      if (origin === new URL(config.issuer).origin) return true;
+      if (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') return client.redirectUris?.some((uri) => URL.parse(uri)?.origin === origin) ?? false;
+      return false;
+    },
     responseTypes: ['code'],
     pkce: { required: () => true },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none', ...mtlsAuthMethods(config)] as NonNullable<Configuration['clientAuthMethods']>,

@@ -1,0 +1,231 @@
+import AxeBuilder from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientsService } from '../../../src/clients/index.js';
+import { IdentityService } from '../../../src/identity/index.js';
+import { MfaService } from '../../../src/mfa/index.js';
+import { launchBrowser } from '../../support/browser.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { totpCode } from '../../support/totp.js';
+
+const PASSWORD = 'a long and unusual passphrase 7';
+const BOOTSTRAP_ID = 'bootstrap-admin';
+const BOOTSTRAP_SECRET = 'a-bootstrap-secret-of-at-least-32-characters';
+
+/** Serious and critical axe-core findings of the page as it is now (WCAG 2.x A and AA rules). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/**
+ * Every console error and CSP violation of a page: a blocked inline style or script shows as
+ * a `securitypolicyviolation` event (recorded by a script the test injects, which the CSP
+ * does not govern) and as a console error.
+ */
+export function watchPage(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+  });
+  void page.addInitScript(
+    "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+  );
+  return problems;
+}
+
+/**
+ * The admin console in Chromium: it signs the administrator in through Caduceus (code + PKCE,
+ * MFA) and works only through the public admin API with that person's token, so what a role
+ * may do is what the API allows.
+ */
+describe('admin console', () => {
+  let db: TestDatabase;
+  let running: RunningApp;
+  let browser: Browser;
+  let adminSecret: string;
+  let auditorSecret: string;
+
+  const personWithTotp = async (email: string, roles: string[]) => {
+    const user = await running.app.get(IdentityService).createUser({ email, password: PASSWORD, roles });
+    const mfa = running.app.get(MfaService);
+    const enrolment = await mfa.startTotpEnrolment(user.id, user.email);
+    expect((await mfa.confirmTotpEnrolment(user.id, enrolment.factorId, await totpCode(enrolment.secret, -1))).ok).toBe(true);
+    return enrolment.secret;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    running = await startApp({
+      DATABASE_URL: db.url,
+      KEY_ENCRYPTION_KEY: testKek(),
+      BOOTSTRAP_ADMIN_CLIENT_ID: BOOTSTRAP_ID,
+      BOOTSTRAP_ADMIN_CLIENT_SECRET: BOOTSTRAP_SECRET,
+    });
+    adminSecret = await personWithTotp('admin@hospital.test', ['super-admin']);
+    auditorSecret = await personWithTotp('auditor@hospital.test', ['auditor']);
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await running?.close();
+    await db?.drop();
+  });
+
+  /** Opens the console and signs in as a person would: password, then the TOTP code. */
+  async function signIn(context: BrowserContext, email: string, secret: string): Promise<{ page: Page; problems: string[] }> {
+    const page = await context.newPage();
+    const problems = watchPage(page);
+    await page.goto(`${running.url}/admin/console`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Authentication code').fill(await totpCode(secret));
+    await page.getByRole('button', { name: 'Verify', exact: true }).first().click();
+    await page.waitForURL((u) => u.pathname === '/admin/console' && !u.search);
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    return { page, problems };
+  }
+
+  it('without a sign-in, the console sends the browser to sign in, and never calls the API', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const api: string[] = [];
+    page.on('request', (r) => {
+      if (new URL(r.url()).pathname.startsWith('/admin/v1')) api.push(r.url());
+    });
+    await page.goto(`${running.url}/admin/console#/users`);
+    await page.getByLabel('Password').waitFor();
+    const at = new URL(page.url());
+    expect(at.origin).toBe(running.url);
+    expect(at.pathname).not.toMatch(/^\/admin\/console/);
+    expect(api).toEqual([]);
+    await context.close();
+  });
+
+  it('an administrator with TOTP signs in, creates a user and registers an app: no CSP violation, no serious axe finding', async () => {
+    const context = await browser.newContext();
+    const { page, problems } = await signIn(context, 'admin@hospital.test', adminSecret);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByRole('link', { name: 'Create or invite a user' }).click();
+    await page.getByRole('heading', { name: 'Create or invite a user' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Email').fill('nurse@hospital.test');
+    await page.getByLabel('Given name').fill('Nora');
+    await page.getByLabel('Family name').fill('Nurse');
+    await page.getByLabel('Other roles').fill('clinician');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('status').getByText('Invitation link').waitFor();
+    const link = await page.locator('.once code').textContent();
+    expect(link).toMatch(new RegExp(`^${running.url}/`));
+    const created = await running.app.get(IdentityService).findByEmail('nurse@hospital.test');
+    expect(created).toMatchObject({ givenName: 'Nora', familyName: 'Nurse' });
+
+    await page.getByRole('link', { name: 'Apps', exact: true }).click();
+    await page.getByRole('link', { name: 'Register an app' }).click();
+    await page.getByRole('heading', { name: 'Register an app' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel('Web app with a back end').check();
+    await page.getByLabel('Name people see').fill('Medication chart');
+    await page.getByLabel('Redirect URIs', { exact: true }).fill('https://chart.hospital.test/callback');
+    await page.getByRole('button', { name: 'Register app' }).click();
+    await page.getByRole('status').getByText('Client secret').waitFor();
+    const clientId = (await page.locator('code.client-id').textContent())!;
+    const secret = (await page.locator('.once code').textContent())!;
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    const registered = await running.app.get(ClientsService).findProviderMetadata(clientId);
+    expect(registered).toMatchObject({ client_name: 'Medication chart', redirect_uris: ['https://chart.hospital.test/callback'] });
+
+    for (const screen of ['#/keys', '#/audit', '#/posture']) {
+      await page.goto(`${running.url}/admin/console${screen}`);
+      await page.locator(`main[data-ready="${screen.slice(2)}"]`).waitFor();
+      expect(await seriousViolations(page), screen).toEqual([]);
+    }
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("an auditor's console has no write controls, and the API refuses a write made with the auditor's token", async () => {
+    const context = await browser.newContext();
+    const { page, problems } = await signIn(context, 'auditor@hospital.test', auditorSecret);
+    await page.getByRole('link', { name: 'admin@hospital.test' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Create or invite a user' }).count()).toBe(0);
+
+    await page.getByRole('link', { name: 'admin@hospital.test' }).click();
+    await page.getByRole('heading', { name: 'Second factors' }).waitFor();
+    await page.locator('main[data-ready="users"]').waitFor();
+    const buttons = await page.locator('main button').allTextContents();
+    expect(buttons).toEqual([]);
+    expect(await page.locator('main form').count()).toBe(0);
+
+    await page.getByRole('link', { name: 'Apps', exact: true }).click();
+    await page.getByRole('heading', { name: 'Apps', level: 1 }).waitFor();
+    await page.locator('main table').waitFor();
+    expect(await page.getByRole('link', { name: 'Register an app' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Signing keys' }).click();
+    await page.getByRole('heading', { name: 'Rotation schedule' }).waitFor();
+    expect(await page.locator('main button').count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // The same token the console holds, used by hand: the API decides, not the page.
+    const token = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('caduceus.console.signed')!) as { accessToken: string }).accessToken);
+    const forged = await fetch(`${running.url}/admin/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'intruder@hospital.test', invite: true }),
+    });
+    expect(forged.status).toBe(403);
+    expect(await running.app.get(IdentityService).findByEmail('intruder@hospital.test')).toBeNull();
+    const read = await fetch(`${running.url}/admin/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
+    expect(read.status).toBe(200);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('/admin/docs works under the CSP: branded, no Explore bar, users and clients first, Authorize gets a client-credentials token', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const problems = watchPage(page);
+    const response = await page.goto(`${running.url}/admin/docs`);
+    expect(response!.headers()['content-security-policy']).toMatch(/style-src 'self'(;|$)/);
+    await page.locator('.opblock-tag').first().waitFor();
+    expect(await page.title()).toBe('Admin API reference · Caduceus');
+    expect(await page.locator('.topbar').count()).toBe(0);
+    const tags = await page.locator('.opblock-tag').evaluateAll((els) => els.map((e) => e.getAttribute('data-tag')));
+    expect(tags.slice(0, 2)).toEqual(['users', 'clients']);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByRole('button', { name: /Authorize/ }).first().click();
+    const dialog = page.locator('.dialog-ux .auth-container').filter({ hasText: 'clientCredentials' });
+    await dialog.getByLabel('client_id:').fill(BOOTSTRAP_ID);
+    await dialog.getByLabel('client_secret:').fill(BOOTSTRAP_SECRET);
+    await dialog.getByText('admin:super-admin', { exact: true }).click();
+    const token = page.waitForResponse((r) => r.url() === `${running.url}/token`);
+    await dialog.locator('button', { hasText: 'Authorize' }).click();
+    expect((await token).status()).toBe(200);
+    await dialog.locator('button', { hasText: 'Logout' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.locator('button', { hasText: 'Close' }).click();
+
+    // The token is one for the admin API: whoami answers with the bootstrap client.
+    await page.locator('.opblock-tag[data-tag="admin"]').click();
+    await page.locator('.opblock-summary-control', { hasText: '/admin/v1/whoami' }).click();
+    await page.getByRole('button', { name: 'Try it out' }).click();
+    const call = page.waitForResponse((r) => r.url() === `${running.url}/admin/v1/whoami`);
+    await page.getByRole('button', { name: 'Execute' }).click();
+    const whoami = await call;
+    expect(whoami.status()).toBe(200);
+    expect(await whoami.json()).toMatchObject({ kind: 'client', clientId: BOOTSTRAP_ID, roles: ['super-admin'] });
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
