@@ -18,6 +18,7 @@ import type { HardeningEvents } from '../hardening/hardening.events.js';
 import type { BreakGlassEvents } from '../breakglass/breakglass.events.js';
 import type { WebhookEvents } from '../webhooks/webhooks.events.js';
 import type { ComplianceEvents } from '../compliance/compliance.events.js';
+import type { ApprovalEvents } from '../approvals/approvals.events.js';
 
-export type EventMap = ClientEvents & KeyEvents & OidcEvents & IdentityEvents & AuthEvents & AuditEvents & MfaEvents & ConsentEvents & PolicyEvents & AdminEvents & FederationEvents & HardeningEvents & BreakGlassEvents & WebhookEvents & ComplianceEvents;
+export type EventMap = ClientEvents & KeyEvents & OidcEvents & IdentityEvents & AuthEvents & AuditEvents & MfaEvents & ConsentEvents & PolicyEvents & AdminEvents & FederationEvents & HardeningEvents & BreakGlassEvents & WebhookEvents & ComplianceEvents & ApprovalEvents;
 export type EventName = keyof EventMap;

@@ -15,6 +15,7 @@ import { complianceMappings } from './compliance.mappings.js';
 import { policyMappings } from './policies.mappings.js';
 import { adminMappings } from './admin.mappings.js';
 import { hardeningMappings } from './hardening.mappings.js';
+import { approvalMappings } from './approvals.mappings.js';
 
 /**
  * Every event's audit mapping. Typed as AuditMappings (a mapped type over EventName), so a new
@@ -36,6 +37,7 @@ export const AUDIT_MAPPINGS: AuditMappings = {
   ...webhookMappings,
   ...complianceMappings,
   ...hardeningMappings,
+  ...approvalMappings,
 };
 
 export const AUDITED_EVENT_NAMES = Object.keys(AUDIT_MAPPINGS) as EventName[];
