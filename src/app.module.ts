@@ -27,6 +27,7 @@ import { SetupModule } from './setup/index.js';
 import { AccountConsoleModule } from './account/account.module.js';
 import { HomeModule } from './home/home.module.js';
 import { AdminConsoleModule } from './admin-console/admin-console.module.js';
+import { ApprovalsModule } from './approvals/approvals.module.js';
 
 @Module({})
 export class AppModule {
@@ -60,6 +61,7 @@ export class AppModule {
         AccountConsoleModule,
         HomeModule,
         AdminConsoleModule,
+        ApprovalsModule,
       ],
     };
   }

@@ -19,10 +19,13 @@ import {
   registerProblemMapper,
   requireIfMatch,
   toPage,
+  type AdminEventContext,
   type AdminRequest,
+  type AdminRole,
   type Page,
   type Problem,
 } from '../admin/index.js';
+import { acceptedForApproval, ApiPendingApproval, ApprovalsService } from '../approvals/index.js';
 import type { ClientRecord } from './client-record.js';
 import { ClientManagementService, type ClientAction } from './client-management.service.js';
 import { ClientsError, ClientsErrorCode } from './clients.errors.js';
@@ -48,7 +51,17 @@ export class ClientsAdminController {
   constructor(
     private readonly clients: ClientsService,
     private readonly management: ClientManagementService,
-  ) {}
+    private readonly approvals: ApprovalsService,
+  ) {
+    // Dual control: the stored change runs as the route would have, the approver acting.
+    approvals.register(
+      'clients.update',
+      async (act: { clientId: string; patch: z.output<typeof updateClientSchema>; expectedVersions: number[] }, context) =>
+        toClientResponse(
+          await this.management.update(act.clientId, act.patch, this.approvedAction(context.approverRoles, context, act.expectedVersions)),
+        ),
+    );
+  }
 
   @Post()
   @AdminRoute('client-admin')
@@ -101,6 +114,7 @@ export class ClientsAdminController {
   @ApiIfMatch(true)
   @ApiOperation({ summary: 'Change some fields of a client (not its id or type); null removes an optional field' })
   @ApiResponse({ status: 200, description: 'the updated client', standardSchema: clientResponseSchema })
+  @ApiPendingApproval()
   @ApiProblems(400, 404, 412, 428, 503)
   async update(
     @Param('clientId', { schema: clientIdParam }) clientId: string,
@@ -109,7 +123,21 @@ export class ClientsAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return withETag(reply, await this.management.update(clientId, patch, this.action(request, requireIfMatch(ifMatch))), toClientResponse);
+    const expectedVersions = requireIfMatch(ifMatch);
+    if (patch.mfaPolicy === 'optional' && (await this.approvals.dualControlOn())) {
+      const current = await this.management.get(clientId);
+      this.action(request, expectedVersions).authorize!(current);
+      if (current.mfaPolicy === 'required') {
+        const pending = await this.approvals.gate(request, {
+          kind: 'clients.update',
+          summary: `make MFA optional for client ${clientId}`,
+          details: { clientId, name: current.name, patch },
+          act: { clientId, patch, expectedVersions },
+        });
+        if (pending) return acceptedForApproval(reply, pending);
+      }
+    }
+    return withETag(reply, await this.management.update(clientId, patch, this.action(request, expectedVersions)), toClientResponse);
   }
 
   @Post(':clientId/secret')
@@ -184,9 +212,14 @@ export class ClientsAdminController {
 
   /** The actor, the versions the caller read, and the admin-scope rule applied to the client as it is (and will be). */
   private action(request: AdminRequest, expectedVersions: number[] | undefined): ClientAction {
-    const roles = request.admin!.roles;
+    return this.approvedAction(request.admin!.roles, adminEventContext(request), expectedVersions);
+  }
+
+  /** The same rules for whoever acts: a caller, or the approver of a pending change. */
+  private approvedAction(roles: readonly AdminRole[], context: AdminEventContext, expectedVersions: number[] | undefined): ClientAction {
     return {
-      ...adminEventContext(request),
+      actor: context.actor,
+      correlationId: context.correlationId,
       expectedVersions,
       authorize: (current: ClientRecord, next?: ClientRegistration) => {
         if (!mayHandleAdminScopes(roles, [...current.resourceScopes, ...(next?.resourceScopes ?? [])])) throw adminScopesForbidden();

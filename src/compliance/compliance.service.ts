@@ -94,6 +94,7 @@ export class ComplianceService {
         retentionYears: this.config.audit.retentionYears,
         checkpointIntervalMinutes: this.config.audit.checkpointIntervalMinutes,
       },
+      admin: { dualControl: policies.admin.dualControl, superAdmins: users.superAdmins },
       weakened: weakenedDefaults({ ...this.config, mfa: { ...this.config.mfa, policy: policies.mfa.policy }, ttl: { ...this.config.ttl, sessionIdle: policies.lifetimes.sessionIdle } }),
     };
   }
@@ -105,6 +106,7 @@ export class ComplianceService {
     let withMfa = 0;
     let designated = 0;
     let designatedWithFactor = 0;
+    let superAdmins = 0;
     const requiredWithoutMfa: Array<{ id: string; email: string }> = [];
     const roles = new Set<string>();
     for (let scanned = 0; scanned < MAX_SCAN; scanned += PAGE) {
@@ -116,6 +118,7 @@ export class ComplianceService {
         if (has) withMfa++;
         const required = mfaPolicy.policy === 'required' || user.roles.some((r) => mfaPolicy.alwaysRoles.includes(r));
         if (required && !has) requiredWithoutMfa.push({ id: user.id, email: user.email });
+        if (user.effectiveRoles.includes('super-admin')) superAdmins++;
         if (user.roles.includes(this.config.breakGlass.role)) {
           designated++;
           if (has) designatedWithFactor++;
@@ -124,7 +127,7 @@ export class ComplianceService {
       if (page.length < PAGE) break;
       after = page.at(-1)!.position;
     }
-    return { active, withMfa, requiredWithoutMfa, designatedBreakGlass: designated, designatedWithFactor, roles: [...roles] };
+    return { active, withMfa, requiredWithoutMfa, designatedBreakGlass: designated, designatedWithFactor, superAdmins, roles: [...roles] };
   }
 
   /** Sign-ins since `from` in the audit trail, and how many of them passed a second factor. */

@@ -25,6 +25,8 @@ export interface PostureEvidence {
   keys: { kekSource: 'environment' | 'generated-file'; active: Array<{ kid: string; alg: string; activatedAt: Date | null }>; rotationIntervalSeconds: number };
   audit: { verified: boolean; recordsChecked: number; firstBrokenSeq: number | null; lastCheckpoint: { id: string; seq: number; createdAt: Date } | null; retentionYears: number; checkpointIntervalMinutes: number };
   weakened: string[];
+  /** Dual control of high-risk admin acts, and how many active people hold super-admin. */
+  admin: { dualControl: boolean; superAdmins: number };
 }
 
 const DAY = 86_400_000;
@@ -44,7 +46,22 @@ export function postureLines(e: PostureEvidence): PostureLine[] {
     firstFactorEnrolment(e),
     transmission(e),
     weakenedDefaults(e),
+    dualControl(e),
   ];
+}
+
+/**
+ * Rules: dual control on is met; off with two or more people holding super-admin is attention
+ * (a second pair of eyes exists but high-risk acts do not wait for it); off with fewer is met
+ * (nobody could approve).
+ */
+function dualControl(e: PostureEvidence): PostureLine {
+  const base = { id: 'dual-control', safeguard: 'Access control (dual control of high-risk acts)', citation: '164.312(a)(1)', evidence: { ...e.admin } };
+  if (e.admin.dualControl) return { ...base, status: 'met', reason: 'Key import and revocation, KEK rotation, grants of super-admin, key-admin or break-glass and MFA weakening wait for a second super-admin.' };
+  if (e.admin.superAdmins >= 2) {
+    return { ...base, status: 'attention', reason: `${e.admin.superAdmins} people hold super-admin but dual control is off: one of them alone can import keys, grant admin roles or weaken MFA.` };
+  }
+  return { ...base, status: 'met', reason: 'Dual control is off; fewer than two people hold super-admin, so no second approver exists.' };
 }
 
 /** Rules: every person signs in as themselves (one account per email); no active users at all is worth a look. */

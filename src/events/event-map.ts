@@ -20,6 +20,7 @@ import type { WebhookEvents } from '../webhooks/webhooks.events.js';
 import type { ComplianceEvents } from '../compliance/compliance.events.js';
 import type { SetupEvents } from '../setup/setup.events.js';
 import type { AccountEvents } from '../account/account.events.js';
+import type { ApprovalEvents } from '../approvals/approvals.events.js';
 
-export type EventMap = ClientEvents & KeyEvents & OidcEvents & IdentityEvents & AuthEvents & AuditEvents & MfaEvents & ConsentEvents & PolicyEvents & AdminEvents & FederationEvents & HardeningEvents & BreakGlassEvents & WebhookEvents & ComplianceEvents & SetupEvents & AccountEvents;
+export type EventMap = ClientEvents & KeyEvents & OidcEvents & IdentityEvents & AuthEvents & AuditEvents & MfaEvents & ConsentEvents & PolicyEvents & AdminEvents & FederationEvents & HardeningEvents & BreakGlassEvents & WebhookEvents & ComplianceEvents & SetupEvents & AccountEvents & ApprovalEvents;
 export type EventName = keyof EventMap;

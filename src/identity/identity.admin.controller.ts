@@ -19,10 +19,13 @@ import {
   registerProblemMapper,
   requireIfMatch,
   toPage,
+  type AdminEventContext,
   type AdminRequest,
+  type AdminRole,
   type Page,
   type Problem,
 } from '../admin/index.js';
+import { acceptedForApproval, ApiPendingApproval, ApprovalsService, grantsHighRiskRole } from '../approvals/index.js';
 import { createdUserResponseSchema, toUserResponse, userResponseSchema, type UserResponse } from './dto/user.response.js';
 import { IdentityError, IdentityErrorCode } from './identity.errors.js';
 import { UserManagementService, type UserAction } from './user-management.service.js';
@@ -53,13 +56,26 @@ export class IdentityAdminController {
   constructor(
     private readonly users: UserManagementService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    private readonly approvals: ApprovalsService,
+  ) {
+    // Dual control: the stored create or change runs as the route would have, the approver acting.
+    approvals.register('users.create', async (body: z.output<typeof createUserSchema>, context) => {
+      const { user, link } = await this.users.create(body, this.approvedAction(context.approverRoles, context, undefined));
+      return { ...toUserResponse(user), passwordSetupLink: link?.url ?? null, passwordSetupExpiresAt: link?.expiresAt.toISOString() ?? null };
+    });
+    approvals.register(
+      'users.update',
+      async (act: { id: string; patch: z.output<typeof updateUserSchema>; expectedVersions: number[] }, context) =>
+        toUserResponse(await this.users.update(act.id, act.patch, this.approvedAction(context.approverRoles, context, act.expectedVersions))),
+    );
+  }
 
   @Post()
   @AdminRoute('user-admin')
   @Idempotent()
   @ApiOperation({ summary: 'Create a user with an initial password, or with invite: true and a single-use password setup link' })
   @ApiResponse({ status: 201, description: 'the user (and the invitation link, once)', standardSchema: createdUserResponseSchema })
+  @ApiPendingApproval()
   @ApiProblems(400, 403, 409, 413, 415, 503)
   async create(
     @Body({ schema: createUserSchema }) body: z.output<typeof createUserSchema>,
@@ -67,6 +83,16 @@ export class IdentityAdminController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (!mayAdministerUser(request.admin!.roles, this.config.breakGlass.role, [], body.roles)) throw adminRolesForbidden();
+    const granted = grantsHighRiskRole([], body.roles, this.config.breakGlass.role);
+    if (granted.length) {
+      const pending = await this.approvals.gate(request, {
+        kind: 'users.create',
+        summary: `create user ${body.email} with ${granted.join(', ')}`,
+        details: { email: body.email, roles: body.roles, granted },
+        act: body,
+      });
+      if (pending) return acceptedForApproval(reply, pending);
+    }
     const { user, link } = await this.users.create(body, this.action(request, undefined));
     reply.header('Location', path(user.id)).header('ETag', etagOf(user.version));
     return { ...toUserResponse(user), passwordSetupLink: link?.url ?? null, passwordSetupExpiresAt: link?.expiresAt.toISOString() ?? null };
@@ -107,6 +133,7 @@ export class IdentityAdminController {
   @ApiIfMatch(true)
   @ApiOperation({ summary: 'Change profile fields or roles; null clears a name; audited with before and after' })
   @ApiResponse({ status: 200, description: 'the updated user', standardSchema: userResponseSchema })
+  @ApiPendingApproval()
   @ApiProblems(400, 403, 404, 409, 412, 428, 503)
   async update(
     @Param('id', { schema: userIdParam }) id: string,
@@ -115,7 +142,22 @@ export class IdentityAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return withETag(reply, await this.users.update(id, patch, this.action(request, requireIfMatch(ifMatch))), toUserResponse);
+    const expectedVersions = requireIfMatch(ifMatch);
+    if (patch.roles !== undefined && (await this.approvals.dualControlOn())) {
+      const current = await this.users.get(id);
+      this.action(request, expectedVersions).authorize!(current, patch.roles);
+      const granted = grantsHighRiskRole(current.effectiveRoles, patch.roles, this.config.breakGlass.role);
+      if (granted.length) {
+        const pending = await this.approvals.gate(request, {
+          kind: 'users.update',
+          summary: `give user ${current.email} ${granted.join(', ')}`,
+          details: { userId: id, email: current.email, roles: patch.roles, granted },
+          act: { id, patch, expectedVersions },
+        });
+        if (pending) return acceptedForApproval(reply, pending);
+      }
+    }
+    return withETag(reply, await this.users.update(id, patch, this.action(request, expectedVersions)), toUserResponse);
   }
 
   @Post(':id/disable')
@@ -183,9 +225,14 @@ export class IdentityAdminController {
   }
 
   private action(request: AdminRequest, expectedVersions: number[] | undefined): UserAction {
-    const roles = request.admin!.roles;
+    return this.approvedAction(request.admin!.roles, adminEventContext(request), expectedVersions);
+  }
+
+  /** The actor, the versions read, and the protected-role rule for whoever acts (a caller, or the approver of a pending change). */
+  private approvedAction(roles: readonly AdminRole[], context: AdminEventContext, expectedVersions: number[] | undefined): UserAction {
     return {
-      ...adminEventContext(request),
+      actor: context.actor,
+      correlationId: context.correlationId,
       expectedVersions,
       authorize: (current, nextRoles) => {
         // Effective roles: a user who holds an admin role through a group is protected like one who holds it directly.

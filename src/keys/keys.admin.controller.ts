@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Logger, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { calculateJwkThumbprint } from 'jose';
 import type { z } from 'zod';
 import {
   AdminRoute,
@@ -32,7 +33,9 @@ import {
   scheduleBody,
   scheduleResponse,
 } from './dto/keys-admin.dto.js';
+import { acceptedForApproval, ApiPendingApproval, ApprovalsService } from '../approvals/index.js';
 import { KekRotationService } from './kek-rotation.service.js';
+import { importSigningKey } from './key-import.js';
 import { KeyLifecycleService } from './key-lifecycle.service.js';
 import { KeysError, KeysErrorCode } from './keys.errors.js';
 import { toKeyResponse, toScheduleResponse, type KeyResponse } from './keys.mappers.js';
@@ -51,7 +54,19 @@ export class KeysAdminController {
   constructor(
     private readonly lifecycle: KeyLifecycleService,
     private readonly kek: KekRotationService,
-  ) {}
+    private readonly approvals: ApprovalsService,
+  ) {
+    // Dual control: each stored act runs exactly as its route would have, with the approver as actor.
+    approvals.register('keys.import', async ({ state, ...input }: z.output<typeof importBody>, context) => {
+      const stored = await this.lifecycle.importKey(input, state, context);
+      return toKeyResponse(stored, await this.lifecycle.listKeys(), await this.lifecycle.getSchedule());
+    });
+    approvals.register('keys.revoke', async (act: { kid: string; reason: z.output<typeof revokeBody>['reason'] }, context) => ({
+      ...(await this.lifecycle.revoke(act.kid, act.reason, context)),
+      state: 'revoked' as const,
+    }));
+    approvals.register('keys.kek.rotate', async (_act: unknown, context) => this.kek.rotateKek(context));
+  }
 
   @Get()
   @AdminRoute('key-admin', 'auditor')
@@ -119,9 +134,26 @@ export class KeysAdminController {
   @AdminRoute()
   @ApiOperation({ summary: 'Import a private key (PEM or JWK) from another identity provider, as next (default) or active (super-admin only)' })
   @ApiResponse({ status: 201, description: 'the imported key (public part only)', standardSchema: keyResponseSchema })
+  @ApiPendingApproval()
   @ApiProblems(400, 409)
-  async importKey(@Body({ schema: importBody }) body: z.output<typeof importBody>, @Req() request: AdminRequest) {
+  async importKey(
+    @Body({ schema: importBody }) body: z.output<typeof importBody>,
+    @Req() request: AdminRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { state, ...input } = body;
+    if (await this.approvals.dualControlOn()) {
+      // Checked now (a bad key is a 400 at once), and the approver sees which key material it is.
+      const imported = await importSigningKey(input);
+      const thumbprint = await calculateJwkThumbprint(imported.publicJwk, 'sha256');
+      const pending = await this.approvals.gate(request, {
+        kind: 'keys.import',
+        summary: `import ${imported.alg} signing key ${imported.kid} as ${state}`,
+        details: { kid: imported.kid, alg: imported.alg, state, thumbprint, source: input.pem !== undefined ? 'pem' : 'jwk' },
+        act: body,
+      });
+      if (pending) return acceptedForApproval(reply, pending);
+    }
     const stored = await this.lifecycle.importKey(input, state, adminEventContext(request));
     return toKeyResponse(stored, await this.lifecycle.listKeys(), await this.lifecycle.getSchedule());
   }
@@ -133,7 +165,10 @@ export class KeysAdminController {
     summary: 'Re-seal every signing key and secret under KEY_ENCRYPTION_KEY (once every instance runs with KEY_ENCRYPTION_KEY_PREVIOUS)',
   })
   @ApiResponse({ status: 200, description: 'how many rows were re-sealed', standardSchema: kekRotationResponse })
-  async rotateKek(@Req() request: AdminRequest) {
+  @ApiPendingApproval()
+  async rotateKek(@Req() request: AdminRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    const pending = await this.approvals.gate(request, { kind: 'keys.kek.rotate', summary: 'rotate the key-encryption key', details: {}, act: {} });
+    if (pending) return acceptedForApproval(reply, pending);
     return this.kek.rotateKek(adminEventContext(request));
   }
 
@@ -154,12 +189,22 @@ export class KeysAdminController {
     summary: 'Revoke a key: out of /jwks at once, its tokens inactive at introspection; an active key is replaced at once',
   })
   @ApiResponse({ status: 200, description: 'the revocation and the key now in charge', standardSchema: revokeResponse })
+  @ApiPendingApproval()
   @ApiProblems(400, 404, 409)
   async revoke(
     @Param('kid', { schema: kidParam }) kid: string,
     @Body({ schema: revokeBody }) body: z.output<typeof revokeBody>,
     @Req() request: AdminRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    await this.lifecycle.getKey(kid); // 404 now, not after a day of waiting for approval
+    const pending = await this.approvals.gate(request, {
+      kind: 'keys.revoke',
+      summary: `revoke signing key ${kid}`,
+      details: { kid, reason: body.reason },
+      act: { kid, reason: body.reason },
+    });
+    if (pending) return acceptedForApproval(reply, pending);
     const outcome = await this.lifecycle.revoke(kid, body.reason, adminEventContext(request));
     return { ...outcome, state: 'revoked' as const };
   }

@@ -14,8 +14,9 @@ import {
   type AdminRequest,
   type Problem,
 } from '../admin/index.js';
+import { acceptedForApproval, ApiPendingApproval, ApprovalsService } from '../approvals/index.js';
 import { PoliciesError, PoliciesErrorCode } from './policies.errors.js';
-import { policyDocumentSchema, policyPatchSchema } from './policies.schemas.js';
+import { policyDocumentSchema, policyPatchSchema, type PolicyPatch } from './policies.schemas.js';
 import { PoliciesService, type PolicySnapshot } from './policies.service.js';
 
 const policiesResponseSchema = z.object({
@@ -28,7 +29,15 @@ const policiesResponseSchema = z.object({
 @ApiTags('policies')
 @Controller('admin/v1/policies')
 export class PoliciesAdminController {
-  constructor(private readonly policies: PoliciesService) {}
+  constructor(
+    private readonly policies: PoliciesService,
+    private readonly approvals: ApprovalsService,
+  ) {
+    // Dual control: a stored change is applied as sent, against the version the requester read.
+    approvals.register('policies.update', async (act: { patch: PolicyPatch; expectedVersions: number[] }, context) =>
+      this.body(await this.policies.update(act.patch, act.expectedVersions, context.actor, context.correlationId)),
+    );
+  }
 
   @Get()
   @AdminRoute('auditor')
@@ -43,6 +52,7 @@ export class PoliciesAdminController {
   @ApiIfMatch(true)
   @ApiOperation({ summary: 'Change some policies; every bound is checked on the result; audited with before and after' })
   @ApiResponse({ status: 200, description: 'the policies now in force', standardSchema: policiesResponseSchema })
+  @ApiPendingApproval()
   @ApiProblems(400, 412, 428, 503)
   async update(
     @Body({ schema: policyPatchSchema }) patch: z.output<typeof policyPatchSchema>,
@@ -51,11 +61,26 @@ export class PoliciesAdminController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { actor, correlationId } = adminEventContext(request);
-    return this.respond(await this.policies.update(patch, requireIfMatch(ifMatch), actor, correlationId), reply);
+    const expectedVersions = requireIfMatch(ifMatch);
+    const { highRisk } = await this.policies.preview(patch, expectedVersions);
+    if (highRisk.length) {
+      const pending = await this.approvals.gate(request, {
+        kind: 'policies.update',
+        summary: `weaken the runtime policies (${highRisk.join(', ')})`,
+        details: { patch, highRisk },
+        act: { patch, expectedVersions },
+      });
+      if (pending) return acceptedForApproval(reply, pending);
+    }
+    return this.respond(await this.policies.update(patch, expectedVersions, actor, correlationId), reply);
   }
 
   private respond(snapshot: PolicySnapshot, reply: FastifyReply) {
     reply.header('ETag', etagOf(snapshot.version));
+    return this.body(snapshot);
+  }
+
+  private body(snapshot: PolicySnapshot) {
     return { policies: snapshot.policies, defaults: this.policies.defaultPolicies(), updatedAt: snapshot.updatedAt?.toISOString() ?? null };
   }
 }

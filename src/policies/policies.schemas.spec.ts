@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPatch, changedPolicyFields, policyDocumentSchema, weakenedPolicyFields, type PolicyDocument } from './policies.schemas.js';
+import { applyPatch, changedPolicyFields, highRiskPolicyFields, policyDocumentSchema, weakenedPolicyFields, type PolicyDocument } from './policies.schemas.js';
 
 const defaults: PolicyDocument = {
   password: { minLength: 12, maxLength: 128 },
@@ -15,6 +15,7 @@ const defaults: PolicyDocument = {
     sessionAbsolute: 43200,
   },
   lockout: { threshold: 5, durationSeconds: 900, ipFailureBudget: 50 },
+  admin: { dualControl: false },
 };
 
 const next = (patch: Parameters<typeof applyPatch>[1]) => policyDocumentSchema.parse(applyPatch(defaults, patch));
@@ -47,5 +48,20 @@ describe('runtime policy rules', () => {
 
   it('names the changed fields only', () => {
     expect(changedPolicyFields(defaults, next({ lifetimes: { accessToken: 600, idToken: 300 } }))).toEqual(['lifetimes.idToken']);
+  });
+
+  it.each([
+    [{ mfa: { policy: 'optional' } }, ['mfa.policy']],
+    [{ mfa: { alwaysRoles: [] } }, ['mfa.alwaysRoles']],
+    [{ mfa: { alwaysRoles: ['super-admin', 'key-admin'] } }, []],
+    [{ lifetimes: { accessToken: 3600 } }, []],
+    [{ admin: { dualControl: true } }, []],
+  ])('dual control holds %j for %j', (patch, fields) => {
+    expect(highRiskPolicyFields(defaults, next(patch as Parameters<typeof applyPatch>[1]))).toEqual(fields);
+  });
+
+  it('holds turning dual control off, not turning it on', () => {
+    const on = next({ admin: { dualControl: true } });
+    expect(highRiskPolicyFields(on, policyDocumentSchema.parse(applyPatch(on, { admin: { dualControl: false } })))).toEqual(['admin.dualControl']);
   });
 });

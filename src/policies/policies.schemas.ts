@@ -45,6 +45,8 @@ export const policyDocumentSchema = z
       durationSeconds: seconds(60, 86400),
       ipFailureBudget: whole(5, 10000),
     }),
+    /** dualControl: high-risk admin acts wait for a second super-admin (see src/approvals). */
+    admin: z.strictObject({ dualControl: z.boolean({ error: 'must be true or false' }) }),
   })
   .superRefine((doc, ctx) => {
     if (doc.password.maxLength < doc.password.minLength) {
@@ -65,6 +67,7 @@ export const policyPatchSchema = z.strictObject({
   mfa: z.strictObject({ policy: z.unknown(), alwaysRoles: z.unknown() }).partial().optional(),
   lifetimes: z.strictObject(Object.fromEntries(Object.keys(LIFETIME_BOUNDS).map((k) => [k, z.unknown()]))).partial().optional(),
   lockout: z.strictObject({ threshold: z.unknown(), durationSeconds: z.unknown(), ipFailureBudget: z.unknown() }).partial().optional(),
+  admin: z.strictObject({ dualControl: z.unknown() }).partial().optional(),
 });
 export type PolicyPatch = z.output<typeof policyPatchSchema>;
 
@@ -80,13 +83,15 @@ export function defaultPolicies(config: Pick<AppConfig, 'ttl' | 'mfa' | 'signIn'
       durationSeconds: config.signIn.lockoutSeconds,
       ipFailureBudget: config.signIn.ipFailureBudget,
     },
+    // Off until an organisation with two or more super-admins turns it on (the posture report asks).
+    admin: { dualControl: false },
   };
 }
 
 /** The merged document (section by section); validation happens on the result. */
 export function applyPatch(current: PolicyDocument, patch: PolicyPatch): unknown {
   const merged: Record<string, unknown> = {};
-  for (const key of ['password', 'mfa', 'lifetimes', 'lockout'] as const) {
+  for (const key of ['password', 'mfa', 'lifetimes', 'lockout', 'admin'] as const) {
     merged[key] = { ...current[key], ...(patch[key] ?? {}) };
   }
   return merged;
@@ -118,4 +123,17 @@ export function weakenedPolicyFields(defaults: PolicyDocument, next: PolicyDocum
   if (next.lockout.durationSeconds < defaults.lockout.durationSeconds) weaker.push('lockout.durationSeconds');
   if (next.lockout.ipFailureBudget > defaults.lockout.ipFailureBudget) weaker.push('lockout.ipFailureBudget');
   return weaker;
+}
+
+/**
+ * Rules (the changes that dual control holds for a second super-admin): MFA made optional,
+ * a role dropped from mfa.alwaysRoles, and dual control itself turned off. Compared with the
+ * policies in force, not the defaults: any step down is high-risk.
+ */
+export function highRiskPolicyFields(before: PolicyDocument, after: PolicyDocument): string[] {
+  const fields: string[] = [];
+  if (before.mfa.policy === 'required' && after.mfa.policy === 'optional') fields.push('mfa.policy');
+  if (before.mfa.alwaysRoles.some((r) => !after.mfa.alwaysRoles.includes(r))) fields.push('mfa.alwaysRoles');
+  if (before.admin.dualControl && !after.admin.dualControl) fields.push('admin.dualControl');
+  return fields;
 }

@@ -8,6 +8,7 @@ import {
   applyPatch,
   changedPolicyFields,
   defaultPolicies,
+  highRiskPolicyFields,
   policyDocumentSchema,
   weakenedPolicyFields,
   type PolicyDocument,
@@ -99,7 +100,11 @@ export class PoliciesService {
     return snapshot;
   }
 
-  async update(patch: PolicyPatch, expectedVersions: number[], actor: EventActor, correlationId?: string): Promise<PolicySnapshot> {
+  /**
+   * What a change would make of the policies in force (validated whole, version checked),
+   * without making it; `highRisk` names the fields dual control holds for a second super-admin.
+   */
+  async preview(patch: PolicyPatch, expectedVersions: number[]): Promise<{ current: PolicySnapshot; next: PolicyDocument; highRisk: string[] }> {
     const current = await this.read();
     if (!expectedVersions.includes(current.version)) throw versionMismatch();
     const parsed = policyDocumentSchema.safeParse(applyPatch(current.policies, patch));
@@ -107,7 +112,11 @@ export class PoliciesService {
       const fields = parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message }));
       throw new PoliciesError(PoliciesErrorCode.INVALID_POLICY, 'the policies have invalid fields', fields);
     }
-    const next = parsed.data;
+    return { current, next: parsed.data, highRisk: highRiskPolicyFields(current.policies, parsed.data) };
+  }
+
+  async update(patch: PolicyPatch, expectedVersions: number[], actor: EventActor, correlationId?: string): Promise<PolicySnapshot> {
+    const { current, next } = await this.preview(patch, expectedVersions);
     const changed = changedPolicyFields(current.policies, next);
     if (!changed.length) return current;
     const now = new Date();

@@ -17,6 +17,7 @@ import { adminMappings } from './admin.mappings.js';
 import { hardeningMappings } from './hardening.mappings.js';
 import { setupMappings } from './setup.mappings.js';
 import { accountMappings } from './account.mappings.js';
+import { approvalMappings } from './approvals.mappings.js';
 
 /**
  * Every event's audit mapping. Typed as AuditMappings (a mapped type over EventName), so a new
@@ -40,6 +41,7 @@ export const AUDIT_MAPPINGS: AuditMappings = {
   ...hardeningMappings,
   ...setupMappings,
   ...accountMappings,
+  ...approvalMappings,
 };
 
 export const AUDITED_EVENT_NAMES = Object.keys(AUDIT_MAPPINGS) as EventName[];

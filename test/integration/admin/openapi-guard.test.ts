@@ -49,6 +49,10 @@ describe('the admin OpenAPI document', () => {
         'POST /admin/v1/clients/{clientId}/enable',
         'DELETE /admin/v1/clients/{clientId}',
         'GET /admin/v1/whoami',
+        'GET /admin/v1/approvals',
+        'GET /admin/v1/approvals/{id}',
+        'POST /admin/v1/approvals/{id}/approve',
+        'POST /admin/v1/approvals/{id}/reject',
       ]),
     );
     expect(listed.every((l) => l.includes(' /admin/'))).toBe(true);

@@ -114,4 +114,17 @@ describe('HIPAA posture report', () => {
     );
     expect((await report())['emergency-access']).toMatchObject({ status: 'attention', evidence: { unreviewedSessions: 1 } });
   });
+
+  it('asks for dual control once two people hold super-admin, and is met when it is on', async () => {
+    const identity = api.running.app.get(IdentityService);
+    expect((await report())['dual-control']).toMatchObject({ status: 'met', evidence: { dualControl: false, superAdmins: 0 } });
+    for (const email of ['cmio@hospital.test', 'ciso@hospital.test']) {
+      await identity.createUser({ email, password: 'a long and unusual passphrase 7', roles: ['super-admin'] });
+    }
+    const off = (await report())['dual-control']!;
+    expect(off).toMatchObject({ status: 'attention', evidence: { dualControl: false, superAdmins: 2 } });
+    expect(off.reason).toContain('dual control is off');
+    await patchPolicies({ admin: { dualControl: true } });
+    expect((await report())['dual-control']).toMatchObject({ status: 'met', evidence: { dualControl: true, superAdmins: 2 } });
+  });
 });

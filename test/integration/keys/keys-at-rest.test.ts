@@ -5,6 +5,7 @@ import { KeysService } from '../../../src/keys/index.js';
 import { KekRotationService } from '../../../src/keys/kek-rotation.service.js';
 import { rotateKekFromEnvironment } from '../../../src/keys/kek-rotation.runner.js';
 import { KeyLifecycleService } from '../../../src/keys/key-lifecycle.service.js';
+import { PoliciesService } from '../../../src/policies/index.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 
@@ -180,5 +181,20 @@ describe('key-encryption key rotation', () => {
     running = await start(newerKek);
     expect((await jwksOf(running)).keys).toHaveLength(5);
     await expectNoPrivateKeyInClear(db, [oldKek, newKek, newerKek]);
+  });
+
+  it('refuses the command-line rotation while dual control is on (it is asked for through the admin API)', async () => {
+    const policies = running!.app.get(PoliciesService);
+    await policies.update({ admin: { dualControl: true } }, [(await policies.read()).version], SYSTEM.actor);
+    const before = await sealedRows();
+    await expect(
+      rotateKekFromEnvironment({
+        DATABASE_URL: db.url,
+        KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        KEY_ENCRYPTION_KEY_PREVIOUS: newerKek.toString('base64'),
+        LOG_LEVEL: 'silent',
+      }),
+    ).rejects.toThrow(/dual control is on: request the rotation with POST \/admin\/v1\/keys\/kek\/rotate/);
+    expect(await sealedRows()).toEqual(before);
   });
 });

@@ -1,0 +1,11 @@
+/** Events the approvals module emits (dual control, #17). */
+export interface ApprovalEvents {
+  /** A high-risk act became a pending change instead of happening (dualControl is on). */
+  'approval.requested': { approvalId: string; kind: string; summary: string; details: Record<string, unknown>; expiresAt: string };
+  /** A second super-admin approved it and the act was carried out with them as actor. */
+  'approval.approved': { approvalId: string; kind: string; summary: string; requestedBy: { type: string; id: string }; approvedBy: { type: string; id: string } };
+  /** A super-admin other than the requester rejected it; nothing was done. */
+  'approval.rejected': { approvalId: string; kind: string; summary: string; requestedBy: { type: string; id: string }; reason: string | null };
+  /** Nobody decided within 24 hours; it can no longer be approved. */
+  'approval.expired': { approvalId: string; kind: string; summary: string; requestedBy: { type: string; id: string } };
+}

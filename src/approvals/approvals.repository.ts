@@ -1,0 +1,128 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+
+export type ApprovalStatus = 'pending' | 'executing' | 'approved' | 'rejected' | 'expired';
+
+export interface Party {
+  type: string;
+  id: string;
+}
+
+export interface StoredApproval {
+  id: string;
+  kind: string;
+  summary: string;
+  details: Record<string, unknown>;
+  sealedAct: string;
+  status: ApprovalStatus;
+  requestedBy: Party;
+  requestedAt: Date;
+  expiresAt: Date;
+  decidedBy: Party | null;
+  decidedAt: Date | null;
+  reason: string | null;
+}
+
+type Row = {
+  id: string;
+  kind: string;
+  summary: string;
+  details: Record<string, unknown>;
+  sealed_act: string;
+  status: ApprovalStatus;
+  requested_by_type: string;
+  requested_by_id: string;
+  requested_at: Date;
+  expires_at: Date;
+  decided_by_type: string | null;
+  decided_by_id: string | null;
+  decided_at: Date | null;
+  reason: string | null;
+};
+
+const toApproval = (r: Row): StoredApproval => ({
+  id: r.id,
+  kind: r.kind,
+  summary: r.summary,
+  details: r.details,
+  sealedAct: r.sealed_act,
+  status: r.status,
+  requestedBy: { type: r.requested_by_type, id: r.requested_by_id },
+  requestedAt: r.requested_at,
+  expiresAt: r.expires_at,
+  decidedBy: r.decided_by_type && r.decided_by_id ? { type: r.decided_by_type, id: r.decided_by_id } : null,
+  decidedAt: r.decided_at,
+  reason: r.reason,
+});
+
+/** The admin_approvals table: pending changes and their decisions. Status moves by compare-and-swap only. */
+@Injectable()
+export class ApprovalsRepository {
+  constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
+
+  async insert(a: Omit<StoredApproval, 'status' | 'decidedBy' | 'decidedAt' | 'reason'>, tx: Transaction): Promise<void> {
+    await managerFor(this.db, tx).query(
+      `INSERT INTO admin_approvals (id, kind, summary, details, sealed_act, status, requested_by_type, requested_by_id, requested_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9)`,
+      [a.id, a.kind, a.summary, JSON.stringify(a.details), a.sealedAct, a.requestedBy.type, a.requestedBy.id, a.requestedAt, a.expiresAt],
+    );
+  }
+
+  async find(id: string): Promise<StoredApproval | null> {
+    const rows: Row[] = await this.db.dataSource.query(`SELECT * FROM admin_approvals WHERE id = $1`, [id]);
+    return rows[0] ? toApproval(rows[0]) : null;
+  }
+
+  /** Newest first; `before` is the (requested_at, id) of the last row of the previous page. */
+  async list(limit: number, status: ApprovalStatus | undefined, before?: { requestedAt: string; id: string }): Promise<StoredApproval[]> {
+    const rows: Row[] = await this.db.dataSource.query(
+      `SELECT * FROM admin_approvals
+       WHERE ($1::text IS NULL OR status = $1)
+         AND ($2::timestamptz IS NULL OR (requested_at, id) < ($2::timestamptz, $3::uuid))
+       ORDER BY requested_at DESC, id DESC LIMIT $4`,
+      [status ?? null, before?.requestedAt ?? null, before?.id ?? null, limit],
+    );
+    return rows.map(toApproval);
+  }
+
+  /** Pending changes whose 24 hours are over, marked expired (each row once, whichever instance gets it). */
+  async expireDue(now: Date, tx: Transaction): Promise<StoredApproval[]> {
+    const result: unknown = await managerFor(this.db, tx).query(
+      `UPDATE admin_approvals SET status = 'expired', decided_at = $1
+       WHERE status = 'pending' AND expires_at <= $1 RETURNING *`,
+      [now],
+    );
+    return rowsOf<Row>(result).map(toApproval);
+  }
+
+  /** pending → executing, only while unexpired: one approver wins, the act runs once. */
+  async claim(id: string, now: Date): Promise<StoredApproval | null> {
+    const result: unknown = await this.db.dataSource.query(
+      `UPDATE admin_approvals SET status = 'executing' WHERE id = $1 AND status = 'pending' AND expires_at > $2 RETURNING *`,
+      [id, now],
+    );
+    const row = rowsOf<Row>(result)[0];
+    return row ? toApproval(row) : null;
+  }
+
+  /** executing → pending again: the act failed (a precondition, a conflict), nothing was done. */
+  async release(id: string): Promise<void> {
+    await this.db.dataSource.query(`UPDATE admin_approvals SET status = 'pending' WHERE id = $1 AND status = 'executing'`, [id]);
+  }
+
+  async decide(id: string, from: ApprovalStatus, to: 'approved' | 'rejected', by: Party, now: Date, reason: string | null, tx: Transaction): Promise<StoredApproval | null> {
+    const result: unknown = await managerFor(this.db, tx).query(
+      `UPDATE admin_approvals SET status = $3, decided_by_type = $4, decided_by_id = $5, decided_at = $6, reason = $7
+       WHERE id = $1 AND status = $2 RETURNING *`,
+      [id, from, to, by.type, by.id, now, reason],
+    );
+    const row = rowsOf<Row>(result)[0];
+    return row ? toApproval(row) : null;
+  }
+}
+
+/** The driver returns `[rows, count]` for UPDATE ... RETURNING and plain rows for INSERT/SELECT. */
+function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return (Array.isArray(result) ? result : []) as T[];
+}

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { adminEventContext, type AdminEventContext, type AdminRequest, type AdminRole } from '../admin/index.js';
+import { UnitOfWork } from '../database/index.js';
+import { EventBus, type EventActor } from '../events/index.js';
+import { openAct, sealAct } from './approval-seal.js';
+import { APPROVAL_SECRET_SOURCE, DUAL_CONTROL_SWITCH, type ApprovalSecretSource, type DualControlSwitch } from './approvals-ports.js';
+import { ApprovalsError, ApprovalsErrorCode } from './approvals.errors.js';
+import { ApprovalsRepository, type ApprovalStatus, type StoredApproval } from './approvals.repository.js';
+
+/** How long a pending change waits for a second super-admin. */
+export const APPROVAL_TTL_MS = 24 * 3600 * 1000;
+
+/** Who approves carries out the act: their event context, their roles, and who asked for it. */
+export interface ApprovedContext extends AdminEventContext {
+  approvalId: string;
+  requestedBy: EventActor;
+  approverRoles: AdminRole[];
+}
+
+/** Carries out a stored act exactly as the route would have; returns the route's response body. */
+export type ApprovalExecutor = (act: any, context: ApprovedContext) => Promise<unknown>;
+
+export interface HighRiskAct {
+  /** `<module>.<act>`, e.g. `keys.import`; an executor for it must be registered. */
+  kind: string;
+  /** One line for the approver: what will happen. */
+  summary: string;
+  /** What the approver is shown (never key material or a password). */
+  details: Record<string, unknown>;
+  /** Everything the executor needs, sealed at rest. */
+  act: unknown;
+}
+
+export type Approval = Omit<StoredApproval, 'sealedAct'>;
+
+/**
+ * Dual control (four-eyes) for high-risk admin acts. Rules: while the dualControl policy is
+ * on, a high-risk act becomes a pending change (`gate` returns it; the route answers 202); a
+ * super-admin other than the requester approves it, which carries the act out with the
+ * approver as actor and both recorded in approval.approved, or rejects it; it expires 24 h
+ * after the request (checked on every read and decision), after which it cannot be approved.
+ */
+@Injectable()
+export class ApprovalsService {
+  private readonly logger = new Logger(ApprovalsService.name);
+  private readonly executors = new Map<string, ApprovalExecutor>();
+
+  constructor(
+    private readonly repo: ApprovalsRepository,
+    private readonly uow: UnitOfWork,
+    private readonly bus: EventBus,
+    @Inject(DUAL_CONTROL_SWITCH) private readonly dualControl: DualControlSwitch,
+    @Inject(APPROVAL_SECRET_SOURCE) private readonly secrets: ApprovalSecretSource,
+  ) {}
+
+  /** Each module that owns a high-risk act registers how to carry it out (at startup, on every instance). */
+  register(kind: string, executor: ApprovalExecutor): void {
+    this.executors.set(kind, executor);
+  }
+
+  async dualControlOn(): Promise<boolean> {
+    return this.dualControl.dualControlOn();
+  }
+
+  /** The pending change when dual control is on (the caller answers 202), or null: go ahead. */
+  async gate(request: AdminRequest, act: HighRiskAct): Promise<Approval | null> {
+    if (!(await this.dualControlOn())) return null;
+    if (!this.executors.has(act.kind)) throw new Error(`no executor registered for ${act.kind}`);
+    const { actor, correlationId } = adminEventContext(request);
+    const id = randomUUID();
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + APPROVAL_TTL_MS);
+    const sealedAct = sealAct(await this.secrets.sealingKey(), id, act.act);
+    const stored = { id, kind: act.kind, summary: act.summary, details: act.details, sealedAct, requestedBy: actor, requestedAt: now, expiresAt };
+    await this.uow.run(async (tx) => {
+      await this.repo.insert(stored, tx);
+      await this.bus.publish(
+        'approval.requested',
+        { approvalId: id, kind: act.kind, summary: act.summary, details: act.details, expiresAt: expiresAt.toISOString() },
+        { actor, correlationId, tx },
+      );
+    });
+    const { sealedAct: _sealed, ...approval } = stored;
+    return { ...approval, status: 'pending', decidedBy: null, decidedAt: null, reason: null };
+  }
+
+  async list(limit: number, status?: ApprovalStatus, before?: { requestedAt: string; id: string }): Promise<Approval[]> {
+    await this.expireDue();
+    return (await this.repo.list(limit, status, before)).map(withoutAct);
+  }
+
+  async get(id: string): Promise<Approval> {
+    await this.expireDue();
+    return withoutAct(await this.find(id));
+  }
+
+  /** Approves and carries out the act; returns the approval and what the act's route would have answered. */
+  async approve(id: string, request: AdminRequest): Promise<{ approval: Approval; result: unknown }> {
+    await this.expireDue();
+    const context = adminEventContext(request);
+    const pending = await this.find(id);
+    this.refuseOwn(pending, context.actor);
+    const claimed = await this.repo.claim(id, new Date());
+    if (!claimed) throw notPending(await this.find(id));
+    const executor = this.executors.get(claimed.kind);
+    let result: unknown;
+    try {
+      if (!executor) throw new ApprovalsError(ApprovalsErrorCode.UNKNOWN_KIND, `this service cannot carry out a ${claimed.kind}`);
+      const act = openAct(await this.secrets.sealingKey(), id, claimed.sealedAct);
+      result = await executor(act, { ...context, approvalId: id, requestedBy: claimed.requestedBy as EventActor, approverRoles: request.admin!.roles });
+    } catch (err) {
+      // Nothing was done (a precondition failed, a conflict): it stays pending, to be retried or rejected.
+      await this.repo.release(id);
+      throw err;
+    }
+    const approved = await this.uow.run(async (tx) => {
+      const decided = await this.repo.decide(id, 'executing', 'approved', context.actor, new Date(), null, tx);
+      if (!decided) throw new Error(`approval ${id} left the executing state while it ran`);
+      await this.bus.publish(
+        'approval.approved',
+        { approvalId: id, kind: decided.kind, summary: decided.summary, requestedBy: decided.requestedBy, approvedBy: context.actor },
+        { actor: context.actor, correlationId: context.correlationId, tx },
+      );
+      return decided;
+    });
+    return { approval: withoutAct(approved), result };
+  }
+
+  async reject(id: string, reason: string | null, request: AdminRequest): Promise<Approval> {
+    await this.expireDue();
+    const context = adminEventContext(request);
+    this.refuseOwn(await this.find(id), context.actor);
+    return withoutAct(
+      await this.uow.run(async (tx) => {
+        const decided = await this.repo.decide(id, 'pending', 'rejected', context.actor, new Date(), reason, tx);
+        if (!decided) throw notPending(await this.find(id));
+        await this.bus.publish(
+          'approval.rejected',
+          { approvalId: id, kind: decided.kind, summary: decided.summary, requestedBy: decided.requestedBy, reason },
+          { actor: context.actor, correlationId: context.correlationId, tx },
+        );
+        return decided;
+      }),
+    );
+  }
+
+  /** Marks every pending change older than 24 h expired, audited once each (idempotent, safe on every instance). */
+  async expireDue(now = new Date()): Promise<number> {
+    return this.uow.run(async (tx) => {
+      const expired = await this.repo.expireDue(now, tx);
+      for (const a of expired) {
+        await this.bus.publish('approval.expired', { approvalId: a.id, kind: a.kind, summary: a.summary, requestedBy: a.requestedBy }, { tx });
+      }
+      if (expired.length) this.logger.log({ count: expired.length }, 'pending changes expired');
+      return expired.length;
+    });
+  }
+
+  private async find(id: string): Promise<StoredApproval> {
+    const found = await this.repo.find(id);
+    if (!found) throw new ApprovalsError(ApprovalsErrorCode.APPROVAL_NOT_FOUND, `no approval ${id}`);
+    return found;
+  }
+
+  /** Four eyes: whoever asked for a change never decides it, whatever roles they hold. */
+  private refuseOwn(approval: StoredApproval, actor: EventActor): void {
+    if (approval.requestedBy.type === actor.type && approval.requestedBy.id === actor.id) {
+      throw new ApprovalsError(ApprovalsErrorCode.OWN_REQUEST, 'you requested this change: another super-admin must approve or reject it');
+    }
+  }
+}
+
+function withoutAct({ sealedAct: _sealed, ...approval }: StoredApproval): Approval {
+  return approval;
+}
+
+function notPending(a: StoredApproval): ApprovalsError {
+  return new ApprovalsError(ApprovalsErrorCode.NOT_PENDING, `the approval is ${a.status === 'executing' ? 'being carried out' : a.status}, not pending`);
+}
