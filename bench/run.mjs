@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, createDatabase, databaseBackendCpu, databaseCounters, postgresVersion, startService, writeJson } from './lib/service.mjs';
 import { setUp } from './lib/setup.mjs';
@@ -40,6 +40,7 @@ const { values: opts, positionals } = parseArgs({
     profile: { type: 'boolean', default: false },
     'trace-sql': { type: 'boolean', default: false },
     peer: { type: 'boolean', default: false },
+    base: { type: 'string' },
     rounds: { type: 'string', default: '2' },
   },
 });
@@ -59,6 +60,7 @@ if (!existsSync(join(ROOT, 'dist/src/main.js'))) {
 }
 
 const log = (...a) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 
 async function main() {
@@ -105,14 +107,15 @@ async function main() {
       return;
     }
 
-    for (const scenario of selected) {
+    /** One scenario against one build (this tree's, or `--base`'s with a label), as its own service process. */
+    const runScenario = async (scenario, mainPath, label) => {
       let measuredFrom;
       let measuredTo;
       const profileDir = opts.profile ? join(RESULTS, 'profiles', scenario.name) : undefined;
       const startedAt = Date.now();
       const traceSql = opts['trace-sql'] ? join(LOGS, `${scenario.name}.sql.json`) : undefined;
       if (traceSql) mkdirSync(LOGS, { recursive: true });
-      const service = await startService(env, { profileDir, traceSql });
+      const service = await startService(env, { profileDir, traceSql, main: mainPath });
       const rssAtStartMiB = +service.memory().rssMiB.toFixed(0);
       let token;
       const ctx = {
@@ -147,9 +150,8 @@ async function main() {
         const state = (await scenario.prepare?.(ctx)) ?? {};
         if (state.skip) {
           log(`${scenario.name}: skipped, ${state.skip}`);
-          rows.push({ scenario: scenario.name, skipped: state.skip });
           writeJson(join(RESULTS, `${scenario.name}.json`), { scenario: scenario.name, what: scenario.what, skipped: state.skip, machine, at: new Date().toISOString() });
-          continue;
+          return { scenario: scenario.name, skipped: state.skip };
         }
         if (warmup > 0) {
           log(`${scenario.name}: warm-up ${warmup} s`);
@@ -214,9 +216,9 @@ async function main() {
           row.sqlPerOp = counted.slice(0, 25).map(([text, n]) => ({ perOp: +(n / r.ops).toFixed(2), text }));
           row.sqlStatementsPerOp = +(counted.reduce((a, [, n]) => a + n, 0) / r.ops).toFixed(2);
         }
-        rows.push(row);
-        writeJson(join(RESULTS, `${scenario.name}.json`), row);
-        log(`${scenario.name}: ${row.opsPerSecond}/s, p99 ${row.latencyMs.p99} ms, errors ${row.errors}, ${row.serviceCpuSecondsPer1000Ops} CPU s/1000 ops${r.errorSamples.length ? `; e.g. ${r.errorSamples[0]}` : ''}`);
+        if (!label) writeJson(join(RESULTS, `${scenario.name}.json`), row);
+        log(`${label ? `${label} ` : ''}${scenario.name}: ${row.opsPerSecond}/s, p99 ${row.latencyMs.p99} ms, errors ${row.errors}, ${row.serviceCpuSecondsPer1000Ops} CPU s/1000 ops${r.errorSamples.length ? `; e.g. ${r.errorSamples[0]}` : ''}`);
+        return row;
       } finally {
         const code = await service.stop();
         mkdirSync(LOGS, { recursive: true });
@@ -235,7 +237,52 @@ async function main() {
           }
         }
       }
+    };
+
+    if (opts.base) {
+      const baseMain = resolve(opts.base, 'dist/src/main.js');
+      if (!existsSync(baseMain)) throw new Error(`${baseMain} is missing: build the base checkout first`);
+      const paired = [];
+      for (const scenario of selected) {
+        const pairs = [];
+        // base, this, base, this ...: a drift in the machine's speed falls on both.
+        for (let i = 0; i < Number(opts.rounds); i++) {
+          const base = await runScenario(scenario, baseMain, 'base');
+          const mine = await runScenario(scenario, undefined, 'this');
+          if (base.skipped || mine.skipped) break;
+          pairs.push({ base, mine });
+        }
+        const cpu = pairs.map((p) => p.mine.serviceCpuSecondsPer1000Ops / p.base.serviceCpuSecondsPer1000Ops);
+        const rps = pairs.map((p) => p.mine.opsPerSecond / p.base.opsPerSecond);
+        const sql = pairs.map((p) => [p.base.sqlStatementsPerOp, p.mine.sqlStatementsPerOp]);
+        const result = {
+          scenario: scenario.name,
+          base: opts.base,
+          cpuMsPerOp: pairs.map((p) => [p.base.serviceCpuSecondsPer1000Ops, p.mine.serviceCpuSecondsPer1000Ops]),
+          opsPerSecond: pairs.map((p) => [p.base.opsPerSecond, p.mine.opsPerSecond]),
+          sqlStatementsPerOp: opts['trace-sql'] ? sql : undefined,
+          postgresCpuMsPerOp: pairs.map((p) => [p.base.postgresBackendCpuMsPerOp, p.mine.postgresBackendCpuMsPerOp]),
+          cpuRatioMedian: +median(cpu).toFixed(3),
+          throughputRatioMedian: +median(rps).toFixed(3),
+          errors: pairs.reduce((n, p) => n + p.base.errors + p.mine.errors, 0),
+          machine,
+          at: new Date().toISOString(),
+        };
+        writeJson(join(RESULTS, `${scenario.name}.ab.json`), result);
+        paired.push(result);
+      }
+      for (const r of paired) {
+        console.log(
+          `${r.scenario}: CPU ms/op this/base ${r.cpuRatioMedian}× (pairs ${r.cpuMsPerOp.map(([b, m]) => `${b}→${m}`).join(', ')}); ops/s ${r.throughputRatioMedian}×` +
+            (r.sqlStatementsPerOp ? `; statements/op ${r.sqlStatementsPerOp.map(([b, m]) => `${b}→${m}`).join(', ')}` : '') +
+            `; errors ${r.errors}`,
+        );
+      }
+      if (paired.some((r) => r.errors > 0)) process.exitCode = 1;
+      return;
     }
+
+    for (const scenario of selected) rows.push(await runScenario(scenario));
   } finally {
     await db.drop().catch((err) => log(`could not drop ${db.name}: ${err.message}`));
   }

@@ -153,9 +153,9 @@ export function productNodeFlags() {
 /**
  * Starts `node dist/src/main.js` with the given environment only (plus PATH and HOME), waits
  * for /health/ready. With `profileDir`, the process runs under --cpu-prof and writes its
- * profile there when it exits.
+ * profile there when it exits. `main` runs another build (`--base`: a checkout's dist/src/main.js).
  */
-export async function startService(env, { profileDir, traceSql } = {}) {
+export async function startService(env, { profileDir, traceSql, main = MAIN } = {}) {
   const port = await freePort();
   const args = [];
   if (profileDir) {
@@ -168,7 +168,7 @@ export async function startService(env, { profileDir, traceSql } = {}) {
   // V8 flags for the service process only (e.g. BENCH_NODE_FLAGS='--max-semi-space-size=4'),
   // to measure what a heap setting does to memory and CPU without changing the product.
   args.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
-  args.push(MAIN);
+  args.push(main);
   const child = spawn(process.execPath, args, {
     env: {
       PATH: process.env.PATH ?? '',

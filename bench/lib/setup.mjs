@@ -9,6 +9,9 @@ import { currentStep, totpAt } from './totp.mjs';
 
 export const PASSWORD = 'a long and unusual passphrase 7';
 export const REDIRECT = 'http://127.0.0.1:9/callback';
+/** The API the introspected tokens are for (its audience is the bench resource server client). */
+export const LAB_API = 'urn:bench:lab-results';
+export const LAB_SCOPE = 'lab.results.read';
 
 const dist = (p) => import(pathToFileURL(`${ROOT}dist/src/${p}`).href);
 
@@ -45,6 +48,7 @@ export async function setUp(env, users) {
       type: 'confidential',
       grantTypes: ['client_credentials'],
       tokenEndpointAuthMethod: 'client_secret_basic',
+      resourceScopes: [LAB_SCOPE],
     });
     const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'bench-1', alg: 'ES256', use: 'sig' };
@@ -60,6 +64,15 @@ export async function setUp(env, users) {
       type: 'confidential',
       grantTypes: ['client_credentials'],
       tokenEndpointAuthMethod: 'client_secret_basic',
+    });
+    // Introspection answers a resource server only about tokens in its audience (#17): the API
+    // the introspected tokens are issued for names this client as its audience.
+    await clients.registerResourceServer({
+      identifier: LAB_API,
+      name: 'Bench lab results API',
+      audience: resourceServer.clientId,
+      scopes: [LAB_SCOPE],
+      accessTokenFormat: 'opaque',
     });
     const web = await clients.createClient({
       name: 'Bench charting app',

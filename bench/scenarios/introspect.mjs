@@ -1,7 +1,8 @@
-// Introspection of valid (opaque) access tokens by a resource server with client_secret_basic;
-// an answer without "active":true counts as an error.
+// Introspection of valid (opaque) access tokens by a resource server with client_secret_basic,
+// tokens issued for the API whose audience it is; an answer without "active":true counts as an error.
 import { cannon } from '../lib/load.mjs';
 import { basicAuth } from '../lib/flow.mjs';
+import { LAB_API, LAB_SCOPE } from '../lib/setup.mjs';
 
 export default {
   name: 'introspect',
@@ -17,7 +18,7 @@ export default {
       const res = await fetch(`${ctx.url}/token`, {
         method: 'POST',
         headers: { authorization: basicAuth(clientId, clientSecret), 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials',
+        body: new URLSearchParams({ grant_type: 'client_credentials', resource: LAB_API, scope: LAB_SCOPE }).toString(),
       });
       const body = await res.json();
       if (!body.access_token) throw new Error(`no token to introspect: ${JSON.stringify(body)}`);

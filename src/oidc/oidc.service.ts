@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
@@ -24,6 +24,7 @@ import { mtlsRegistrationProblem } from './client-certificate.js';
 import { OutboundHttp } from '../outbound/index.js';
 import { HeldAccessTokens } from './held-access-tokens.js';
 import { introspectionAllowed, reportIntrospectionRefused } from './introspection-policy.js';
+import { PublishedDocuments } from './published-documents.js';
 
 type Callback = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -78,9 +79,11 @@ export class OidcService implements OnModuleInit {
   }
 
   private async install(): Promise<void> {
-    const { provider, fingerprint } = await this.buildProvider();
+    const { provider, fingerprint, documents } = await this.buildProvider();
     this.provider = provider;
-    this.handler = provider.callback();
+    // /jwks and discovery are kept by the Provider that published them, so a new keystore
+    // (a new Provider) is served from the first request after the swap.
+    this.handler = documents.wrap(provider.callback());
     this.loadedFingerprint = fingerprint;
     // Registrations the provider would refuse at sign-in are refused when they are made.
     this.clients.useProviderValidator(async (metadata) => {
@@ -125,7 +128,7 @@ export class OidcService implements OnModuleInit {
     return claims;
   }
 
-  private async buildProvider(): Promise<{ provider: Provider; fingerprint: string }> {
+  private async buildProvider(): Promise<{ provider: Provider; fingerprint: string; documents: PublishedDocuments }> {
     const keystore = await this.keys.loadSigningKeystore();
     const configuration = buildProviderConfiguration(withLiveLifetimes(this.config, this.policies), {
       adapter: createAdapterClass(this.artifacts, this.clients),
@@ -159,40 +162,15 @@ export class OidcService implements OnModuleInit {
     bridgeProviderEvents(provider, this.bus, this.logger);
     bridgeSessionEvents(provider, this.bus);
     installClientIpGuard(provider, this.bus, this.logger, this.config.trustedProxies);
-    provider.use(jwksCaching(this.config.keys.jwksMaxAgeSeconds));
+    const documents = new PublishedDocuments(this.config.keys.jwksMaxAgeSeconds, () => provider.proxy);
+    provider.use(documents.middleware());
     provider.use(jwtIntrospection((token) => this.liveJwtClaims(provider, token)));
     provider.use(logoutContinuation(this.config));
-    return { provider, fingerprint: keystore.fingerprint };
+    return { provider, fingerprint: keystore.fingerprint, documents };
   }
 }
 
 type Middleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promise<void>;
-
-/**
- * /jwks may be cached by relying parties for max-age (well below the pre-publication window,
- * which config enforces), with an ETag so a refetch of an unchanged keystore costs a 304.
- */
-function jwksCaching(maxAgeSeconds: number): Middleware {
-  return async (ctx, next) => {
-    await next();
-    if (ctx.path !== OIDC_ROUTES.jwks || (ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.status !== 200 || !ctx.body) return;
-    ctx.set('Cache-Control', `public, max-age=${maxAgeSeconds}`);
-    const etag = `"${createHash('sha256').update(JSON.stringify(ctx.body)).digest('base64url')}"`;
-    ctx.set('ETag', etag);
-    // RFC 9110 §13.1.2 (weak comparison); not ctx.fresh, which ignores If-None-Match when the
-    // request says Cache-Control: no-cache, as fetch() does for every conditional request.
-    if (noneMatch(ctx.get('if-none-match'), etag)) {
-      ctx.status = 304;
-      ctx.body = null;
-    }
-  };
-}
-
-function noneMatch(header: string, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === '*') return true;
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
-}
 
 const INTROSPECTION_BODY_LIMIT = 56 * 1024;
 const INTROSPECTED_CLAIMS = ['iss', 'sub', 'aud', 'client_id', 'scope', 'exp', 'iat', 'nbf', 'jti', 'auth_time', 'acr', 'amr', 'cnf'] as const;
