@@ -19,7 +19,7 @@ export class RateLimiter implements OnModuleInit, OnModuleDestroy {
     private readonly events: EventBus,
     @Inject(RATE_LIMIT_CLOCK) private readonly now: () => number,
   ) {
-    this.store = config.redisUrl ? new RedisRateLimitStore(config.redisUrl) : new MemoryRateLimitStore(now);
+    this.store = config.redisUrl ? new RedisRateLimitStore(config.redisUrl, now) : new MemoryRateLimitStore(now);
   }
 
   get enabled(): boolean {
