@@ -1,4 +1,5 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../database/connection-errors.js';
 
 /**
  * A job that calls one service method every `everyMs` on every instance. The method decides
@@ -28,7 +29,9 @@ export abstract class IntervalJob implements OnApplicationBootstrap, OnApplicati
     try {
       await this.work();
     } catch (err) {
-      this.logger.error({ err }, `${this.description} failed; it will be retried`);
+      // A database outage is not a bug of the job: one warning line without a stack; the next tick retries.
+      if (isDatabaseUnavailable(err)) this.logger.warn({ reason: (err as Error).message }, `${this.description} skipped: the database is unavailable; it will be retried`);
+      else this.logger.error({ err }, `${this.description} failed; it will be retried`);
     }
   }
 }
