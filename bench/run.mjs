@@ -1,4 +1,5 @@
 // npm run bench [-- <scenario|group> ...] [--seconds N] [--warmup N] [--users N] [--profile]
+// npm run bench -- soak [--minutes N]: mixed traffic for N minutes, memory and event-loop delay (bench/soak.mjs).
 // Creates a throw-away PostgreSQL database, sets up clients and users, then for each scenario
 // starts the built service as its own process (node dist/src/main.js), warms it up, and
 // measures: operations/s, p50/p95/p99, errors, the service's CPU seconds per 1,000 operations
@@ -25,6 +26,7 @@ import login from './scenarios/login.mjs';
 import { create as adminUsersCreate, list as adminUsersList } from './scenarios/admin-users.mjs';
 import { summariseProfile } from './profile.mjs';
 import { peerRun } from './peer.mjs';
+import { soak } from './soak.mjs';
 
 const ALL = [jwks, discovery, clientCredentials, clientCredentialsJwt, introspect, refresh, login, adminUsersCreate, adminUsersList];
 const RESULTS = join(ROOT, 'bench/results');
@@ -42,9 +44,11 @@ const { values: opts, positionals } = parseArgs({
     peer: { type: 'boolean', default: false },
     base: { type: 'string' },
     rounds: { type: 'string', default: '2' },
+    minutes: { type: 'string', default: '10' },
   },
 });
-const unknown = positionals.filter((p) => !ALL.some((s) => s.name === p || s.group === p));
+const soakRun = positionals.length === 1 && positionals[0] === 'soak';
+const unknown = soakRun ? [] : positionals.filter((p) => !ALL.some((s) => s.name === p || s.group === p));
 if (unknown.length) {
   console.error(`unknown scenario ${unknown.join(', ')}; choose from ${[...new Set(ALL.flatMap((s) => [s.group, s.name]))].join(', ')}`);
   process.exit(2);
@@ -301,7 +305,7 @@ async function main() {
   if (rows.some((r) => r.errors > 0)) process.exitCode = 1;
 }
 
-main().catch((err) => {
+(soakRun ? soak({ minutes: Number(opts.minutes), users: Number(opts.users), log }) : main()).catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -6,8 +6,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { weakenedDefaults, type AppConfig } from './config/index.js';
 import { Logger as NestLogger } from '@nestjs/common';
-import { openDatabase, runMigrations } from './database/index.js';
-import { mountOidc, OidcService } from './oidc/index.js';
+import { DatabaseOutageFilter, openDatabase, runMigrations } from './database/index.js';
+import { mountOidc, OidcService, outagePage } from './oidc/index.js';
 import { requestId } from './logging/logging.js';
 import { setupOpenApi } from './admin/openapi.js';
 import { fastifyTrustProxy } from './hardening/trust-proxy.js';
@@ -71,6 +71,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         reply.raw.setHeader('X-Request-Id', request.id);
         securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined));
       });
+    // Pages and other routes without a filter of their own: a database outage is a 503, not a 500.
+    app.useGlobalFilters(new DatabaseOutageFilter(app.getHttpAdapter(), () => outagePage(config.brand)));
     setupOpenApi(app, config);
     const oidc = app.get(OidcService);
     mountOidc(app.getHttpAdapter().getInstance(), () => oidc.callback);

@@ -155,7 +155,7 @@ export function productNodeFlags() {
  * for /health/ready. With `profileDir`, the process runs under --cpu-prof and writes its
  * profile there when it exits. `main` runs another build (`--base`: a checkout's dist/src/main.js).
  */
-export async function startService(env, { profileDir, traceSql, main = MAIN } = {}) {
+export async function startService(env, { profileDir, traceSql, preload = [], main = MAIN } = {}) {
   const port = await freePort();
   const args = [];
   if (profileDir) {
@@ -163,6 +163,7 @@ export async function startService(env, { profileDir, traceSql, main = MAIN } = 
     args.push('--cpu-prof', '--cpu-prof-dir', profileDir);
   }
   if (traceSql) args.push('--import', pathToFileURL(`${ROOT}bench/lib/trace-sql.mjs`).href);
+  for (const file of preload) args.push('--import', pathToFileURL(`${ROOT}bench/lib/${file}`).href);
   // The V8 flags the product starts with: those of `npm run start:prod`, read from package.json.
   args.push(...productNodeFlags());
   // V8 flags for the service process only (e.g. BENCH_NODE_FLAGS='--max-semi-space-size=4'),

@@ -5,6 +5,7 @@ import { buildAuditContent } from './audit-content.js';
 import { AuditRepository } from './audit.repository.js';
 import { mappingOf } from './mappings/index.js';
 import type { AuditRecord } from './chain/audit-record.js';
+import { isDatabaseUnavailable } from '../database/index.js';
 
 /**
  * Writes one audit record per event. Rules: without a transaction the record is committed
@@ -42,7 +43,9 @@ export class AuditTrailService {
   }
 
   private failed(err: unknown, name: string): never {
-    this.logger.error({ err, event: name }, 'an audit record could not be written; the action fails');
+    // During a database outage the action's 503 is the operator's one line (the request log); this detail is debug.
+    if (isDatabaseUnavailable(err)) this.logger.debug({ reason: (err as Error).message, event: name }, 'an audit record could not be written (database unavailable); the action fails');
+    else this.logger.error({ err, event: name }, 'an audit record could not be written; the action fails');
     currentRequestScope()?.barrier?.fail(err);
     throw err;
   }

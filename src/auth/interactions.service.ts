@@ -7,6 +7,7 @@ import { OidcService } from '../oidc/index.js';
 import { messagePage } from '../ui/index.js';
 import { csrfToken, csrfValid, sameOrigin } from './csrf.js';
 import { INTERACTION_UID, htmlReply, seeOther, type InteractionDetails } from '../common/interaction.js';
+import { isDatabaseUnavailable } from '../database/index.js';
 
 export type { InteractionDetails };
 
@@ -31,7 +32,9 @@ export class InteractionsService {
       const details = await this.oidc.current.interactionDetails(req.raw, reply.raw);
       if (details.uid !== uid) throw new Error('interaction cookie does not match the URL');
       return details;
-    } catch {
+    } catch (err) {
+      // An outage is not an expired sign-in: the outage filter answers 503 and the person retries.
+      if (isDatabaseUnavailable(err)) throw err;
       this.page(reply, 400, messagePage(this.config.brand, 'This sign-in has expired', 'Return to the application and start again.'));
       return undefined;
     }

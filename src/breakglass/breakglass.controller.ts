@@ -13,6 +13,7 @@ import { BreakGlassService } from './breakglass.service.js';
 import type { EmergencyAttempt } from './breakglass.repository.js';
 import { INTERACTION_UID, htmlReply, seeOther } from '../common/interaction.js';
 import { emergencyCsrf, emergencyCsrfValid, sameSiteForm } from './emergency-form.js';
+import { isDatabaseUnavailable } from '../database/index.js';
 
 const UID = INTERACTION_UID;
 const REFUSED = 'Emergency access is not possible with these details. Use the normal sign-in, or call the help desk.';
@@ -143,7 +144,9 @@ export class BreakGlassController {
       const details = await this.oidc.current.interactionDetails(req.raw, reply.raw);
       if (details.uid !== uid) throw new Error('interaction cookie does not match the URL');
       return details;
-    } catch {
+    } catch (err) {
+      // An outage is not an expired sign-in: the outage filter answers 503 and the person retries.
+      if (isDatabaseUnavailable(err)) throw err;
       this.expired(reply);
       return undefined;
     }

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../database/connection-errors.js';
 import type { Logger } from '@nestjs/common';
 import type { SchedulerRegistry } from '@nestjs/schedule';
 
@@ -24,6 +25,8 @@ export async function runJobTick(logger: Logger, description: string, work: () =
   try {
     await work();
   } catch (err) {
-    logger.error({ err }, `${description} failed; it will be retried`);
+    // A database outage is not a bug of the job: one warning line without a stack; the next tick retries.
+    if (isDatabaseUnavailable(err)) logger.warn({ reason: (err as Error).message }, `${description} skipped: the database is unavailable; it will be retried`);
+    else logger.error({ err }, `${description} failed; it will be retried`);
   }
 }

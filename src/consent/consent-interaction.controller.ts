@@ -8,6 +8,7 @@ import { messagePage } from '../ui/index.js';
 import { INTERACTION_UID, htmlReply, type InteractionDetails } from '../common/interaction.js';
 import { formTokenValid, sameOrigin, type FormPurpose } from './consent-csrf.js';
 import { ConsentStep } from './consent.step.js';
+import { isDatabaseUnavailable } from '../database/index.js';
 
 const UID = INTERACTION_UID;
 
@@ -54,7 +55,9 @@ export class ConsentInteractionController {
       const details = await this.oidc.current.interactionDetails(req.raw, reply.raw);
       if (details.uid !== uid || details.prompt.name !== 'consent') throw new Error('not this interaction, or not at its consent step');
       return details;
-    } catch {
+    } catch (err) {
+      // An outage is not an expired sign-in: the outage filter answers 503 and the person retries.
+      if (isDatabaseUnavailable(err)) throw err;
       this.page(reply, 400, messagePage(this.config.brand, 'This sign-in has expired', 'Return to the application and start again.'));
       return undefined;
     }

@@ -7,3 +7,4 @@ export { DatabaseHealth } from './database.health.js';
 export { openDatabase, DatabaseUnavailableError, type OpenedDatabase } from './data-source.factory.js';
 export { runMigrations } from './migrate.js';
 export { isDatabaseUnavailable } from './connection-errors.js';
+export { DatabaseOutageFilter, OUTAGE_RETRY_AFTER_SECONDS, wantsPage } from './outage.filter.js';

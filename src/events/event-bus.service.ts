@@ -4,6 +4,7 @@ import type { Transaction } from '../database/index.js';
 import { makeEvent, type DomainEvent, type EventActor } from './domain-event.js';
 import type { EventMap, EventName } from './event-map.js';
 import { currentRequestScope, type EventOrigin } from './request-scope.js';
+import { isDatabaseUnavailable } from '../database/index.js';
 
 export type BusEvent<N extends EventName> = DomainEvent<N, EventMap[N]>;
 
@@ -59,7 +60,8 @@ export class EventBus {
     try {
       await this.publish(name, payload, opts);
     } catch (err) {
-      this.logger.error({ err, event: name }, 'an event listener failed');
+      if (isDatabaseUnavailable(err)) this.logger.debug({ reason: (err as Error).message, event: name }, 'an event listener failed: the database is unavailable');
+      else this.logger.error({ err, event: name }, 'an event listener failed');
     }
   }
 }

@@ -15,7 +15,7 @@ export interface RateLimitCount {
  * limits, what a refusal says) stay in rate-limit.rules.ts.
  */
 export interface RateLimitCounters {
-  /** Counts one hit on a key; null when the hit could not be counted (see whenCountersUnreachable). */
+  /** Counts one hit on a key; null only when no counter at all could take it (the request then goes through). */
   hit(key: RateLimitKey): Promise<RateLimitCount | null>;
   close(): Promise<void>;
 }
@@ -68,6 +68,7 @@ export class RedisRateLimitCounters extends FlexibleCounters {
   private readonly logger = new Logger('RateLimit');
   private readonly redis: Redis;
   private lastWarning = 0;
+  private degraded = false;
 
   constructor(url: string, prefix: string, windowSeconds: number) {
     super(prefix, windowSeconds);
@@ -79,25 +80,40 @@ export class RedisRateLimitCounters extends FlexibleCounters {
       commandTimeout: 2000,
     });
     this.redis.on('error', (err: Error) => this.warn(err));
+    this.redis.on('ready', () => {
+      if (!this.degraded) return;
+      this.degraded = false;
+      this.lastWarning = 0;
+      this.logger.log('rate-limit counters reachable again: counting is shared between instances');
+    });
   }
 
   async connect(): Promise<void> {
     try {
       await this.redis.connect();
     } catch (err) {
-      // ioredis keeps reconnecting by itself; until then hits are not counted.
+      // ioredis keeps reconnecting by itself; until then this instance counts alone.
       this.warn(err);
     }
   }
 
   protected limiter(keyPrefix: string, points: number): RateLimiterAbstract {
-    // rejectIfRedisNotReady: while ioredis is disconnected a hit fails at once instead of waiting for a command timeout.
-    return new RateLimiterRedis({ storeClient: this.redis, keyPrefix, points, duration: this.windowSeconds, rejectIfRedisNotReady: true });
+    // rejectIfRedisNotReady: while ioredis is disconnected a hit goes to the insurance limiter at
+    // once instead of waiting for a command timeout. The insurance limiter is this instance's own
+    // memory counter with the same limit: the Redis-outage policy (whenCountersUnreachable).
+    return new RateLimiterRedis({
+      storeClient: this.redis,
+      keyPrefix,
+      points,
+      duration: this.windowSeconds,
+      rejectIfRedisNotReady: true,
+      insuranceLimiter: whenCountersUnreachable(keyPrefix, points, this.windowSeconds),
+    });
   }
 
   protected override unreachable(err: unknown): RateLimitCount | null {
     this.warn(err);
-    return whenCountersUnreachable();
+    return null;
   }
 
   async close(): Promise<void> {
@@ -106,19 +122,25 @@ export class RedisRateLimitCounters extends FlexibleCounters {
 
   private warn(err: unknown): void {
     const now = Date.now();
-    if (now - this.lastWarning < 60_000) return;
+    const first = !this.degraded;
+    this.degraded = true;
+    if (!first && now - this.lastWarning < 60_000) return;
     this.lastWarning = now;
-    this.logger.warn(`rate-limit counters unavailable, requests are not being limited: ${err instanceof Error ? err.message : String(err)}`);
+    this.logger.warn(
+      `rate-limit counters unavailable (${err instanceof Error ? err.message : String(err)}): each instance counts on its own until Redis answers again`,
+    );
   }
 }
 
 /**
- * The Redis-outage policy, decided here and nowhere else: a hit that cannot be counted is not
- * counted and the request goes through (the limits fail open), because an outage of the counters
- * must not become an outage of sign-in. Account lockout and the sign-in failure budget live in
- * PostgreSQL and keep working. (A stricter policy would return a count here, or give the Redis
- * limiters an `insuranceLimiter` of memory counters.)
+ * The Redis-outage policy, decided here and nowhere else. Sign-in must not go down with the
+ * counters, and the limits must not vanish with them either (a flood need not wait for Redis to
+ * be lost). So a hit Redis cannot take is counted in this instance's memory instead (the Redis
+ * limiter's `insuranceLimiter`): every instance keeps refusing above the limit on its own count
+ * (with N instances a caller can reach N times the limit) until Redis answers again, when
+ * counting is shared again. Account lockout and the sign-in failure budget live in PostgreSQL
+ * and are not affected.
  */
-export function whenCountersUnreachable(): RateLimitCount | null {
-  return null;
+export function whenCountersUnreachable(keyPrefix: string, points: number, windowSeconds: number): RateLimiterAbstract {
+  return new RateLimiterMemory({ keyPrefix, points, duration: windowSeconds });
 }

@@ -67,11 +67,26 @@ export function loggerParams(config: AppConfig): Params {
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) => levelOf(res.statusCode, err),
+      // A 503 is an outage the caller was told to retry (Retry-After): one warning line, no stack.
+      customErrorObject: (_req: IncomingMessage, res: ServerResponse, _err: Error, value: Record<string, unknown>) =>
+        res.statusCode === 503 ? { res: value.res, responseTime: value.responseTime } : value,
+      customErrorMessage: (_req: IncomingMessage, res: ServerResponse) =>
+        res.statusCode === 503 ? 'request answered 503: temporarily unavailable, the caller was told to retry' : 'request errored',
       ...(config.log.pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
     },
     // Every path, the mounted OpenID Provider's included (the default misses them on Fastify).
     forRoutes: ['{*splat}'],
   };
+}
+
+/**
+ * The request line's level. Rules: a 503 (database outage, shutting down) is `warn`, with or
+ * without an error behind it: the service did what it should and the caller retries; any other
+ * 5xx or an error is `error`; other 4xx `warn`; the rest `info`.
+ */
+export function levelOf(statusCode: number, err?: Error): 'info' | 'warn' | 'error' {
+  if (statusCode === 503) return 'warn';
+  if (err || statusCode >= 500) return 'error';
+  return statusCode >= 400 ? 'warn' : 'info';
 }

@@ -1,8 +1,15 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { isDatabaseUnavailable } from '../database/index.js';
+import { isDatabaseUnavailable, OUTAGE_RETRY_AFTER_SECONDS, wantsPage } from '../database/index.js';
+import { messagePage, type Brand } from '../ui/index.js';
 
-/** Retry-After, in seconds, on a 503 for a database outage: about a pool's reconnect and a failover's promotion. */
-export const OUTAGE_RETRY_AFTER_SECONDS = 5;
+/** What a person's browser shows while the database cannot answer: a 503 page that says to try again. */
+export function outagePage(brand: Brand): string {
+  return messagePage(
+    brand,
+    'Sign-in is briefly unavailable',
+    `The service cannot complete this step right now. Wait a few seconds and try again (reload this page); what you entered so far is not lost.`,
+  );
+}
 
 const UNAVAILABLE = Symbol('database-unavailable');
 
@@ -19,9 +26,9 @@ type Middleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promis
  * Retry-After, so it retries instead of giving up. That is known from the error itself (a lost
  * connection, a timeout: noted by the provider's server_error event and the audit barrier, or
  * thrown through here), or, for a bare server_error, from a ping that fails. Nothing the
- * failed request produced (token, code, cookie, redirect) is kept.
+ * failed request produced (token, code, cookie, redirect) is kept. A browser gets the outage page.
  */
-export function databaseOutage(databaseUp: () => Promise<boolean>): Middleware {
+export function databaseOutage(databaseUp: () => Promise<boolean>, page?: () => string): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -31,8 +38,10 @@ export function databaseOutage(databaseUp: () => Promise<boolean>): Middleware {
       ctx.status = 500;
       ctx.body = { error: 'server_error' };
     }
-    const body = ctx.body as { error?: string } | undefined;
-    if (ctx.status !== 500 || body?.error !== 'server_error' || ctx.headerSent) return;
+    const body = ctx.body as { error?: string } | string | undefined;
+    // A 500 is a server_error: as JSON for a client, or as the error page rendered for a browser.
+    const serverError = typeof body === 'string' || body?.error === 'server_error';
+    if (ctx.status !== 500 || !serverError || ctx.headerSent) return;
     const noted = (ctx.state as Record<symbol, boolean> | undefined)?.[UNAVAILABLE] === true;
     if (!noted && (await databaseUp())) return;
     ctx.remove('Location');
@@ -40,6 +49,12 @@ export function databaseOutage(databaseUp: () => Promise<boolean>): Middleware {
     ctx.status = 503;
     ctx.set('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
     ctx.set('Cache-Control', 'no-store');
+    // A browser (the authorization request, logout) gets a page; an OAuth client its error object.
+    if (page && wantsPage({ method: ctx.method, url: ctx.url, headers: ctx.headers })) {
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.body = page();
+      return;
+    }
     ctx.type = 'application/json';
     ctx.body = { error: 'temporarily_unavailable', error_description: 'the service cannot reach its database; try again shortly' };
   };

@@ -13,7 +13,7 @@ import { createAdapterClass } from './oidc-adapter.js';
 import { OidcArtifactRepository } from './oidc-artifact.repository.js';
 import { buildProviderConfiguration, OIDC_ROUTES } from './provider-config.js';
 import { bridgeProviderEvents } from './provider-events.js';
-import { databaseOutage } from './database-outage.js';
+import { databaseOutage, outagePage } from './database-outage.js';
 import { bridgeSessionEvents } from './session-events.js';
 import { logoutContinuation } from './logout-continuation.js';
 import { IdentityService } from '../identity/index.js';
@@ -158,7 +158,7 @@ export class OidcService implements OnModuleInit {
     provider.Client.prototype.compareClientSecret = function compareClientSecret(this: { clientSecret?: string }, actual: string) {
       return this.clientSecret ? clients.verifySecret(actual, this.clientSecret) : false;
     };
-    provider.use(databaseOutage(() => this.database.ping(1000)));
+    provider.use(databaseOutage(() => this.database.ping(1000), () => outagePage(this.config.brand)));
     bridgeProviderEvents(provider, this.bus, this.logger);
     bridgeSessionEvents(provider, this.bus);
     installClientIpGuard(provider, this.bus, this.logger, this.config.trustedProxies);

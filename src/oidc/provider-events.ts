@@ -6,6 +6,7 @@ import { currentRequestScope, DeliveryBarrier, runInRequestScope, type EventActo
 import type { TokenKind } from './oidc.events.js';
 import { INTROSPECTION_REFUSED, type IntrospectionRefusal } from './introspection-policy.js';
 import { noteIfDatabaseUnavailable } from './database-outage.js';
+import { isDatabaseUnavailable } from '../database/index.js';
 
 interface TokenLike {
   kind: string;
@@ -120,6 +121,8 @@ export function bridgeProviderEvents(provider: Provider, bus: EventBus, logger: 
   }
   provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
     noteIfDatabaseUnavailable(ctx, err);
+    // An outage becomes a 503 (databaseOutage), logged once as a warning by the request log.
+    if (isDatabaseUnavailable(err)) return;
     logger.error({ err }, 'OpenID Provider server error');
   });
 }
@@ -146,7 +149,9 @@ export function auditBarrier(logger: Logger) {
     const failures = await barrier.settle();
     for (const failure of failures) noteIfDatabaseUnavailable(ctx, failure);
     if (failures.length > 0) {
-      logger.error({ path: ctx.path, failures: failures.length }, 'a protocol response was withheld: its audit record could not be written');
+      // An outage's 503 is already one warning in the request log.
+      if (failures.every((f) => isDatabaseUnavailable(f))) logger.debug({ path: ctx.path, failures: failures.length }, 'a protocol response was withheld: the database is unavailable');
+      else logger.error({ path: ctx.path, failures: failures.length }, 'a protocol response was withheld: its audit record could not be written');
       if (ctx.headerSent) {
         ctx.res.destroy();
         return;
