@@ -26,7 +26,7 @@ describe('the account console', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), SUPPORT_CONTACT: 'IT service desk, ext. 4357' });
+    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), SUPPORT_CONTACT: 'IT service desk, ext. 4357', MFA_MAX_ATTEMPTS: '3' });
     await running.app.get(IdentityService).createUser({ email: EMAIL, password: PASSWORD, givenName: 'Grace' });
     browser = await launchBrowser();
   });
@@ -187,6 +187,36 @@ describe('the account console', () => {
       ]),
     );
     await a.close();
+  });
+
+  it('signs a person out everywhere after MFA_MAX_ATTEMPTS wrong step-up codes', async () => {
+    const email = 'night.porter@hospital.test';
+    await running.app.get(IdentityService).createUser({ email, password: PASSWORD });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${running.url}/account`);
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
+    const own = (await page.textContent('#totp-secret'))!;
+    await page.getByLabel('Authentication code').fill(await totpCode(own, -1));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor();
+
+    await page.goto(`${running.url}/account/verify`);
+    const max = 3; // MFA_MAX_ATTEMPTS of this app
+    for (let i = 0; i < max - 1; i++) {
+      await page.getByLabel('Authentication code').fill('000000');
+      await page.getByRole('button', { name: 'Verify', exact: true }).first().click();
+      await page.getByRole('alert').waitFor();
+    }
+    await page.getByLabel('Authentication code').fill('000000');
+    await page.getByRole('button', { name: 'Verify', exact: true }).first().click();
+    await page.getByRole('heading', { name: 'Too many wrong codes' }).waitFor();
+    expect(await signedOut(page)).toBe(true);
+    await context.close();
   });
 
   it('helps a stuck person: landing page, branded 404 for browsers, problem+json for API clients', async () => {
