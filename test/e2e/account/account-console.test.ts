@@ -232,6 +232,21 @@ describe('the account console', () => {
     const reference = (await page.textContent('code.ref'))!;
     expect(missing!.headers()['x-request-id']).toBe(reference);
     await expectAccessible(page, 'not-found page');
+
+    // A sign-in that no longer exists: Start again, the help desk, a reference code.
+    await page.goto(`${running.url}/interaction/AbCdEfGhIjKlMnOp`);
+    await page.getByRole('link', { name: 'Start again' }).waitFor();
+    expect(await page.textContent('main')).toContain('IT service desk, ext. 4357');
+    expect(await page.locator('code.ref').count()).toBe(1);
+    await expectAccessible(page, 'expired sign-in page');
+
+    // A protocol error: plain words first, the raw error behind Details.
+    await page.goto(`${running.url}/authorize?client_id=no-such-app&response_type=code&scope=openid&redirect_uri=https%3A%2F%2Fapp.example%2Fcb`);
+    await page.getByRole('heading', { name: 'Something went wrong' }).waitFor();
+    expect(await page.locator('details code').textContent()).toMatch(/invalid_client|invalid_request/);
+    expect(await page.locator('details code').isVisible()).toBe(false);
+    expect(await page.locator('code.ref').count()).toBe(1);
+    await expectAccessible(page, 'protocol error page');
     await page.context().close();
 
     const api = await fetch(`${running.url}/no/such/resource`, { headers: { accept: 'application/json' } });
