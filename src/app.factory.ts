@@ -8,7 +8,7 @@ import { weakenedDefaults, type AppConfig } from './config/index.js';
 import { Logger as NestLogger } from '@nestjs/common';
 import { DatabaseOutageFilter, openDatabase, runMigrations } from './database/index.js';
 import { mountOidc, OidcService, outagePage } from './oidc/index.js';
-import { requestId } from './logging/logging.js';
+import { quietStartupLogger, requestId } from './logging/logging.js';
 import { setupOpenApi } from './admin/openapi.js';
 import { fastifyTrustProxy } from './hardening/trust-proxy.js';
 import { refuseEnvironmentProxy } from './outbound/index.js';
@@ -42,7 +42,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       abortOnError: false,
       logger: options.logger === false ? false : undefined,
     });
-    if (options.logger !== false) app.useLogger(app.get(Logger));
+    if (options.logger !== false) app.useLogger(quietStartupLogger(app.get(Logger)));
     const startup = new NestLogger('Caduceus');
     for (const warning of weakenedDefaults(config)) startup.warn(`security default weakened: ${warning}`);
     // Built once: @fastify/helmet builds a helmet instance (and re-parses the CSP) on every request.

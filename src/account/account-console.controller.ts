@@ -215,9 +215,11 @@ export class AccountConsoleController {
     const result = recovery ? await this.mfa.useRecoveryCode(v.user.id, String(body.recoveryCode)) : await this.mfa.verifyTotp(v.user.id, typeof body.code === 'string' ? body.code : '');
     if (!result.ok) {
       await this.bus.publish('account.step_up.failed', { userId: v.user.id, method }, { actor: this.actor(v) });
+      if (await this.tooManyFailures(v)) return htmlReply(reply, 403, this.lockedOutPage());
       return htmlReply(reply, 400, await this.verifyPage(v, next, recovery ? 'Recovery code: that code is not right or was already used.' : 'Authentication code: that code is not right. Enter the newest code your app shows.'));
     }
     await this.bus.publish('account.step_up.succeeded', { userId: v.user.id, method }, { actor: this.actor(v) });
+    await this.session.stepUpSucceeded(v.user.id);
     await this.session.markSteppedUp(reply, v);
     seeOther(reply, next);
   }
@@ -239,9 +241,11 @@ export class AccountConsoleController {
     const result = challenge ? await this.mfa.verifyWebauthn(v.user.id, challenge, req.body as AuthenticationResponseJSON) : { ok: false as const };
     if (!result.ok) {
       await this.bus.publish('account.step_up.failed', { userId: v.user.id, method: 'webauthn' }, { actor: this.actor(v) });
+      if (await this.tooManyFailures(v)) return this.jsonReply(reply, 403, { message: 'too many attempts; you were signed out', redirect: '/' });
       return this.jsonReply(reply, 400, { message: 'the passkey could not be verified' });
     }
     await this.bus.publish('account.step_up.succeeded', { userId: v.user.id, method: 'webauthn' }, { actor: this.actor(v) });
+    await this.session.stepUpSucceeded(v.user.id);
     await this.session.markSteppedUp(reply, v);
     this.jsonReply(reply, 200, { redirect: safeNext(next) });
   }
@@ -333,6 +337,24 @@ export class AccountConsoleController {
   private async requireStepUpWhenEnrolled(req: FastifyRequest, reply: FastifyReply, v: AccountVisitor, change: string): Promise<boolean> {
     if (!(await this.mfa.hasFactor(v.user.id))) return true;
     return this.requireStepUp(req, reply, v, change);
+  }
+
+  /** MFA_MAX_ATTEMPTS wrong step-ups: every session of the person ends, this one included. */
+  private async tooManyFailures(v: AccountVisitor): Promise<boolean> {
+    if (!(await this.session.stepUpFailed(v.user.id))) return false;
+    const ended = await this.sessions.revokeAllOfUser(v.user.id, { actor: this.actor(v) });
+    await this.bus.publish('account.sessions.ended', { userId: v.user.id, ended, reason: 'step_up_failures' }, { actor: this.actor(v) });
+    return true;
+  }
+
+  private lockedOutPage(): string {
+    return messagePage(
+      this.config.brand,
+      'Too many wrong codes',
+      'For your safety you were signed out on every device. Sign in again to continue; if you did not try these codes, change your password.',
+      undefined,
+      { startAgainUrl: '/account' },
+    );
   }
 
   private async refused(v: AccountVisitor, change: string, reason: 'step_up_required' | 'csrf'): Promise<void> {

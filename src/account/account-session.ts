@@ -3,12 +3,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { formToken, formTokenValid, sameOrigin } from '../common/csrf.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { DATABASE, type OpenedDatabase } from '../database/index.js';
 import { AccountService } from '../consent/index.js';
 import { IdentityService, type User } from '../identity/index.js';
 import { KeysService } from '../keys/index.js';
 
 /** How long a fresh second factor lets a person remove factors or create recovery codes. */
 export const STEP_UP_SECONDS = 5 * 60;
+/** Wrong step-up factors count against MFA_MAX_ATTEMPTS within this window. */
+export const STEP_UP_FAILURE_WINDOW_SECONDS = 15 * 60;
 const STEP_UP_COOKIE = 'caduceus.account.stepup';
 const CHALLENGE_COOKIE = 'caduceus.account.webauthn';
 const CSRF_PURPOSE = 'account-console';
@@ -33,7 +36,23 @@ export class AccountSession {
     private readonly account: AccountService,
     private readonly identity: IdentityService,
     private readonly keys: KeysService,
+    @Inject(DATABASE) private readonly db: OpenedDatabase,
   ) {}
+
+  /**
+   * Records a wrong step-up factor; true when the person has now failed MFA_MAX_ATTEMPTS times
+   * within STEP_UP_FAILURE_WINDOW_SECONDS (the caller then ends all their sessions).
+   */
+  async stepUpFailed(userId: string): Promise<boolean> {
+    await this.db.dataSource.query(`DELETE FROM account_step_up_failures WHERE user_id = $1 AND failed_at < now() - make_interval(secs => $2)`, [userId, STEP_UP_FAILURE_WINDOW_SECONDS]);
+    await this.db.dataSource.query(`INSERT INTO account_step_up_failures (user_id, failed_at) VALUES ($1, now())`, [userId]);
+    const rows: Array<{ n: string }> = await this.db.dataSource.query(`SELECT count(*) AS n FROM account_step_up_failures WHERE user_id = $1`, [userId]);
+    return Number(rows[0]?.n ?? 0) >= this.config.mfa.maxAttempts;
+  }
+
+  async stepUpSucceeded(userId: string): Promise<void> {
+    await this.db.dataSource.query(`DELETE FROM account_step_up_failures WHERE user_id = $1`, [userId]);
+  }
 
   async visitor(req: FastifyRequest, reply: FastifyReply): Promise<AccountVisitor | null> {
     const who = await this.account.signedIn(req, reply);

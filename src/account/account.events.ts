@@ -7,6 +7,9 @@ export interface AccountEvents {
   'account.password_change.refused': { userId: string; reason: 'wrong_current_password' | 'weak_password' };
   /** A sensitive change was refused for want of a fresh second factor, or a form without a valid CSRF token. */
   'account.change.refused': { userId: string; change: string; reason: 'step_up_required' | 'csrf' };
-  /** The person's other sessions were ended (they asked, or their password or factors changed). */
-  'account.sessions.ended': { userId: string; ended: number; reason: 'requested' | 'password_changed' | 'factors_changed' };
+  /**
+   * The person's other sessions were ended (they asked, or their password or factors changed), or
+   * all of them, this one included, after MFA_MAX_ATTEMPTS wrong step-ups.
+   */
+  'account.sessions.ended': { userId: string; ended: number; reason: 'requested' | 'password_changed' | 'factors_changed' | 'step_up_failures' };
 }

@@ -11,6 +11,8 @@ export interface AuditFilter {
   subject?: string;
   subjectType?: string;
   client?: string;
+  /** The request id (an error page's reference code): the records that request caused. */
+  reference?: string;
   outcome?: AuditOutcome;
   /** An exact IP, or a CIDR block (`10.1.0.0/16`). */
   ip?: string;
@@ -35,6 +37,7 @@ export function filterSql(filter: AuditFilter, first = 1): { where: string; para
   if (filter.subject) add((n) => `subject_id = ${n}`, filter.subject);
   if (filter.subjectType) add((n) => `subject_type = ${n}`, filter.subjectType);
   if (filter.client) add((n) => `client_id = ${n}`, filter.client);
+  if (filter.reference) add((n) => `correlation_id = ${n}`, filter.reference);
   if (filter.outcome) add((n) => `outcome = ${n}`, filter.outcome);
   // Stored IPs are validated on write, so the cast cannot fail on the application's own rows.
   if (filter.ip?.includes('/')) add((n) => `(CASE WHEN ip ~ '^[0-9A-Fa-f:.]+$' THEN ip::inet <<= ${n}::inet ELSE false END)`, filter.ip);

@@ -36,6 +36,7 @@ export const filterShape = {
   subject: text.optional().describe('id of the user, client, key ... acted upon'),
   subjectType: text.optional(),
   client: text.optional().describe('client id of the application involved'),
+  reference: text.optional().describe('the reference code an error page showed (the request id, correlationId of its records)'),
   outcome: z.enum(['success', 'failure'], { error: 'must be success or failure' }).optional(),
   ip: z
     .string()
@@ -78,8 +79,8 @@ export const purgeBodySchema = z
 type FilterInput = { [K in keyof typeof filterShape]?: z.output<(typeof filterShape)[K]> } & { fromSeq?: number; toSeq?: number };
 
 export function toFilter(q: FilterInput): AuditFilter {
-  const { from, to, type, actor, actorType, subject, subjectType, client, outcome, ip, fromSeq, toSeq } = q;
-  return { from, to, type, actor, actorType, subject, subjectType, client, outcome, ip, fromSeq, toSeq };
+  const { from, to, type, actor, actorType, subject, subjectType, client, reference, outcome, ip, fromSeq, toSeq } = q;
+  return { from, to, type, actor, actorType, subject, subjectType, client, reference, outcome, ip, fromSeq, toSeq };
 }
 
 /** The filters as plain strings, for the audit record of an export. */

@@ -20,6 +20,9 @@ describe('rate-limit rules', () => {
     expect(bucketOf('POST', '/token?x=1')).toBe('token');
     expect(bucketOf('POST', '/introspect')).toBe('introspect');
     expect(bucketOf('POST', '/interaction/abc/login')).toBe('sign_in');
+    expect(bucketOf('POST', '/account/verify')).toBe('sign_in');
+    expect(bucketOf('POST', '/setup/abc')).toBe('sign_in');
+    expect(bucketOf('GET', '/account/security')).toBeNull();
     expect(bucketOf('GET', '/admin/v1/clients')).toBe('admin');
     expect(bucketOf('DELETE', '/admin')).toBe('admin');
     expect(bucketOf('GET', '/token')).toBeNull();

@@ -28,6 +28,8 @@ export function bucketOf(method: string, url: string): RateLimitBucket | null {
   if (path === '/token') return 'token';
   if (path === '/introspect') return 'introspect';
   if (path.startsWith('/interaction/')) return 'sign_in';
+  // The account console's forms (step-up codes, current password) and the first-run setup link (#20).
+  if (path === '/account' || path.startsWith('/account/') || path.startsWith('/setup/')) return 'sign_in';
   return null;
 }
 

@@ -13,3 +13,22 @@ describe('log redaction of URLs', () => {
     expect(redactUrl(url)).toBe(expected);
   });
 });
+
+describe('the start-up logger', () => {
+  it('moves the framework per-route and per-module lines to debug, keeps everything else', async () => {
+    const { quietStartupLogger } = await import('./logging.js');
+    const seen: string[] = [];
+    const inner = {
+      log: (m: unknown) => seen.push(`log:${String(m)}`),
+      debug: (m: unknown) => seen.push(`debug:${String(m)}`),
+      error: (m: unknown) => seen.push(`error:${String(m)}`),
+      warn: (m: unknown) => seen.push(`warn:${String(m)}`),
+    };
+    const logger = quietStartupLogger(inner);
+    logger.log('Mapped {/token, POST} route', 'RouterExplorer');
+    logger.log('AppModule dependencies initialized', 'InstanceLoader');
+    logger.log('Nest application successfully started', 'NestApplication');
+    logger.warn('security default weakened', 'Caduceus');
+    expect(seen).toEqual(['debug:Mapped {/token, POST} route', 'debug:AppModule dependencies initialized', 'log:Nest application successfully started', 'warn:security default weakened']);
+  });
+});

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LoggerService } from '@nestjs/common';
 import type { Params } from 'nestjs-pino';
 import type { AppConfig } from '../config/index.js';
 
@@ -89,4 +90,23 @@ export function levelOf(statusCode: number, err?: Error): 'info' | 'warn' | 'err
   if (statusCode === 503) return 'warn';
   if (err || statusCode >= 500) return 'error';
   return statusCode >= 400 ? 'warn' : 'info';
+}
+
+/** Framework start-up chatter (one line per module and per route: over a hundred) that belongs at debug. */
+const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
+/**
+ * The application's Nest logger: the pino logger, with the framework's per-module and per-route
+ * start-up lines moved to debug, so a start shows what an operator needs (#20).
+ */
+export function quietStartupLogger(inner: LoggerService): LoggerService {
+  const isStartup = (rest: unknown[]) => typeof rest.at(-1) === 'string' && START_UP_CONTEXTS.has(rest.at(-1) as string);
+  return {
+    log: (message: unknown, ...rest: unknown[]) => (isStartup(rest) ? inner.debug?.(message, ...rest) : inner.log(message, ...rest)),
+    error: (message: unknown, ...rest: unknown[]) => inner.error(message, ...rest),
+    warn: (message: unknown, ...rest: unknown[]) => inner.warn(message, ...rest),
+    debug: (message: unknown, ...rest: unknown[]) => inner.debug?.(message, ...rest),
+    verbose: (message: unknown, ...rest: unknown[]) => inner.verbose?.(message, ...rest),
+    fatal: (message: unknown, ...rest: unknown[]) => (inner.fatal ? inner.fatal(message, ...rest) : inner.error(message, ...rest)),
+  };
 }

@@ -74,7 +74,7 @@ export const STYLESHEET = `:root{color-scheme:light dark;--accent:#0b5cad;--bg:#
 .card{width:100%;max-width:26rem;background:var(--card);padding:2rem;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08)}
 .brand{display:flex;align-items:center;gap:.75rem;margin-bottom:1.5rem}.product{font-weight:600;font-size:1.15rem}
 h1{font-size:1.4rem;margin:0 0 1rem}p{margin:.5rem 0 1rem}.muted{color:var(--muted);font-size:.9rem}
-label{display:block;font-weight:600;margin:1rem 0 .35rem}input{width:100%;padding:.65rem .75rem;font:inherit;border:1px solid #9aa4b1;border-radius:8px;background:transparent;color:inherit}
+label{display:block;font-weight:600;margin:1rem 0 .35rem}textarea{width:100%;min-height:6.5rem;padding:.65rem .75rem;font:inherit;border:1px solid #9aa4b1;border-radius:8px;background:transparent;color:inherit;resize:vertical}input{width:100%;padding:.65rem .75rem;font:inherit;border:1px solid #9aa4b1;border-radius:8px;background:transparent;color:inherit}
 input:focus,button:focus,a:focus-visible,summary:focus-visible,textarea:focus{outline:3px solid var(--accent);outline-offset:2px}
 button{margin-top:1.25rem;width:100%;padding:.7rem;font:inherit;font-weight:600;border:0;border-radius:8px;background:var(--accent);color:#fff;cursor:pointer}
 button.secondary{background:transparent;color:var(--accent);border:1px solid var(--accent)}

@@ -66,14 +66,17 @@ export function mfaEnrolPage(brand: Brand, p: MfaEnrolPage): string {
   const error = p.error ? `<p class="error" role="alert">${escapeHtml(p.error)}</p>` : '';
   const base = `/interaction/${escapeHtml(p.uid)}/mfa`;
   const qr = `data:image/svg+xml;base64,${Buffer.from(p.qrSvg).toString('base64')}`;
-  const grouped = p.secret.match(/.{1,4}/g)!.join(' ');
+  const grouped = p.secret
+    .match(/.{1,4}/g)!
+    .map((g) => `<span class="nowrap">${escapeHtml(g)}</span>`)
+    .join(' ');
   return layout(
     brand,
     'Set up two-step verification',
     `<h1>Set up two-step verification</h1>
 <p>Your organisation requires a second factor. Scan this code with an authenticator app, then enter the six-digit code it shows.</p>${error}
 <img class="qr" src="${qr}" alt="QR code for your authenticator app" width="200" height="200">
-<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret">${escapeHtml(grouped)}</code></p>
+<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret">${grouped}</code></p>
 <form method="post" action="${base}/enrol">
 <input type="hidden" name="csrf" value="${escapeHtml(p.csrf)}">
 <label for="code">Authentication code</label>
@@ -89,7 +92,8 @@ ${passkeyButton(base, p.csrf, 'register', 'Add a passkey')}${WEBAUTHN_SCRIPTS}`,
 export function recoveryCodesPage(brand: Brand, uid: string, csrf: string, codes: string[] | null): string {
   const body = codes
     ? `<p>Keep these recovery codes somewhere safe. Each works once if you lose your authenticator. They will not be shown again.</p>
-<ul class="codes" id="recovery-codes">${codes.map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join('')}</ul>`
+<ul class="codes" id="recovery-codes">${codes.map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join('')}</ul>
+<p><a class="button-link" href="data:text/plain;charset=utf-8,${encodeURIComponent(`${codes.join('\n')}\n`)}" download="recovery-codes.txt">Download the codes</a></p>`
     : `<p>Your recovery codes were already shown. You can create a new set after signing in.</p>`;
   return layout(
     brand,

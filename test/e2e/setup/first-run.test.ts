@@ -75,6 +75,10 @@ describe('first run: the one-time setup link', () => {
     expect(expired.status).toBe(404);
     await expired.page.getByRole('heading', { name: 'Page not found' }).waitFor();
     await expectAccessible(expired.page, 'not-found page');
+    // The page's reference code finds the audit record of the refusal.
+    const reference = (await expired.page.textContent('code.ref'))!;
+    const records = await db.query<{ event_type: string }>(`SELECT event_type FROM audit_events WHERE correlation_id = $1`, [reference]);
+    expect(records.map((r) => r.event_type)).toEqual(['setup.refused']);
     await expired.page.context().close();
     await stop();
   });

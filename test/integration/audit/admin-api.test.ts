@@ -102,6 +102,22 @@ describe('/admin/v1/audit', () => {
       for (const r of failed.items) expect(r).toMatchObject({ outcome: 'failure', eventType: 'oidc.grant.failed' });
     });
 
+    it('finds the records of one request by the reference code an error page showed (#20)', async () => {
+      const failed = await fetch(`${running.url}/token`, {
+        method: 'POST',
+        headers: {
+          'x-request-id': 'HELPDESKREF01',
+          authorization: `Basic ${Buffer.from(`${app.clientId}:not-the-secret-not-the-secret-xx`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      });
+      expect(failed.status).toBe(401);
+      const found = await json(await get('/admin/v1/audit/events?reference=HELPDESKREF01'));
+      expect(found.items.length).toBeGreaterThanOrEqual(1);
+      for (const r of found.items) expect(r).toMatchObject({ correlationId: 'HELPDESKREF01', outcome: 'failure' });
+    });
+
     it('filters by actor, subject, IP (exact and CIDR) and time range', async () => {
       const byActor = await json(await get(`/admin/v1/audit/events?actor=${app.clientId}&type=oidc.token.issued`));
       expect(byActor.items).toHaveLength(5);
