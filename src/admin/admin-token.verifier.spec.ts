@@ -70,6 +70,8 @@ describe('AdminTokenVerifier for tokens issued to a person', () => {
     { registered: ['admin:key-admin'], scope: 'admin:key-admin', roles: ['key-admin'] },
     { registered: ['admin:key-admin'], scope: 'admin:super-admin admin:key-admin', roles: ['key-admin'] },
     { registered: [], scope: 'admin:key-admin', roles: [] },
+    // One exact spelling: a lookalike in another case counts for nothing, in the token or the registration.
+    { registered: ['ADMIN:super-admin', 'admin:auditor'], scope: 'ADMIN:super-admin Admin:auditor admin:auditor', roles: ['auditor'] },
   ])('gives a machine admin asking $scope and registered for $registered the roles $roles', async (row) => {
     registered = row.registered;
     const token = await sign({ sub: 'ops-bot', client_id: 'ops-bot', scope: row.scope });
