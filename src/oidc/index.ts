@@ -7,3 +7,4 @@ export type { OidcEvents } from './oidc.events.js';
 export { SessionsService } from './sessions.service.js';
 export { registerLogoutContinuation, type EndedSession, type LogoutContinuation } from './logout-continuation.js';
 export { HeldAccessTokens } from './held-access-tokens.js';
+export { parseCertificateHeader } from './client-certificate.js';
