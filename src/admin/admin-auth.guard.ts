@@ -19,7 +19,12 @@ export class AdminAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AdminRequest>();
-    const principal = await this.verifier.verify(request.headers.authorization);
+    const principal = await this.verifier.verify(request.headers.authorization, {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      remoteAddress: request.socket?.remoteAddress,
+    });
     const required =
       this.reflector.getAllAndOverride<AdminRole[] | undefined>(ADMIN_ROLES_KEY, [context.getHandler(), context.getClass()]) ?? [];
     if (!isAuthorised(principal.roles, required)) {

@@ -28,7 +28,24 @@ export interface AdminUserDirectory {
   activeRolesOf(userId: string): Promise<string[] | null>;
 }
 
+/** How a request presented its token: what DPoP and mTLS sender constraints are checked against. */
+export interface AdminPresentation {
+  method: string;
+  /** The request URL as received (path and query). */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  remoteAddress: string | undefined;
+}
+
+export interface AdminCertificateSource {
+  /** False when this deployment has no client certificates (CLIENT_CERT_HEADER unset). */
+  readonly enabled: boolean;
+  /** base64url SHA-256 of the DER of the client certificate the request came with (RFC 8705 §3.1), if any. */
+  thumbprintOf(presentation: AdminPresentation): string | undefined;
+}
+
 export const ADMIN_KEY_SOURCE = Symbol('ADMIN_KEY_SOURCE');
+export const ADMIN_CERTIFICATE_SOURCE = Symbol('ADMIN_CERTIFICATE_SOURCE');
 export const ADMIN_USER_DIRECTORY = Symbol('ADMIN_USER_DIRECTORY');
 export const ADMIN_CLIENT_DIRECTORY = Symbol('ADMIN_CLIENT_DIRECTORY');
 export const ADMIN_TOKEN_STORE = Symbol('ADMIN_TOKEN_STORE');

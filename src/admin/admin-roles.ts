@@ -10,7 +10,26 @@ export const ADMIN_RESOURCE = 'urn:caduceus:admin';
 export const roleScope = (role: AdminRole): string => `admin:${role}`;
 export const ADMIN_SCOPES = ADMIN_ROLES.map(roleScope);
 
-/** Roles carried by a token's space-separated `scope`; unknown scopes are ignored. */
+/**
+ * Rules (the one spelling of admin scopes): an admin scope is exactly `admin:<role>` in lowercase,
+ * for a role of ADMIN_ROLES. Any other scope whose lowercase form starts with `admin:`
+ * (`ADMIN:smart-launch`, `Admin:super-admin`, `admin:superadmin`) is not an admin scope but
+ * looks like one, to people and to any consumer that folds case: it is refused wherever scopes
+ * are registered, and never counts in a token.
+ */
+export function isLookalikeAdminScope(scope: string): boolean {
+  return scope.toLowerCase().startsWith('admin:') && !(ADMIN_SCOPES as readonly string[]).includes(scope);
+}
+
+/** The message for a refused lookalike, naming the exact spelling when one was meant. */
+export function lookalikeAdminScopeMessage(scope: string): string {
+  const meant = ADMIN_SCOPES.find((s) => s === scope.toLowerCase());
+  return meant
+    ? `admin scopes are lowercase: write ${meant}, not ${scope}`
+    : `the admin: prefix is reserved for admin scopes (${ADMIN_SCOPES.join(', ')})`;
+}
+
+/** Roles carried by a token's space-separated `scope`, compared exactly (no case folding); unknown scopes are ignored. */
 export function rolesFromScope(scope: unknown): AdminRole[] {
   if (typeof scope !== 'string') return [];
   const granted = new Set(scope.split(' '));

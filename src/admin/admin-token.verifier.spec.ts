@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/index.js';
 import { ADMIN_RESOURCE } from './admin-roles.js';
 import { AdminTokenVerifier } from './admin-token.verifier.js';
 import { AdminErrorCode } from './admin.errors.js';
+import type { AdminCertificateSource, AdminPresentation } from './admin-ports.js';
 
 const ISSUER = 'https://id.hospital.test';
 const USER = '0b8f3f55-7c1e-4d4e-9d37-0f3f3b0a1c2d';
@@ -37,6 +38,7 @@ describe('AdminTokenVerifier for tokens issued to a person', () => {
         .sign(privateKey);
   });
 
+  let certificates: AdminCertificateSource | undefined;
   const verifier = () =>
     new AdminTokenVerifier(
       { issuer: ISSUER } as AppConfig,
@@ -44,6 +46,7 @@ describe('AdminTokenVerifier for tokens issued to a person', () => {
       { liveResourceScopesOf: async () => registered },
       { activeRolesOf: async (id) => (held.has(id) ? held.get(id)! : null) },
       { heldClaims: async (jti) => issued.get(jti) },
+      certificates,
     );
   const personToken = (scope: string, amr = ['pwd', 'mfa']) => sign({ sub: USER, client_id: 'admin-console', scope, amr });
 
@@ -70,6 +73,8 @@ describe('AdminTokenVerifier for tokens issued to a person', () => {
     { registered: ['admin:key-admin'], scope: 'admin:key-admin', roles: ['key-admin'] },
     { registered: ['admin:key-admin'], scope: 'admin:super-admin admin:key-admin', roles: ['key-admin'] },
     { registered: [], scope: 'admin:key-admin', roles: [] },
+    // One exact spelling: a lookalike in another case counts for nothing, in the token or the registration.
+    { registered: ['ADMIN:super-admin', 'admin:auditor'], scope: 'ADMIN:super-admin Admin:auditor admin:auditor', roles: ['auditor'] },
   ])('gives a machine admin asking $scope and registered for $registered the roles $roles', async (row) => {
     registered = row.registered;
     const token = await sign({ sub: 'ops-bot', client_id: 'ops-bot', scope: row.scope });
@@ -89,5 +94,26 @@ describe('AdminTokenVerifier for tokens issued to a person', () => {
     const real = decodeJwt(await sign({ sub: 'ops-bot', client_id: 'ops-bot', scope: 'admin:auditor' }));
     const reused = await mint({ sub: 'ops-bot', client_id: 'ops-bot', scope: 'admin:super-admin', jti: real.jti });
     await expect(verifier().verify(`Bearer ${reused}`)).rejects.toMatchObject({ code: AdminErrorCode.UNAUTHENTICATED });
+  });
+
+  it('takes a certificate-bound token only over its certificate, and never where no certificate can be seen', async () => {
+    registered = ['admin:auditor'];
+    const token = `Bearer ${await sign({ sub: 'lab-bot', client_id: 'lab-bot', scope: 'admin:auditor', cnf: { 'x5t#S256': 'thumb-1' } })}`;
+    const presentation: AdminPresentation = { method: 'GET', url: '/admin/v1/whoami', headers: {}, remoteAddress: '10.0.0.1' };
+    certificates = undefined;
+    await expect(verifier().verify(token, presentation)).rejects.toMatchObject({ code: AdminErrorCode.UNAUTHENTICATED, message: 'this access token is bound to a client certificate, which this service cannot see' });
+    certificates = { enabled: true, thumbprintOf: () => 'thumb-2' };
+    await expect(verifier().verify(token, presentation)).rejects.toMatchObject({ message: 'this access token is bound to another client certificate' });
+    certificates = { enabled: true, thumbprintOf: () => undefined };
+    await expect(verifier().verify(token, presentation)).rejects.toMatchObject({ code: AdminErrorCode.UNAUTHENTICATED });
+    certificates = { enabled: true, thumbprintOf: () => 'thumb-1' };
+    expect(await verifier().verify(token, presentation)).toMatchObject({ kind: 'client', roles: ['auditor'] });
+    certificates = undefined;
+  });
+
+  it('refuses an unbound token under the DPoP scheme', async () => {
+    registered = ['admin:auditor'];
+    const token = await sign({ sub: 'ops-bot', client_id: 'ops-bot', scope: 'admin:auditor' });
+    await expect(verifier().verify(`DPoP ${token}`)).rejects.toMatchObject({ message: 'the DPoP scheme is only for DPoP-bound access tokens' });
   });
 });

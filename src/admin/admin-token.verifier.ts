@@ -1,18 +1,22 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import {
+  ADMIN_CERTIFICATE_SOURCE,
   ADMIN_CLIENT_DIRECTORY,
   ADMIN_KEY_SOURCE,
   ADMIN_TOKEN_STORE,
   ADMIN_USER_DIRECTORY,
+  type AdminCertificateSource,
   type AdminClientDirectory,
+  type AdminPresentation,
   type AdminKeySource,
   type AdminTokenStore,
   type AdminUserDirectory,
 } from './admin-ports.js';
 import { ADMIN_RESOURCE, rolesFromScope, type AdminRole } from './admin-roles.js';
 import { AdminError, AdminErrorCode } from './admin.errors.js';
+import { senderConstraintFailure } from './sender-constraint.js';
 
 export interface AdminPrincipal {
   /** `client` for client-credentials tokens, `user` for tokens issued to a person. */
@@ -31,7 +35,9 @@ export interface AdminPrincipal {
  * Authority is read from live state on every request: a client's roles are the token's admin
  * scopes that the client is registered for now, and only while it is enabled and not deleted;
  * a person's, the token's admin scopes for roles they hold now, while they are active, and
- * only with MFA in `amr`.
+ * only with MFA in `amr`. A sender-constrained token (`cnf`) counts only with its proof: a
+ * DPoP-bound one under the DPoP scheme with a valid proof for its key, a certificate-bound one
+ * over its certificate (see senderConstraintFailure).
  */
 @Injectable()
 export class AdminTokenVerifier {
@@ -41,11 +47,14 @@ export class AdminTokenVerifier {
     @Inject(ADMIN_CLIENT_DIRECTORY) private readonly clients: AdminClientDirectory,
     @Inject(ADMIN_USER_DIRECTORY) private readonly users: AdminUserDirectory,
     @Inject(ADMIN_TOKEN_STORE) private readonly tokens: AdminTokenStore,
+    @Optional() @Inject(ADMIN_CERTIFICATE_SOURCE) private readonly certificates?: AdminCertificateSource,
   ) {}
 
-  async verify(authorization: string | undefined): Promise<AdminPrincipal> {
-    const token = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization ?? '')?.[1];
+  async verify(authorization: string | undefined, presentation?: AdminPresentation): Promise<AdminPrincipal> {
+    const presented = /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization ?? '');
+    const token = presented?.[2];
     if (!token) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'a bearer access token is required');
+    const scheme = presented![1]!.toLowerCase() === 'dpop' ? 'dpop' : 'bearer';
     let payload: JWTPayload;
     try {
       const jwks = createLocalJWKSet(await this.keys.publicJwks());
@@ -62,6 +71,8 @@ export class AdminTokenVerifier {
     if (!held || !sameClaims(held, payload)) {
       throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the access token was not issued by this service, or has been revoked');
     }
+    const unbound = await senderConstraintFailure(scheme, token, held.cnf, presentation, new URL(this.config.issuer).origin, this.certificates);
+    if (unbound) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, unbound);
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : undefined;
     if (!clientId || !payload.sub) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the access token has no subject');
     const registered = await this.clients.liveResourceScopesOf(clientId);

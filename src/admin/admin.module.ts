@@ -8,12 +8,22 @@
  * This file is imported by the application root only (not through index.ts): it imports keys
  * and clients, which import index.ts for their own admin controllers.
  */
+import { createHash } from 'node:crypto';
 import { Global, Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ClientsModule, ClientsService } from '../clients/index.js';
 import { KeysModule, KeysService } from '../keys/index.js';
-import { ADMIN_CLIENT_DIRECTORY, ADMIN_KEY_SOURCE, ADMIN_TOKEN_STORE, ADMIN_USER_DIRECTORY, type AdminUserDirectory } from './admin-ports.js';
-import { HeldAccessTokens, OidcModule } from '../oidc/index.js';
+import {
+  ADMIN_CERTIFICATE_SOURCE,
+  ADMIN_CLIENT_DIRECTORY,
+  ADMIN_KEY_SOURCE,
+  ADMIN_TOKEN_STORE,
+  ADMIN_USER_DIRECTORY,
+  type AdminCertificateSource,
+  type AdminUserDirectory,
+} from './admin-ports.js';
+import { HeldAccessTokens, OidcModule, parseCertificateHeader } from '../oidc/index.js';
+import { trustedPeer } from '../hardening/index.js';
 import { IdentityModule, IdentityService } from '../identity/index.js';
 import { AdminAuthGuard } from './admin-auth.guard.js';
 import { ADMIN_RESOURCE, ADMIN_SCOPES, roleScope } from './admin-roles.js';
@@ -44,6 +54,24 @@ import { AdminIpAllowlistHook } from './admin-ip-allowlist.js';
       useFactory: (identity: IdentityService): AdminUserDirectory => ({
         activeRolesOf: async (userId) => (await identity.claims(userId))?.roles ?? null,
       }),
+    },
+    {
+      // The client certificate as the TLS-terminating proxy passes it on, believed only from a trusted proxy (as at /token).
+      provide: ADMIN_CERTIFICATE_SOURCE,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): AdminCertificateSource => {
+        const header = config.mtls.certificateHeader;
+        const fromProxy = trustedPeer(config.trustedProxies);
+        return {
+          enabled: Boolean(header),
+          thumbprintOf: (p) => {
+            const value = header ? p.headers[header.toLowerCase()] : undefined;
+            if (typeof value !== 'string' || !fromProxy(p.remoteAddress)) return undefined;
+            const certificate = parseCertificateHeader(value);
+            return certificate && createHash('sha256').update(certificate.raw).digest('base64url');
+          },
+        };
+      },
     },
     AdminTokenVerifier,
     AdminAuthGuard,

@@ -9,6 +9,8 @@ export {
   ADMIN_ROLES,
   ADMIN_SCOPES,
   adminScopesIn,
+  isLookalikeAdminScope,
+  lookalikeAdminScopeMessage,
   mayHandleAdminScopes,
   protectedRoles,
   protectedRolesIn,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLookalikeAdminScope, lookalikeAdminScopeMessage } from '../admin/index.js';
 import { encryptionFields, encryptionRules, encryptionUpdateFields, publicKeyRules, type EncryptionRegistration } from './client-encryption.js';
 import { ipAllowlistFields, ipAllowlistRules, ipAllowlistUpdateFields, type IpAllowlistRegistration } from './client-ip-allowlist.js';
 import { MTLS_AUTH_METHODS, mtlsFields, mtlsRules, mtlsUpdateFields, type MtlsRegistration } from './client-mtls.js';
@@ -39,6 +40,10 @@ const uri = z
   );
 
 const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,200}$/, 'must be a scope token without spaces or quotes');
+/** A registered scope: admin scopes only in their one exact spelling (isLookalikeAdminScope). */
+const registeredScope = scopeToken.superRefine((scope, ctx) => {
+  if (isLookalikeAdminScope(scope)) ctx.addIssue({ code: 'custom', message: lookalikeAdminScopeMessage(scope) });
+});
 
 const publicJwk = z
   .looseObject({ kty: z.string().min(1) })
@@ -72,9 +77,13 @@ export const clientFields = {
     .string()
     .max(2000)
     .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'must be space-separated scope tokens')
+    .superRefine((value, ctx) => {
+      const lookalike = value.split(' ').find(isLookalikeAdminScope);
+      if (lookalike) ctx.addIssue({ code: 'custom', message: lookalikeAdminScopeMessage(lookalike) });
+    })
     .optional(),
   /** Ceiling of API (resource server) scopes this client may ever receive. */
-  resourceScopes: z.array(scopeToken).max(500).default([]),
+  resourceScopes: z.array(registeredScope).max(500).default([]),
   idTokenSignedResponseAlg: z.enum(ID_TOKEN_ALGS).default('ES256'),
   /** Signed userinfo (application/jwt) on its own; with userinfo encryption and no choice, the ID token's algorithm signs. */
   userinfoSignedResponseAlg: z.enum(ID_TOKEN_ALGS).optional(),
@@ -209,7 +218,7 @@ export const newResourceServerSchema = z.object({
     .refine((v) => URL.canParse(v) && !new URL(v).hash, { message: 'must be an absolute URI without fragment' }),
   name: z.string().trim().min(1, 'must not be empty').max(200),
   audience: z.string().min(1).max(2000).optional(),
-  scopes: z.array(scopeToken).max(500).default([]),
+  scopes: z.array(registeredScope).max(500).default([]),
   accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
   accessTokenTtl: z.number().int().min(60).max(3600).optional(),
   signingAlg: z.enum(ID_TOKEN_ALGS).default('ES256'),

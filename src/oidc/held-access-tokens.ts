@@ -30,6 +30,11 @@ export class HeldAccessTokens {
     this.audiences.add(audience);
   }
 
+  /** Whether tokens for this `aud` (a string or an array) are held. */
+  holds(aud: unknown): boolean {
+    return (Array.isArray(aud) ? aud : [aud]).some((a) => typeof a === 'string' && this.audiences.has(a));
+  }
+
   /** Called (awaited) by the provider for every JWT access token it is about to sign. */
   async record(token: IssuedToken, claims: Record<string, unknown>): Promise<void> {
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
@@ -45,6 +50,17 @@ export class HeldAccessTokens {
     );
   }
 
+  /**
+   * Stops holding the token (RFC 7009 revocation by its client): the admin API refuses it from
+   * the next request. Returns what the record said about the token, or undefined if it was gone.
+   */
+  async forget(jti: string): Promise<IssuedToken | undefined> {
+    const row = await this.artifacts.find(HELD_ACCESS_TOKEN_MODEL, jti);
+    if (!row) return undefined;
+    await this.artifacts.destroy(HELD_ACCESS_TOKEN_MODEL, jti);
+    return { clientId: str(row.clientId), accountId: str(row.accountId), grantId: str(row.grantId), sessionUid: str(row.sessionUid) };
+  }
+
   /** The claims the service signed under this jti, while it still holds the token; undefined otherwise. */
   async heldClaims(jti: string): Promise<Record<string, unknown> | undefined> {
     const row = await this.artifacts.find(HELD_ACCESS_TOKEN_MODEL, jti);
@@ -52,3 +68,5 @@ export class HeldAccessTokens {
     return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : undefined;
   }
 }
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

@@ -8,3 +8,4 @@ export { SessionsService } from './sessions.service.js';
 export { registerLogoutContinuation, type EndedSession, type LogoutContinuation } from './logout-continuation.js';
 export { HeldAccessTokens } from './held-access-tokens.js';
 export { outagePage } from './database-outage.js';
+export { parseCertificateHeader } from './client-certificate.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { decodeProtectedHeader } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ClientsService } from '../clients/index.js';
@@ -12,7 +12,7 @@ import { AdvisoryLockService, DatabaseHealth } from '../database/index.js';
 import { createAdapterClass } from './oidc-adapter.js';
 import { OidcArtifactRepository } from './oidc-artifact.repository.js';
 import { buildProviderConfiguration, OIDC_ROUTES } from './provider-config.js';
-import { bridgeProviderEvents } from './provider-events.js';
+import { bridgeProviderEvents, tokenRef } from './provider-events.js';
 import { databaseOutage, outagePage } from './database-outage.js';
 import { bridgeSessionEvents } from './session-events.js';
 import { logoutContinuation } from './logout-continuation.js';
@@ -165,6 +165,7 @@ export class OidcService implements OnModuleInit {
     const documents = new PublishedDocuments(this.config.keys.jwksMaxAgeSeconds, () => provider.proxy);
     provider.use(documents.middleware());
     provider.use(jwtIntrospection((token) => this.liveJwtClaims(provider, token)));
+    provider.use(heldJwtRevocation(this.held, (token) => this.keys.verifyAccessToken(token, this.config.issuer), this.bus));
     provider.use(logoutContinuation(this.config));
     return { provider, fingerprint: keystore.fingerprint, documents };
   }
@@ -214,6 +215,62 @@ function jwtIntrospection(verify: (token: string) => Promise<Record<string, unkn
     for (const claim of INTROSPECTED_CLAIMS) if (claims[claim] !== undefined) answer[claim] = claims[claim];
     ctx.body = answer;
   };
+}
+
+/**
+ * RFC 7009 for the JWT access tokens the service holds (admin tokens, see HeldAccessTokens).
+ * Rules: oidc-provider stores no JWT and refuses to revoke one (unsupported_token_type), so a
+ * held JWT is swapped for an unknown opaque value and the provider authenticates the client and
+ * answers as for any unknown token (200); then, if the token verifies and was issued to that
+ * client, its record is deleted (audited as oidc.token.revoked) before the answer leaves, and the
+ * admin API refuses it at the next request. Another client's request changes nothing (still 200).
+ * A JWT for an audience whose tokens are not held still gets the provider's answer.
+ */
+function heldJwtRevocation(
+  held: HeldAccessTokens,
+  verify: (token: string) => Promise<Record<string, unknown> | null>,
+  bus: EventBus,
+): Middleware {
+  return async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== OIDC_ROUTES.revocation || !ctx.is('application/x-www-form-urlencoded')) return next();
+    if (Number(ctx.get('content-length') || 0) > INTROSPECTION_BODY_LIMIT) return next();
+    const raw = await readBody(ctx.req, INTROSPECTION_BODY_LIMIT);
+    if (!raw) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: 'failed to parse the request body' };
+      return;
+    }
+    const params = new URLSearchParams(raw.toString('utf8'));
+    const tokens = params.getAll('token');
+    const jwt = tokens.length === 1 && isJwt(tokens[0]!) ? tokens[0]! : undefined;
+    const claims = jwt ? claimsOf(jwt) : undefined;
+    // A token for a held audience is revocable here; without its record it is already invalid (200, RFC 7009 §2.2).
+    const revocable = claims !== undefined && typeof claims.jti === 'string' && held.holds(claims.aud);
+    const jti = revocable ? (claims.jti as string) : undefined;
+    const record = jti ? await held.heldClaims(jti) : undefined;
+    if (revocable) params.set('token', `caduceus-jwt-${randomBytes(16).toString('hex')}`);
+    refeedBody(ctx.req, revocable ? Buffer.from(params.toString()) : raw);
+    await next();
+    const client = ctx.oidc?.client;
+    if (!record || !jwt || !jti || !client || ctx.status !== 200) return;
+    const verified = await verify(jwt);
+    if (!verified || verified.jti !== jti || verified.client_id !== client.clientId || record.client_id !== client.clientId) return;
+    const forgotten = await held.forget(jti);
+    if (!forgotten) return;
+    await bus.publish(
+      'oidc.token.revoked',
+      { kind: 'AccessToken', tokenRef: tokenRef(jti), clientId: client.clientId, accountId: forgotten.accountId ?? null, grantId: forgotten.grantId ?? null },
+      { actor: { type: 'client', id: client.clientId } },
+    );
+  };
+}
+
+function claimsOf(jwt: string): Record<string, unknown> | undefined {
+  try {
+    return decodeJwt(jwt);
+  } catch {
+    return undefined;
+  }
 }
 
 function isJwt(value: string): boolean {

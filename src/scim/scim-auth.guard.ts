@@ -17,7 +17,12 @@ export class ScimAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<ScimRequest>();
-    const principal = await this.verifier.verify(request.headers.authorization);
+    const principal = await this.verifier.verify(request.headers.authorization, {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      remoteAddress: request.socket?.remoteAddress,
+    });
     if (principal.kind !== 'client' || !principal.roles.includes('provisioning')) {
       throw new AdminError(AdminErrorCode.FORBIDDEN, 'SCIM needs the access token of a provisioning client (scope admin:provisioning)');
     }

@@ -330,6 +330,30 @@ describe('/admin/v1/clients', () => {
       }
       expect((await api.call('POST', `/admin/v1/clients/${adminClient.clientId}/secret`, { token: superAdmin })).status).toBe(200);
     });
+
+    it('knows one spelling of an admin scope: lookalikes in another case are refused for everyone, naming the field', async () => {
+      const machine = (resourceScopes: string[]) => ({ name: 'Lookalike', type: 'confidential', grantTypes: ['client_credentials'], resourceScopes });
+      const superAdmin = await api.token(['super-admin']);
+      for (const [scopes, message] of [
+        [['ADMIN:smart-launch'], 'admin scopes are lowercase: write admin:smart-launch, not ADMIN:smart-launch'],
+        [['openid', 'Admin:Super-Admin'], 'admin scopes are lowercase: write admin:super-admin, not Admin:Super-Admin'],
+        [['admin:superadmin'], expect.stringContaining('the admin: prefix is reserved for admin scopes')],
+      ] as const) {
+        for (const token of [admin, superAdmin]) {
+          const res = await create(machine([...scopes]), token);
+          expect(res.status, scopes.join(' ')).toBe(400);
+          expect(res.body.errors).toEqual([{ field: `resourceScopes.${scopes.length - 1}`, message }]);
+        }
+      }
+      const { body: app } = await create(webApp('Lookalike later'));
+      const patched = await api.call('PATCH', `/admin/v1/clients/${app.clientId}`, {
+        token: admin,
+        headers: { 'if-match': '"1"' },
+        body: { resourceScopes: ['ADMIN:key-admin'], scope: 'openid ADMIN:auditor' },
+      });
+      expect(patched.status).toBe(400);
+      expect(patched.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['resourceScopes.0', 'scope']);
+    });
   });
 
   describe('malformed input', () => {
