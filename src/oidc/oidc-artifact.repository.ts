@@ -1,10 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
 import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { currentRequestScope, type RequestScope } from '../events/index.js';
 
 export type ArtifactPayload = Record<string, unknown> & { consumed?: number };
 
 const NOT_EXPIRED = '(expires_at IS NULL OR expires_at > now())';
+
+/**
+ * Models read several times by one request: an interaction page's CSRF guard, the page itself
+ * and interactionResult each load the interaction and, once signed in, its session by uid.
+ * Tokens and codes are never remembered: their consumption must be read from the database.
+ */
+const REMEMBERED_MODELS: ReadonlySet<string> = new Set(['Interaction', 'Session']);
 
 /**
  * Storage of oidc-provider artifacts. Plain parameterised SQL: these are the hottest queries
@@ -24,11 +32,49 @@ export class OidcArtifactRepository {
     maxBatchSize: 500,
   });
 
+  /**
+   * What this request has already read of REMEMBERED_MODELS (as the JSON the database gave, so
+   * each find gets its own copy). Rules: kept only for the request that read it (its request
+   * scope, gone with it) and forgotten, whole, at the first write this request makes through
+   * this repository: a later find of the same request then reads the database again. Another
+   * request's change made while this one runs is seen by its next request, as when both reads
+   * had happened at the first read's instant.
+   */
+  private readonly remembered = new WeakMap<RequestScope, Map<string, string | undefined>>();
+
   constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
 
+  private memo(): Map<string, string | undefined> | undefined {
+    const scope = currentRequestScope();
+    if (!scope) return undefined;
+    let memo = this.remembered.get(scope);
+    if (!memo) this.remembered.set(scope, (memo = new Map()));
+    return memo;
+  }
+
+  private forget(): void {
+    const scope = currentRequestScope();
+    if (scope) this.remembered.delete(scope);
+  }
+
+  private async rememberedRead(model: string, key: string, read: () => Promise<ArtifactPayload | undefined>): Promise<ArtifactPayload | undefined> {
+    const memo = REMEMBERED_MODELS.has(model) ? this.memo() : undefined;
+    if (!memo) return read();
+    if (memo.has(key)) {
+      const json = memo.get(key);
+      return json === undefined ? undefined : (JSON.parse(json) as ArtifactPayload);
+    }
+    const found = await read();
+    // A write of this request that finished while the read was in flight has forgotten the memo.
+    const current = this.memo();
+    if (current === memo) memo.set(key, found === undefined ? undefined : JSON.stringify(found));
+    return found;
+  }
+
   async upsert(model: string, id: string, payload: ArtifactPayload, expiresInSeconds: number | undefined): Promise<void> {
+    this.forget();
     const expiresAt = expiresInSeconds ? new Date(Date.now() + expiresInSeconds * 1000) : null;
-    await this.db.dataSource.query(
+    await this.query(
       `INSERT INTO oidc_artifacts (model, id, payload, grant_id, user_code, uid, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (model, id) DO UPDATE
@@ -36,11 +82,12 @@ export class OidcArtifactRepository {
              uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
       [model, id, JSON.stringify(payload), str(payload.grantId), str(payload.userCode), str(payload.uid), expiresAt],
     );
+    this.forget();
   }
 
   async find(model: string, id: string): Promise<ArtifactPayload | undefined> {
     if (!storable(id)) return undefined;
-    return this.byId.load({ model, id });
+    return this.rememberedRead(model, `id\u0000${model}\u0000${id}`, () => this.byId.load({ model, id }));
   }
 
   private async findMany(keys: readonly ArtifactKey[]): Promise<Array<ArtifactPayload | undefined | Error>> {
@@ -56,7 +103,7 @@ export class OidcArtifactRepository {
   private async findTogether(keys: readonly ArtifactKey[]): Promise<Array<ArtifactPayload | undefined>> {
     // Both columns of the primary key as arrays: an index scan over their product; the pairs
     // that were not asked for (an id of one model looked up as another) are dropped below.
-    const rows: Array<ArtifactRow & { model: string; id: string }> = await this.db.dataSource.query(
+    const rows = await this.query<ArtifactRow & { model: string; id: string }>(
       `SELECT model, id, payload, consumed_at FROM oidc_artifacts
        WHERE model = ANY($1::text[]) AND id = ANY($2::text[]) AND ${NOT_EXPIRED}`,
       [[...new Set(keys.map((k) => k.model))], [...new Set(keys.map((k) => k.id))]],
@@ -67,7 +114,7 @@ export class OidcArtifactRepository {
 
   async findByUid(model: string, uid: string): Promise<ArtifactPayload | undefined> {
     if (!storable(uid)) return undefined;
-    return this.one(`model = $1 AND uid = $2`, [model, uid]);
+    return this.rememberedRead(model, `uid\u0000${model}\u0000${uid}`, () => this.one(`model = $1 AND uid = $2`, [model, uid]));
   }
 
   async findByUserCode(model: string, userCode: string): Promise<ArtifactPayload | undefined> {
@@ -76,23 +123,30 @@ export class OidcArtifactRepository {
   }
 
   async consume(model: string, id: string): Promise<void> {
-    await this.db.dataSource.query(
+    this.forget();
+    await this.query(
       `UPDATE oidc_artifacts SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL`,
       [model, id],
     );
+    this.forget();
   }
 
   async destroy(model: string, id: string): Promise<void> {
-    await this.db.dataSource.query(`DELETE FROM oidc_artifacts WHERE model = $1 AND id = $2`, [model, id]);
+    this.forget();
+    await this.query(`DELETE FROM oidc_artifacts WHERE model = $1 AND id = $2`, [model, id]);
+    this.forget();
   }
 
   /** Removes every artifact of the grant, whatever its model (codes, access and refresh tokens). */
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.db.dataSource.query(`DELETE FROM oidc_artifacts WHERE grant_id = $1`, [grantId]);
+    this.forget();
+    await this.query(`DELETE FROM oidc_artifacts WHERE grant_id = $1`, [grantId]);
+    this.forget();
   }
 
   /** Ends every session of the account and deletes every token, code and grant issued to it. */
   async revokeByAccount(accountId: string, tx?: Transaction): Promise<number> {
+    this.forget();
     const rows: unknown[] = await managerFor(this.db, tx).query(
       `DELETE FROM oidc_artifacts WHERE payload->>'accountId' = $1 RETURNING 1`,
       [accountId],
@@ -106,6 +160,7 @@ export class OidcArtifactRepository {
    * any token marked with the emergency session's id, so nothing issued in it outlives it.
    */
   async revokeEmergencySession(accountId: string, loginTs: number, breakGlassSessionId: string, tx?: Transaction): Promise<number> {
+    this.forget();
     const em = managerFor(this.db, tx);
     const result: unknown = await em.query(
       `DELETE FROM oidc_artifacts WHERE model = 'Session' AND payload->>'accountId' = $1 AND payload->>'loginTs' = $2
@@ -128,6 +183,7 @@ export class OidcArtifactRepository {
 
   /** Deletes every session authorisation, code, token and grant issued to the client. */
   async revokeByClient(clientId: string, tx?: Transaction): Promise<number> {
+    this.forget();
     const rows: unknown[] = await managerFor(this.db, tx).query(
       `DELETE FROM oidc_artifacts WHERE model <> 'Session' AND payload->>'clientId' = $1 RETURNING 1`,
       [clientId],
@@ -184,6 +240,7 @@ export class OidcArtifactRepository {
    * Returns the deleted session's payload, or undefined when there was none.
    */
   async revokeSession(uid: string, accountId?: string): Promise<ArtifactPayload | undefined> {
+    this.forget();
     return this.db.dataSource.transaction(async (em) => {
       const params: unknown[] = [uid];
       if (accountId) params.push(accountId);
@@ -206,11 +263,19 @@ export class OidcArtifactRepository {
   }
 
   private async one(where: string, params: unknown[]): Promise<ArtifactPayload | undefined> {
-    const rows: ArtifactRow[] = await this.db.dataSource.query(
-      `SELECT payload, consumed_at FROM oidc_artifacts WHERE ${where} AND ${NOT_EXPIRED} LIMIT 1`,
-      params,
-    );
+    const rows = await this.query<ArtifactRow>(`SELECT payload, consumed_at FROM oidc_artifacts WHERE ${where} AND ${NOT_EXPIRED} LIMIT 1`, params);
     return withConsumed(rows[0]);
+  }
+
+  /**
+   * The per-request statements (find, upsert, consume, destroy) go to the connection pool
+   * TypeORM opened, without TypeORM's query runner in between: each is one autocommit
+   * statement, and the runner's set-up, events and result wrapping cost more CPU than the
+   * statement's own serialisation. Errors are pg's own (isDatabaseUnavailable reads them).
+   */
+  private async query<R>(text: string, params: unknown[]): Promise<R[]> {
+    const pool = (this.db.dataSource.driver as unknown as { master: { query(text: string, params: unknown[]): Promise<{ rows: R[] }> } }).master;
+    return (await pool.query(text, params)).rows;
   }
 }
 
