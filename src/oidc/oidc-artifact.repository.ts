@@ -12,7 +12,7 @@ const NOT_EXPIRED = '(expires_at IS NULL OR expires_at > now())';
  * and interactionResult each load the interaction and, once signed in, its session by uid.
  * Tokens and codes are never remembered: their consumption must be read from the database.
  */
-const REMEMBERED_MODELS: ReadonlySet<string> = new Set(['Interaction', 'Session']);
+const REMEMBERED_MODELS: ReadonlySet<string> = new Set(['Interaction', 'Session', 'Grant']);
 
 /**
  * Storage of oidc-provider artifacts. Plain parameterised SQL: these are the hottest queries
@@ -27,7 +27,7 @@ export class OidcArtifactRepository {
    * refresh token at once, and concurrent requests' lookups join the same round trip.
    * Batching only, no cache: every find reads the database after everything awaited before it.
    */
-  private readonly byId = new DataLoader<ArtifactKey, ArtifactPayload | undefined>((keys) => this.findMany(keys), {
+  private readonly byId = new DataLoader<ArtifactKey, Found | undefined>((keys) => this.findMany(keys), {
     cache: false,
     maxBatchSize: 500,
   });
@@ -87,29 +87,50 @@ export class OidcArtifactRepository {
 
   async find(model: string, id: string): Promise<ArtifactPayload | undefined> {
     if (!storable(id)) return undefined;
-    return this.rememberedRead(model, `id\u0000${model}\u0000${id}`, () => this.byId.load({ model, id }));
+    return this.rememberedRead(model, `id\u0000${model}\u0000${id}`, async () => {
+      const memo = this.memo();
+      const found = await this.byId.load({ model, id });
+      // The refresh grant reads the token's grant next: it came in the same statement.
+      const grantId = found?.payload.grantId;
+      if (found?.grant && memo && typeof grantId === 'string' && this.memo() === memo) {
+        const key = `id\u0000Grant\u0000${grantId}`;
+        if (!memo.has(key)) memo.set(key, JSON.stringify(found.grant));
+      }
+      return found?.payload;
+    });
   }
 
-  private async findMany(keys: readonly ArtifactKey[]): Promise<Array<ArtifactPayload | undefined | Error>> {
-    if (keys.length === 1) return [await this.one(`model = $1 AND id = $2`, [keys[0]!.model, keys[0]!.id])];
+  private async findMany(keys: readonly ArtifactKey[]): Promise<Array<Found | undefined | Error>> {
     try {
       return await this.findTogether(keys);
-    } catch {
+    } catch (err) {
+      if (keys.length === 1) throw err;
       // Should one key make the shared statement fail, the others must not fail with it.
-      return Promise.all(keys.map((k) => this.one(`model = $1 AND id = $2`, [k.model, k.id]).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+      return Promise.all(keys.map((k) => this.findTogether([k]).then(([f]) => f, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
     }
   }
 
-  private async findTogether(keys: readonly ArtifactKey[]): Promise<Array<ArtifactPayload | undefined>> {
-    // Both columns of the primary key as arrays: an index scan over their product; the pairs
-    // that were not asked for (an id of one model looked up as another) are dropped below.
-    const rows = await this.query<ArtifactRow & { model: string; id: string }>(
-      `SELECT model, id, payload, consumed_at FROM oidc_artifacts
-       WHERE model = ANY($1::text[]) AND id = ANY($2::text[]) AND ${NOT_EXPIRED}`,
+  /**
+   * Both columns of the primary key as arrays: an index scan over their product; the pairs
+   * that were not asked for (an id of one model looked up as another) are dropped below. A
+   * refresh token comes with its grant (the refresh grant reads it next), by the grant's key.
+   */
+  private async findTogether(keys: readonly ArtifactKey[]): Promise<Array<Found | undefined>> {
+    const rows = await this.query<ArtifactRow & { model: string; id: string; grant_payload: ArtifactPayload | null; grant_consumed_at: Date | null }>(
+      `SELECT t.model, t.id, t.payload, t.consumed_at, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
+       FROM oidc_artifacts t
+       LEFT JOIN oidc_artifacts g ON t.model = 'RefreshToken' AND g.model = 'Grant' AND g.id = t.payload->>'grantId'
+         AND (g.expires_at IS NULL OR g.expires_at > now())
+       WHERE t.model = ANY($1::text[]) AND t.id = ANY($2::text[]) AND (t.expires_at IS NULL OR t.expires_at > now())`,
       [[...new Set(keys.map((k) => k.model))], [...new Set(keys.map((k) => k.id))]],
     );
     const found = new Map(rows.map((row) => [`${row.model}\u0000${row.id}`, row]));
-    return keys.map((k) => withConsumed(found.get(`${k.model}\u0000${k.id}`)));
+    return keys.map((k) => {
+      const row = found.get(`${k.model}\u0000${k.id}`);
+      if (!row) return undefined;
+      const grant = row.grant_payload ? withConsumed({ payload: row.grant_payload, consumed_at: row.grant_consumed_at }) : undefined;
+      return { payload: withConsumed(row)!, grant };
+    });
   }
 
   async findByUid(model: string, uid: string): Promise<ArtifactPayload | undefined> {
@@ -277,6 +298,12 @@ export class OidcArtifactRepository {
     const pool = (this.db.dataSource.driver as unknown as { master: { query(text: string, params: unknown[]): Promise<{ rows: R[] }> } }).master;
     return (await pool.query(text, params)).rows;
   }
+}
+
+interface Found {
+  payload: ArtifactPayload;
+  /** For a refresh token: its grant, read in the same statement. */
+  grant?: ArtifactPayload;
 }
 
 interface ArtifactKey {

@@ -107,6 +107,23 @@ describe('OIDC artifact storage', () => {
     });
   });
 
+  it('reads a refresh token with its grant, and forgets both once the request revokes them', async () => {
+    const { OidcArtifactRepository } = await import('../../../src/oidc/oidc-artifact.repository.js');
+    const { runInRequestScope } = await import('../../../src/events/index.js');
+    const repo = running.app.get(OidcArtifactRepository);
+    await repo.upsert('Grant', 'memo-grant', { jti: 'memo-grant', accountId: 'acct-2', openid: { scope: 'openid' } }, 60);
+    await repo.upsert('RefreshToken', 'memo-rt2', { jti: 'memo-rt2', grantId: 'memo-grant' }, 60);
+    await runInRequestScope({ origin: {} }, async () => {
+      expect(await repo.find('RefreshToken', 'memo-rt2')).toMatchObject({ grantId: 'memo-grant' });
+      expect(await repo.find('Grant', 'memo-grant')).toMatchObject({ accountId: 'acct-2' });
+      // What oidc-provider's revocation does: the grant's tokens, then the grant.
+      await repo.revokeByGrantId('memo-grant');
+      expect(await repo.find('RefreshToken', 'memo-rt2')).toBeUndefined();
+      await repo.destroy('Grant', 'memo-grant');
+      expect(await repo.find('Grant', 'memo-grant')).toBeUndefined();
+    });
+  });
+
   it('answers "not found" for a key PostgreSQL text cannot hold (NUL), without failing the finds made with it', async () => {
     const { OidcArtifactRepository } = await import('../../../src/oidc/oidc-artifact.repository.js');
     const repo = running.app.get(OidcArtifactRepository);
