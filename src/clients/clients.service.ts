@@ -52,6 +52,10 @@ export class ClientsService {
   private providerValidator?: ProviderMetadataValidator;
 
   private readonly metadataCache = new Map<string, { value: Record<string, unknown> | undefined; expiresAt: number }>();
+  /** Lookups in flight, one per client (bounded by the clients being looked up at this instant). */
+  private readonly metadataReads = new Map<string, Promise<Record<string, unknown> | undefined>>();
+  /** Moves on every client change: a read that started before one is not cached. */
+  private metadataGeneration = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -179,11 +183,26 @@ export class ClientsService {
   async findProviderMetadata(clientId: string): Promise<Record<string, unknown> | undefined> {
     const cached = this.metadataCache.get(clientId);
     if (cached && cached.expiresAt > Date.now()) return cached.value;
+    // When the entry runs out under load, every request of that client would read it at once:
+    // the requests arriving while one read is in flight share it.
+    const pending = this.metadataReads.get(clientId);
+    if (pending) return pending;
+    const read: Promise<Record<string, unknown> | undefined> = this.readProviderMetadata(clientId).finally(() => {
+      if (this.metadataReads.get(clientId) === read) this.metadataReads.delete(clientId);
+    });
+    this.metadataReads.set(clientId, read);
+    return read;
+  }
+
+  private async readProviderMetadata(clientId: string): Promise<Record<string, unknown> | undefined> {
+    const generation = this.metadataGeneration;
     const client = await this.repo.findClient(clientId);
     const value =
       !client || !client.enabled || client.deletedAt
         ? undefined
         : { ...client.metadata, client_id: client.clientId, ...(client.secretHash ? { client_secret: client.secretHash } : {}) };
+    // A change announced while the read was in flight may not be in what it read: not kept.
+    if (generation !== this.metadataGeneration) return value;
     if (this.metadataCache.size >= METADATA_CACHE_MAX) this.metadataCache.clear();
     this.metadataCache.set(clientId, { value, expiresAt: Date.now() + METADATA_CACHE_MS });
     return value;
@@ -201,9 +220,16 @@ export class ClientsService {
   @OnEvent('client.deleted')
   forgetCachedClient(event: { payload: { clientId: string } }, delivery?: EventDelivery): void {
     const clientId = event.payload.clientId;
+    this.metadataGeneration += 1;
     this.metadataCache.delete(clientId);
+    // A read already in flight may return the old registration: later lookups read afresh.
+    this.metadataReads.delete(clientId);
     // A lookup made before COMMIT may have cached the old registration again.
-    delivery?.tx?.afterCommit(() => this.metadataCache.delete(clientId));
+    delivery?.tx?.afterCommit(() => {
+      this.metadataGeneration += 1;
+      this.metadataCache.delete(clientId);
+      this.metadataReads.delete(clientId);
+    });
   }
 
   /** A fresh secret and its keyed hash: the secret goes to the caller once, the hash to the database. */

@@ -1,10 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import DataLoader from 'dataloader';
 import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { currentRequestScope, type RequestScope } from '../events/index.js';
 
 export type ArtifactPayload = Record<string, unknown> & { consumed?: number };
 
 const NOT_EXPIRED = '(expires_at IS NULL OR expires_at > now())';
+
+/**
+ * Models read several times by one request: an interaction page's CSRF guard, the page itself
+ * and interactionResult each load the interaction and, once signed in, its session by uid.
+ * Tokens and codes are never remembered: their consumption must be read from the database.
+ */
+const REMEMBERED_MODELS: ReadonlySet<string> = new Set(['Interaction', 'Session', 'Grant']);
 
 /**
  * Storage of oidc-provider artifacts. Plain parameterised SQL: these are the hottest queries
@@ -19,16 +27,54 @@ export class OidcArtifactRepository {
    * refresh token at once, and concurrent requests' lookups join the same round trip.
    * Batching only, no cache: every find reads the database after everything awaited before it.
    */
-  private readonly byId = new DataLoader<ArtifactKey, ArtifactPayload | undefined>((keys) => this.findMany(keys), {
+  private readonly byId = new DataLoader<ArtifactKey, Found | undefined>((keys) => this.findMany(keys), {
     cache: false,
     maxBatchSize: 500,
   });
 
+  /**
+   * What this request has already read of REMEMBERED_MODELS (as the JSON the database gave, so
+   * each find gets its own copy). Rules: kept only for the request that read it (its request
+   * scope, gone with it) and forgotten, whole, at the first write this request makes through
+   * this repository: a later find of the same request then reads the database again. Another
+   * request's change made while this one runs is seen by its next request, as when both reads
+   * had happened at the first read's instant.
+   */
+  private readonly remembered = new WeakMap<RequestScope, Map<string, string | undefined>>();
+
   constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
 
+  private memo(): Map<string, string | undefined> | undefined {
+    const scope = currentRequestScope();
+    if (!scope) return undefined;
+    let memo = this.remembered.get(scope);
+    if (!memo) this.remembered.set(scope, (memo = new Map()));
+    return memo;
+  }
+
+  private forget(): void {
+    const scope = currentRequestScope();
+    if (scope) this.remembered.delete(scope);
+  }
+
+  private async rememberedRead(model: string, key: string, read: () => Promise<ArtifactPayload | undefined>): Promise<ArtifactPayload | undefined> {
+    const memo = REMEMBERED_MODELS.has(model) ? this.memo() : undefined;
+    if (!memo) return read();
+    if (memo.has(key)) {
+      const json = memo.get(key);
+      return json === undefined ? undefined : (JSON.parse(json) as ArtifactPayload);
+    }
+    const found = await read();
+    // A write of this request that finished while the read was in flight has forgotten the memo.
+    const current = this.memo();
+    if (current === memo) memo.set(key, found === undefined ? undefined : JSON.stringify(found));
+    return found;
+  }
+
   async upsert(model: string, id: string, payload: ArtifactPayload, expiresInSeconds: number | undefined): Promise<void> {
+    this.forget();
     const expiresAt = expiresInSeconds ? new Date(Date.now() + expiresInSeconds * 1000) : null;
-    await this.db.dataSource.query(
+    await this.query(
       `INSERT INTO oidc_artifacts (model, id, payload, grant_id, user_code, uid, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (model, id) DO UPDATE
@@ -36,38 +82,60 @@ export class OidcArtifactRepository {
              uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
       [model, id, JSON.stringify(payload), str(payload.grantId), str(payload.userCode), str(payload.uid), expiresAt],
     );
+    this.forget();
   }
 
   async find(model: string, id: string): Promise<ArtifactPayload | undefined> {
     if (!storable(id)) return undefined;
-    return this.byId.load({ model, id });
+    return this.rememberedRead(model, `id\u0000${model}\u0000${id}`, async () => {
+      const memo = this.memo();
+      const found = await this.byId.load({ model, id });
+      // The refresh grant reads the token's grant next: it came in the same statement.
+      const grantId = found?.payload.grantId;
+      if (found?.grant && memo && typeof grantId === 'string' && this.memo() === memo) {
+        const key = `id\u0000Grant\u0000${grantId}`;
+        if (!memo.has(key)) memo.set(key, JSON.stringify(found.grant));
+      }
+      return found?.payload;
+    });
   }
 
-  private async findMany(keys: readonly ArtifactKey[]): Promise<Array<ArtifactPayload | undefined | Error>> {
-    if (keys.length === 1) return [await this.one(`model = $1 AND id = $2`, [keys[0]!.model, keys[0]!.id])];
+  private async findMany(keys: readonly ArtifactKey[]): Promise<Array<Found | undefined | Error>> {
     try {
       return await this.findTogether(keys);
-    } catch {
+    } catch (err) {
+      if (keys.length === 1) throw err;
       // Should one key make the shared statement fail, the others must not fail with it.
-      return Promise.all(keys.map((k) => this.one(`model = $1 AND id = $2`, [k.model, k.id]).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+      return Promise.all(keys.map((k) => this.findTogether([k]).then(([f]) => f, (e: unknown) => (e instanceof Error ? e : new Error(String(e))))));
     }
   }
 
-  private async findTogether(keys: readonly ArtifactKey[]): Promise<Array<ArtifactPayload | undefined>> {
-    // Both columns of the primary key as arrays: an index scan over their product; the pairs
-    // that were not asked for (an id of one model looked up as another) are dropped below.
-    const rows: Array<ArtifactRow & { model: string; id: string }> = await this.db.dataSource.query(
-      `SELECT model, id, payload, consumed_at FROM oidc_artifacts
-       WHERE model = ANY($1::text[]) AND id = ANY($2::text[]) AND ${NOT_EXPIRED}`,
+  /**
+   * Both columns of the primary key as arrays: an index scan over their product; the pairs
+   * that were not asked for (an id of one model looked up as another) are dropped below. A
+   * refresh token comes with its grant (the refresh grant reads it next), by the grant's key.
+   */
+  private async findTogether(keys: readonly ArtifactKey[]): Promise<Array<Found | undefined>> {
+    const rows = await this.query<ArtifactRow & { model: string; id: string; grant_payload: ArtifactPayload | null; grant_consumed_at: Date | null }>(
+      `SELECT t.model, t.id, t.payload, t.consumed_at, g.payload AS grant_payload, g.consumed_at AS grant_consumed_at
+       FROM oidc_artifacts t
+       LEFT JOIN oidc_artifacts g ON t.model = 'RefreshToken' AND g.model = 'Grant' AND g.id = t.payload->>'grantId'
+         AND (g.expires_at IS NULL OR g.expires_at > now())
+       WHERE t.model = ANY($1::text[]) AND t.id = ANY($2::text[]) AND (t.expires_at IS NULL OR t.expires_at > now())`,
       [[...new Set(keys.map((k) => k.model))], [...new Set(keys.map((k) => k.id))]],
     );
     const found = new Map(rows.map((row) => [`${row.model}\u0000${row.id}`, row]));
-    return keys.map((k) => withConsumed(found.get(`${k.model}\u0000${k.id}`)));
+    return keys.map((k) => {
+      const row = found.get(`${k.model}\u0000${k.id}`);
+      if (!row) return undefined;
+      const grant = row.grant_payload ? withConsumed({ payload: row.grant_payload, consumed_at: row.grant_consumed_at }) : undefined;
+      return { payload: withConsumed(row)!, grant };
+    });
   }
 
   async findByUid(model: string, uid: string): Promise<ArtifactPayload | undefined> {
     if (!storable(uid)) return undefined;
-    return this.one(`model = $1 AND uid = $2`, [model, uid]);
+    return this.rememberedRead(model, `uid\u0000${model}\u0000${uid}`, () => this.one(`model = $1 AND uid = $2`, [model, uid]));
   }
 
   async findByUserCode(model: string, userCode: string): Promise<ArtifactPayload | undefined> {
@@ -76,23 +144,30 @@ export class OidcArtifactRepository {
   }
 
   async consume(model: string, id: string): Promise<void> {
-    await this.db.dataSource.query(
+    this.forget();
+    await this.query(
       `UPDATE oidc_artifacts SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL`,
       [model, id],
     );
+    this.forget();
   }
 
   async destroy(model: string, id: string): Promise<void> {
-    await this.db.dataSource.query(`DELETE FROM oidc_artifacts WHERE model = $1 AND id = $2`, [model, id]);
+    this.forget();
+    await this.query(`DELETE FROM oidc_artifacts WHERE model = $1 AND id = $2`, [model, id]);
+    this.forget();
   }
 
   /** Removes every artifact of the grant, whatever its model (codes, access and refresh tokens). */
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.db.dataSource.query(`DELETE FROM oidc_artifacts WHERE grant_id = $1`, [grantId]);
+    this.forget();
+    await this.query(`DELETE FROM oidc_artifacts WHERE grant_id = $1`, [grantId]);
+    this.forget();
   }
 
   /** Ends every session of the account and deletes every token, code and grant issued to it. */
   async revokeByAccount(accountId: string, tx?: Transaction): Promise<number> {
+    this.forget();
     const rows: unknown[] = await managerFor(this.db, tx).query(
       `DELETE FROM oidc_artifacts WHERE payload->>'accountId' = $1 RETURNING 1`,
       [accountId],
@@ -106,6 +181,7 @@ export class OidcArtifactRepository {
    * any token marked with the emergency session's id, so nothing issued in it outlives it.
    */
   async revokeEmergencySession(accountId: string, loginTs: number, breakGlassSessionId: string, tx?: Transaction): Promise<number> {
+    this.forget();
     const em = managerFor(this.db, tx);
     const result: unknown = await em.query(
       `DELETE FROM oidc_artifacts WHERE model = 'Session' AND payload->>'accountId' = $1 AND payload->>'loginTs' = $2
@@ -128,6 +204,7 @@ export class OidcArtifactRepository {
 
   /** Deletes every session authorisation, code, token and grant issued to the client. */
   async revokeByClient(clientId: string, tx?: Transaction): Promise<number> {
+    this.forget();
     const rows: unknown[] = await managerFor(this.db, tx).query(
       `DELETE FROM oidc_artifacts WHERE model <> 'Session' AND payload->>'clientId' = $1 RETURNING 1`,
       [clientId],
@@ -184,6 +261,7 @@ export class OidcArtifactRepository {
    * Returns the deleted session's payload, or undefined when there was none.
    */
   async revokeSession(uid: string, accountId?: string): Promise<ArtifactPayload | undefined> {
+    this.forget();
     return this.db.dataSource.transaction(async (em) => {
       const params: unknown[] = [uid];
       if (accountId) params.push(accountId);
@@ -206,12 +284,26 @@ export class OidcArtifactRepository {
   }
 
   private async one(where: string, params: unknown[]): Promise<ArtifactPayload | undefined> {
-    const rows: ArtifactRow[] = await this.db.dataSource.query(
-      `SELECT payload, consumed_at FROM oidc_artifacts WHERE ${where} AND ${NOT_EXPIRED} LIMIT 1`,
-      params,
-    );
+    const rows = await this.query<ArtifactRow>(`SELECT payload, consumed_at FROM oidc_artifacts WHERE ${where} AND ${NOT_EXPIRED} LIMIT 1`, params);
     return withConsumed(rows[0]);
   }
+
+  /**
+   * The per-request statements (find, upsert, consume, destroy) go to the connection pool
+   * TypeORM opened, without TypeORM's query runner in between: each is one autocommit
+   * statement, and the runner's set-up, events and result wrapping cost more CPU than the
+   * statement's own serialisation. Errors are pg's own (isDatabaseUnavailable reads them).
+   */
+  private async query<R>(text: string, params: unknown[]): Promise<R[]> {
+    const pool = (this.db.dataSource.driver as unknown as { master: { query(text: string, params: unknown[]): Promise<{ rows: R[] }> } }).master;
+    return (await pool.query(text, params)).rows;
+  }
+}
+
+interface Found {
+  payload: ArtifactPayload;
+  /** For a refresh token: its grant, read in the same statement. */
+  grant?: ArtifactPayload;
 }
 
 interface ArtifactKey {

@@ -71,6 +71,59 @@ describe('OIDC artifact storage', () => {
     expect(unknown).toBeUndefined();
   });
 
+  it('within one request reads an interaction once, gives each find its own copy, and reads again after the request writes', async () => {
+    const { OidcArtifactRepository } = await import('../../../src/oidc/oidc-artifact.repository.js');
+    const { runInRequestScope } = await import('../../../src/events/index.js');
+    const repo = running.app.get(OidcArtifactRepository);
+    await repo.upsert('Interaction', 'memo-int', { jti: 'memo-int', uid: 'memo-int', step: 'password' }, 60);
+
+    await runInRequestScope({ origin: {} }, async () => {
+      const first = await repo.find('Interaction', 'memo-int');
+      expect(first).toMatchObject({ step: 'password' });
+      // What the caller does with its copy is not what the next find returns.
+      (first as Record<string, unknown>).step = 'changed in memory';
+      // Another instance changes the row: this request keeps what it read first, as if both reads were one.
+      await db.query(`UPDATE oidc_artifacts SET payload = jsonb_set(payload, '{step}', '"totp"') WHERE id = 'memo-int'`);
+      expect(await repo.find('Interaction', 'memo-int')).toMatchObject({ step: 'password' });
+      expect(await repo.findByUid('Interaction', 'memo-int')).toMatchObject({ step: 'totp' });
+      // Its own write: the next find reads the database.
+      await repo.upsert('Interaction', 'memo-int', { jti: 'memo-int', uid: 'memo-int', step: 'done' }, 60);
+      expect(await repo.find('Interaction', 'memo-int')).toMatchObject({ step: 'done' });
+      await repo.destroy('Interaction', 'memo-int');
+      expect(await repo.find('Interaction', 'memo-int')).toBeUndefined();
+    });
+
+    // The next request reads the database, not the previous request's memory.
+    await repo.upsert('Interaction', 'memo-int', { jti: 'memo-int', uid: 'memo-int', step: 'again' }, 60);
+    await runInRequestScope({ origin: {} }, async () => {
+      expect(await repo.find('Interaction', 'memo-int')).toMatchObject({ step: 'again' });
+    });
+    // Tokens are never remembered: a consumption by anyone is seen by the next find.
+    await repo.upsert('RefreshToken', 'memo-rt', { jti: 'memo-rt' }, 60);
+    await runInRequestScope({ origin: {} }, async () => {
+      expect((await repo.find('RefreshToken', 'memo-rt'))?.consumed).toBeUndefined();
+      await db.query(`UPDATE oidc_artifacts SET consumed_at = now() WHERE id = 'memo-rt'`);
+      expect((await repo.find('RefreshToken', 'memo-rt'))?.consumed).toEqual(expect.any(Number));
+    });
+  });
+
+  it('reads a refresh token with its grant, and forgets both once the request revokes them', async () => {
+    const { OidcArtifactRepository } = await import('../../../src/oidc/oidc-artifact.repository.js');
+    const { runInRequestScope } = await import('../../../src/events/index.js');
+    const repo = running.app.get(OidcArtifactRepository);
+    await repo.upsert('Grant', 'memo-grant', { jti: 'memo-grant', accountId: 'acct-2', openid: { scope: 'openid' } }, 60);
+    await repo.upsert('RefreshToken', 'memo-rt2', { jti: 'memo-rt2', grantId: 'memo-grant' }, 60);
+    await runInRequestScope({ origin: {} }, async () => {
+      expect(await repo.find('RefreshToken', 'memo-rt2')).toMatchObject({ grantId: 'memo-grant' });
+      expect(await repo.find('Grant', 'memo-grant')).toMatchObject({ accountId: 'acct-2' });
+      // What oidc-provider's revocation does: the grant's tokens, then the grant.
+      await repo.revokeByGrantId('memo-grant');
+      expect(await repo.find('RefreshToken', 'memo-rt2')).toBeUndefined();
+      await repo.destroy('Grant', 'memo-grant');
+      expect(await repo.find('Grant', 'memo-grant')).toBeUndefined();
+    });
+  });
+
   it('answers "not found" for a key PostgreSQL text cannot hold (NUL), without failing the finds made with it', async () => {
     const { OidcArtifactRepository } = await import('../../../src/oidc/oidc-artifact.repository.js');
     const repo = running.app.get(OidcArtifactRepository);
