@@ -194,6 +194,21 @@ describe('admin console', () => {
     expect(await running.app.get(IdentityService).findByEmail('intruder@hospital.test')).toBeNull();
     const read = await fetch(`${running.url}/admin/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
     expect(read.status).toBe(200);
+
+    // At phone width the console still fits: nothing wider than the screen but scrollable tables.
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByRole('link', { name: 'auditor@hospital.test' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Signing out ends the provider session too: the token is gone and the console says so.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign out' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('caduceus.console.signed'))).toBeNull();
+    expect((await fetch(`${running.url}/admin/v1/whoami`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
     expect(problems).toEqual([]);
     await context.close();
   });
