@@ -110,6 +110,11 @@ describe('admin console', () => {
     expect(at.origin).toBe(running.url);
     expect(at.pathname).not.toMatch(/^\/admin\/console/);
     expect(api).toEqual([]);
+    // Opened under another name of the host, it moves to the issuer's origin before signing in.
+    const other = await context.newPage();
+    await other.goto(`${running.url.replace('localhost', '127.0.0.1')}/admin/console`);
+    await other.getByLabel('Password').waitFor();
+    expect(new URL(other.url()).origin).toBe(running.url);
     // The console is a public client of this service, registered when first opened: PKCE, no secret.
     expect(await running.app.get(ClientsService).findProviderMetadata('caduceus-admin-console')).toMatchObject({
       token_endpoint_auth_method: 'none',
@@ -199,7 +204,7 @@ describe('admin console', () => {
     await page.setViewportSize({ width: 390, height: 800 });
     await page.getByRole('link', { name: 'Users', exact: true }).click();
     await page.getByRole('link', { name: 'auditor@hospital.test' }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect(await seriousViolations(page)).toEqual([]);
 
     // Signing out ends the provider session too: the token is gone and the console says so.
