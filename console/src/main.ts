@@ -39,6 +39,12 @@ function fatal(title: string, body: Node[], retry?: () => void): void {
 
 async function start(): Promise<void> {
   const settings = (await (await fetch('/admin/console/config.json', { cache: 'no-store' })).json()) as Settings;
+  // Opened under another name of this host (127.0.0.1 for localhost): move to the issuer's, the
+  // only origin the sign-in redirects back to and the CSP lets the page call.
+  if (location.origin !== new URL(settings.issuer).origin) {
+    location.replace(`${settings.redirectUri}${location.hash}`);
+    return;
+  }
   const auth = new ConsoleAuth(settings);
   if (auth.isCallback()) {
     try {

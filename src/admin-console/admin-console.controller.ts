@@ -31,7 +31,8 @@ export class AdminConsoleController {
 
   @Get('config.json')
   @Header('Cache-Control', 'no-store')
-  settings(): ConsoleSettings {
+  async settings(): Promise<ConsoleSettings> {
+    await this.client.ensureRegistered();
     const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
     // Dual control (approvals) arrives in a later version; the console shows it once the route exists.
     return this.client.settings({ approvals: fastify.hasRoute({ method: 'GET', url: '/admin/v1/approvals' }) });

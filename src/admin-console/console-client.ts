@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ADMIN_RESOURCE, roleScope, type AdminRole } from '../admin/index.js';
 import { ClientManagementService, ClientsError, ClientsErrorCode, ClientsService } from '../clients/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
@@ -28,15 +28,17 @@ export interface ConsoleSettings {
 }
 
 /**
- * Registers the console at start-up: a public client whose redirect follows the issuer, that
+ * Registers the console on first use (the first load of its page, like the account app, so
+ * a service or CLI run that never opens it registers nothing): a public client whose redirect follows the issuer, that
  * requires MFA of everyone signing in, whose ceiling is the person-held admin scopes (the API
  * still counts only the roles the person holds at each request), and that is first-party (no
  * consent page: it is part of this service). Re-aligned when the issuer changes; audited as
  * client.created / client.updated with the system actor.
  */
 @Injectable()
-export class AdminConsoleClient implements OnApplicationBootstrap {
+export class AdminConsoleClient {
   private readonly logger = new Logger(AdminConsoleClient.name);
+  private ensured?: Promise<void>;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -61,7 +63,16 @@ export class AdminConsoleClient implements OnApplicationBootstrap {
     return new URL(CONSOLE_PATH, this.config.issuer).href;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
+  /** Registers (or re-aligns) the client once per process; a failure is retried on the next call. */
+  ensureRegistered(): Promise<void> {
+    this.ensured ??= this.register().catch((err) => {
+      this.ensured = undefined;
+      throw err;
+    });
+    return this.ensured;
+  }
+
+  private async register(): Promise<void> {
     const redirect = this.redirectUri();
     // Over plain http (development) only a native app may use an http loopback redirect.
     const applicationType = this.config.issuer.startsWith('https://') ? 'web' : 'native';

@@ -102,7 +102,7 @@ function docsPage(brand: string): string {
 </head>
 <body>
 <header class="docs-top">
-<h1>${escapeHtml(brand)} admin API</h1>
+<h1>Admin API reference</h1>
 <a href="/admin/openapi.json">OpenAPI document</a>
 <a href="/admin/console">Admin console</a>
 <p>Authorize with an admin client's id and secret (client credentials) or a bearer token you already have.</p>

@@ -29,7 +29,9 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 export function watchPage(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    // Chromium asks every page without an icon link for /favicon.ico: the sign-in pages (not the
+    // console's, which name an icon) have none yet, and the service has no such file.
+    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`console: ${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('response', (r) => {
@@ -108,6 +110,16 @@ describe('admin console', () => {
     expect(at.origin).toBe(running.url);
     expect(at.pathname).not.toMatch(/^\/admin\/console/);
     expect(api).toEqual([]);
+    // Opened under another name of the host, it moves to the issuer's origin before signing in.
+    const other = await context.newPage();
+    await other.goto(`${running.url.replace('localhost', '127.0.0.1')}/admin/console`);
+    await other.getByLabel('Password').waitFor();
+    expect(new URL(other.url()).origin).toBe(running.url);
+    // The console is a public client of this service, registered when first opened: PKCE, no secret.
+    expect(await running.app.get(ClientsService).findProviderMetadata('caduceus-admin-console')).toMatchObject({
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [`${running.url}/admin/console`],
+    });
     await context.close();
   });
 
@@ -145,9 +157,9 @@ describe('admin console', () => {
     const registered = await running.app.get(ClientsService).findProviderMetadata(clientId);
     expect(registered).toMatchObject({ client_name: 'Medication chart', redirect_uris: ['https://chart.hospital.test/callback'] });
 
-    for (const screen of ['#/keys', '#/audit', '#/posture']) {
+    for (const screen of ['#/keys', '#/audit', '#/posture', '#/break-glass', '#/identity-providers', '#/webhooks', `#/apps/${clientId}`, `#/users/${created!.id}`]) {
       await page.goto(`${running.url}/admin/console${screen}`);
-      await page.locator(`main[data-ready="${screen.slice(2)}"]`).waitFor();
+      await page.locator(`main[data-ready="${screen.slice(2).split('/')[0]}"]`).waitFor();
       expect(await seriousViolations(page), screen).toEqual([]);
     }
     expect(problems).toEqual([]);
@@ -187,6 +199,21 @@ describe('admin console', () => {
     expect(await running.app.get(IdentityService).findByEmail('intruder@hospital.test')).toBeNull();
     const read = await fetch(`${running.url}/admin/v1/audit/verify`, { headers: { authorization: `Bearer ${token}` } });
     expect(read.status).toBe(200);
+
+    // At phone width the console still fits: nothing wider than the screen but scrollable tables.
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.getByRole('link', { name: 'Users', exact: true }).click();
+    await page.getByRole('link', { name: 'auditor@hospital.test' }).waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Signing out ends the provider session too: the token is gone and the console says so.
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign out' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Signed out' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('caduceus.console.signed'))).toBeNull();
+    expect((await fetch(`${running.url}/admin/v1/whoami`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
     expect(problems).toEqual([]);
     await context.close();
   });
