@@ -16,7 +16,6 @@ import { AccountService } from './account.service.js';
 import { ClientPolicyService } from './client-policy.service.js';
 import { ConsentCleanupJob } from './consent-cleanup.job.js';
 import { CONSENT_CLOCK, systemConsentClock } from './consent-clock.js';
-import { ConsentInteractionController } from './consent-interaction.controller.js';
 import { ClientConsentPolicyAdminController, ScopesAdminController, UserGrantsAdminController } from './consent.admin.controller.js';
 import { ConsentRepository } from './consent.repository.js';
 import { ConsentService } from './consent.service.js';
@@ -35,7 +34,6 @@ import { SmartLaunchService } from './smart-launch.service.js';
 @Module({
   imports: [ClientsModule, IdentityModule, KeysModule, OidcModule],
   controllers: [
-    ConsentInteractionController,
     AccountController,
     SmartConfigurationController,
     UserGrantsAdminController,
@@ -59,6 +57,6 @@ import { SmartLaunchService } from './smart-launch.service.js';
     AccountService,
     ConsentCleanupJob,
   ],
-  exports: [ConsentStep, ConsentService],
+  exports: [ConsentStep, ConsentService, SmartLaunchService, SmartContextService],
 })
 export class ConsentModule {}
