@@ -23,7 +23,7 @@ import {
 import { SignInProgressRepository, type SignInProgress } from '../sign-in-progress.repository.js';
 import { next } from './next.js';
 import { FLOW_ROUTES, stageLocation, type FlowRoute, type FlowRouteName } from './routes.js';
-import { FIRST_FACTORS, SECOND_FACTORS, factorsOf, type Stage, type Step } from './sign-in-state.js';
+import type { Step } from './sign-in-state.js';
 
 const EXPIRED = ['This sign-in has expired', 'Return to the application and start again.'] as const;
 
@@ -205,24 +205,26 @@ export class InteractionSessions {
 
   /**
    * Where the sign-in stands. The consent prompt is open once oidc-provider holds a login; before
-   * that, without a state row nothing is proven (identify); with one, next() over what the row
-   * proves: first factors from its amr, a second factor only when enrolled and proven here (a
+   * that, without a state row nothing is proven (identify); with one, next() over the factors the
+   * row records as proven in this interaction (first factors, and a factor enrolled here; a
    * challenge that succeeds finishes the interaction at once, and an upstream's untrusted amr
-   * proves nothing). A row exists only when MFA was due (MfaStep.begin).
+   * proves nothing). A row exists only when MFA was due (MfaStep.begin); the stage found is
+   * written back to it.
    */
   private async stageOf(details: InteractionDetails, state: SignInProgress | null): Promise<Step> {
     if (details.prompt.name === 'consent') return { stage: 'consent' };
     if (!state) return { stage: 'identify' };
-    const proven = factorsOf(state.amr).filter((f) => FIRST_FACTORS.includes(f));
-    if (state.factorEnrolled) proven.push(...factorsOf(state.amr).filter((f) => SECOND_FACTORS.includes(f)));
+    const proven = state.proven;
     const hasFactor = await this.mfa.hasFactor(state.userId);
     const enrolment = this.config.mfa.enrolment;
     const enrolmentCodePending = enrolment === 'invite-only' && !hasFactor && !state.enrolmentAllowed && (await this.enrolmentCodes.pending(state.userId));
-    return next(
+    const step = next(
       { proven, hasFactor, enrolled: state.factorEnrolled, failures: state.mfaFailures, enrolmentAllowed: state.enrolmentAllowed, enrolmentCodePending },
       { mfaRequired: true, maxAttempts: this.config.mfa.maxAttempts, enrolment },
       { consentNeeded: false },
     );
+    if (step.stage !== state.stage) await this.progress.setStage(state.interactionUid, step.stage);
+    return step;
   }
 }
 

@@ -231,6 +231,12 @@ describe('every /interaction route in every stage', () => {
       ['mfa/done', 'recovery_codes', 'challenge'],
       ['mfa/recovery-codes', 'recovery_codes', 'challenge'],
     ]);
+    // The one sign-in state row says where the sign-in stands and what it has proven.
+    const state = await db.query<{ stage: string; proven: string[]; factor_enrolled: boolean; mfa_failures: number }>(
+      'SELECT stage, proven, factor_enrolled, mfa_failures FROM sign_in_progress WHERE interaction_uid = $1',
+      [held.uid],
+    );
+    expect(state).toEqual([{ stage: 'challenge', proven: ['pwd'], factor_enrolled: false, mfa_failures: 0 }]);
   });
 
   /** Routes that serve one stage, asked for while the sign-in stands at another: [route, stage asked, stage held]. */
