@@ -2,8 +2,9 @@ import { Controller, Get, Inject, Logger, Param, Post, Query, Req, Res } from '@
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../../config/index.js';
-import { errorPage, federationErrorPage, signInPage } from '../../ui/index.js';
-import { FederationBroker, failureReason, failureStatus } from '../../federation/index.js';
+import { errorPage } from '../../ui/index.js';
+import { FederationBroker, failureReason, failureStatus, federationErrorPage } from '../../federation/index.js';
+import { signInPage } from './sign-in-page.js';
 import { ConsentStep, SmartContextService, SmartLaunchService, launchUserMatches } from '../../consent/index.js';
 import { EmergencyStep } from '../../breakglass/index.js';
 import { goto, page, type StepOutcome } from '../../common/interaction.js';

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../../config/index.js';
 import { IdentityService } from '../../identity/index.js';
 import { EnrolmentCodesService, MfaError, MfaService, type SecondFactorResult } from '../../mfa/index.js';
-import { enrolmentCodePage, mfaChallengePage, mfaEnrolPage, recoveryCodesPage } from '../../ui/index.js';
+import { enrolmentCodePage, mfaChallengePage, mfaEnrolPage, recoveryCodesPage } from './mfa-pages.js';
 import { goto, json, page, type StepOutcome } from '../../common/interaction.js';
 import { MfaStep } from '../mfa.step.js';
 import { SignInProgressRepository, type SignInProgress } from '../sign-in-progress.repository.js';
