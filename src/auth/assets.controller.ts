@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { PASSKEY_SCRIPT, STYLESHEET } from '../ui/index.js';
+import { STYLESHEET } from '../ui/index.js';
+import { PASSKEY_SCRIPT } from './flow/mfa-pages.js';
 
 const require = createRequire(import.meta.url);
 /** @simplewebauthn/browser's own bundle, served from this origin (the CSP allows no other). */

@@ -1,12 +1,12 @@
 /**
- * auth/ owns the sign-in interaction: the dispatcher controller oidc-provider hands browsers to,
- * the password step (a passport strategy), the second-factor step's pages, CSRF protection and
+ * auth/ owns the sign-in interaction: the dispatcher (src/auth/flow) that serves every
+ * /interaction/:uid route and is the one caller of oidc-provider's interactionResult, the
+ * password step, the second-factor step's routes, the sign-in state row, CSRF protection and
  * the brute-force throttle.
- * It exports nothing and emits auth.login.* events; it never verifies a password itself
- * (identity/ does) and never speaks the OAuth protocol (oidc/ does).
+ * It exports nothing and emits auth.login.* and auth.flow.refused events; it never verifies a
+ * password itself (identity/ does) and never speaks the OAuth protocol beyond the interaction (oidc/ does).
  */
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { IdentityModule } from '../identity/index.js';
 import { KeysModule } from '../keys/index.js';
 import { OidcModule } from '../oidc/index.js';
@@ -14,32 +14,20 @@ import { MfaModule } from '../mfa/index.js';
 import { ClientsModule } from '../clients/index.js';
 import { PoliciesModule } from '../policies/index.js';
 import { FederationModule } from '../federation/index.js';
-import { InteractionsService } from './interactions.service.js';
-import { MfaController } from './mfa.controller.js';
+import { BreakGlassModule } from '../breakglass/index.js';
+import { FlowMfaController } from './flow/mfa.controller.js';
+import { InteractionController } from './flow/interaction.controller.js';
+import { InteractionSessions } from './flow/interaction-session.js';
 import { MfaStep } from './mfa.step.js';
 import { SignInProgressRepository } from './sign-in-progress.repository.js';
 import { AuthCleanupJob } from './auth-cleanup.job.js';
 import { AssetsController } from './assets.controller.js';
 import { AuthRepository } from './auth.repository.js';
-import { CsrfGuard } from './csrf.guard.js';
-import { InteractionController } from './interaction.controller.js';
-import { PasswordAuthGuard } from './password-auth.guard.js';
-import { PasswordStrategy } from './password.strategy.js';
 import { SignInService } from './sign-in.service.js';
 
 @Module({
-  imports: [PassportModule, IdentityModule, KeysModule, OidcModule, MfaModule, ClientsModule, FederationModule, PoliciesModule],
-  controllers: [InteractionController, MfaController, AssetsController],
-  providers: [
-    AuthRepository,
-    SignInService,
-    PasswordStrategy,
-    PasswordAuthGuard,
-    CsrfGuard,
-    InteractionsService,
-    MfaStep,
-    SignInProgressRepository,
-    AuthCleanupJob,
-  ],
+  imports: [IdentityModule, KeysModule, OidcModule, MfaModule, ClientsModule, FederationModule, PoliciesModule, BreakGlassModule],
+  controllers: [InteractionController, FlowMfaController, AssetsController],
+  providers: [AuthRepository, SignInService, InteractionSessions, MfaStep, SignInProgressRepository, AuthCleanupJob],
 })
 export class AuthModule {}

@@ -2,9 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ClientManagementService } from '../clients/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { PoliciesService } from '../policies/index.js';
-import { ACR_MFA, ACR_PASSWORD, MfaService, mfaRequested, mfaRequired, type MfaPolicyValue } from '../mfa/index.js';
-import type { InteractionResults } from 'oidc-provider';
-import type { InteractionDetails } from './interactions.service.js';
+import { MfaService, mfaRequested, mfaRequired, type MfaPolicyValue } from '../mfa/index.js';
+import type { InteractionDetails, StepOutcome } from '../common/interaction.js';
 import { SignInProgressRepository } from './sign-in-progress.repository.js';
 
 /**
@@ -40,16 +39,16 @@ export class MfaStep {
     return `/interaction/${uid}/mfa`;
   }
 
-  /** A login result with only the first factor (no second factor was due). */
-  singleFactorResult(userId: string, amr: string[]): InteractionResults {
-    return { login: { accountId: userId, amr, acr: ACR_PASSWORD } };
+  /** A login proven with only the first factor (no second factor was due). */
+  singleFactor(userId: string, amr: string[]): StepOutcome {
+    return { kind: 'proven', login: { accountId: userId, amr, secondFactor: false } };
   }
 
-  /** The login result after a second factor: amr says which factors, and `mfa` (RFC 8176). */
-  async multiFactorResult(uid: string, userId: string, firstAmr: string[], secondAmr: string[]): Promise<InteractionResults> {
+  /** A login proven with a second factor: amr says which factors, and `mfa` (RFC 8176). The state row ends. */
+  async multiFactor(uid: string, userId: string, firstAmr: string[], secondAmr: string[]): Promise<StepOutcome> {
     await this.progress.finish(uid);
     const amr = [...new Set([...firstAmr, ...secondAmr, 'mfa'])];
-    return { login: { accountId: userId, amr, acr: ACR_MFA } };
+    return { kind: 'proven', login: { accountId: userId, amr, secondFactor: true } };
   }
 
   private async clientPolicy(clientId: unknown): Promise<MfaPolicyValue | undefined> {

@@ -1,11 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE, type OpenedDatabase } from '../database/index.js';
 import { SignInProgressEntity } from './entities/sign-in-progress.entity.js';
+import { FIRST_FACTORS, factorsOf, type Factor, type Stage } from './flow/sign-in-state.js';
 
 export interface SignInProgress {
   interactionUid: string;
   userId: string;
+  /** The amr the login will carry (the first step's, plus an enrolled factor's). */
   amr: string[];
+  /** Factors proven in this interaction: what the stage is computed from. */
+  proven: Factor[];
+  /** The stage the dispatcher last found this sign-in at. */
+  stage: Stage;
   mfaFailures: number;
   webauthnChallenge: string | null;
   enrolmentFactorId: string | null;
@@ -16,7 +22,7 @@ export interface SignInProgress {
   enrolmentAllowed: boolean;
 }
 
-/** Where a sign-in stands between its first and second factor; rows expire with the interaction. */
+/** The sign-in state row: where a sign-in stands between its first and second factor; rows expire with the interaction. */
 @Injectable()
 export class SignInProgressRepository {
   constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
@@ -25,17 +31,22 @@ export class SignInProgressRepository {
     return this.db.dataSource.getRepository(SignInProgressEntity);
   }
 
+  /**
+   * A first factor was proven and a second one is due. Only the first factors of `amr` count as
+   * proven here (a step-up's earlier second factor, or an upstream's, is not proven in this interaction).
+   */
   async start(interactionUid: string, userId: string, amr: string[], ttlSeconds: number): Promise<void> {
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+    const proven = factorsOf(amr).filter((f) => FIRST_FACTORS.includes(f));
     await this.rows.upsert(
-      { interactionUid, userId, amr, mfaFailures: 0, webauthnChallenge: null, enrolmentFactorId: null, recoveryCodesShown: false, factorEnrolled: false, enrolmentAllowed: false, expiresAt },
+      { interactionUid, userId, amr, proven, stage: 'identify', mfaFailures: 0, webauthnChallenge: null, enrolmentFactorId: null, recoveryCodesShown: false, factorEnrolled: false, enrolmentAllowed: false, expiresAt },
       { conflictPaths: ['interactionUid'] },
     );
   }
 
   async find(interactionUid: string): Promise<SignInProgress | null> {
     const rows: Array<Record<string, unknown>> = await this.db.dataSource.query(
-      `SELECT interaction_uid, user_id, amr, mfa_failures, webauthn_challenge, enrolment_factor_id, recovery_codes_shown, factor_enrolled, enrolment_allowed
+      `SELECT interaction_uid, user_id, amr, proven, stage, mfa_failures, webauthn_challenge, enrolment_factor_id, recovery_codes_shown, factor_enrolled, enrolment_allowed
        FROM sign_in_progress WHERE interaction_uid = $1 AND expires_at > now()`,
       [interactionUid],
     );
@@ -45,6 +56,8 @@ export class SignInProgressRepository {
       interactionUid: r.interaction_uid as string,
       userId: r.user_id as string,
       amr: r.amr as string[],
+      proven: r.proven as Factor[],
+      stage: r.stage as Stage,
       mfaFailures: r.mfa_failures as number,
       webauthnChallenge: (r.webauthn_challenge as string | null) ?? null,
       enrolmentFactorId: (r.enrolment_factor_id as string | null) ?? null,
@@ -97,12 +110,18 @@ export class SignInProgressRepository {
     return (Array.isArray(result[0]) ? result[0] : result).length === 1;
   }
 
-  /** A factor was enrolled and proven in this interaction: its amr joins the sign-in's. */
+  /** A factor was enrolled and proven in this interaction: its amr joins the sign-in's, and it counts as proven. */
   async markEnrolled(interactionUid: string, amr: string[]): Promise<void> {
     await this.db.dataSource.query(
-      `UPDATE sign_in_progress SET amr = ARRAY(SELECT DISTINCT unnest(amr || $2::text[])), factor_enrolled = true WHERE interaction_uid = $1`,
-      [interactionUid, amr],
+      `UPDATE sign_in_progress SET amr = ARRAY(SELECT DISTINCT unnest(amr || $2::text[])),
+         proven = ARRAY(SELECT DISTINCT unnest(proven || $3::text[])), factor_enrolled = true WHERE interaction_uid = $1`,
+      [interactionUid, amr, factorsOf(amr)],
     );
+  }
+
+  /** Records the stage the dispatcher found the sign-in at (for the row to say where it stands). */
+  async setStage(interactionUid: string, stage: Stage): Promise<void> {
+    await this.rows.update({ interactionUid }, { stage });
   }
 
   async allowEnrolment(interactionUid: string): Promise<void> {

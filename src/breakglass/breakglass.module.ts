@@ -1,5 +1,6 @@
 /**
- * breakglass/ owns emergency access: the "Emergency access" sign-in step, emergency sessions
+ * breakglass/ owns emergency access: the "Emergency access" sign-in step (EmergencyStep; its
+ * routes are the sign-in dispatcher's, src/auth/flow), emergency sessions
  * (short, never extended, marked in every token), their audit events and the review queue
  * (/admin/v1/break-glass). It exports BreakGlassService and emits breakglass.* events; alerts go
  * out through webhooks/ subscriptions to `breakglass.started`. It never checks a password or a
@@ -13,15 +14,15 @@ import { MfaModule } from '../mfa/index.js';
 import { OidcModule, registerEmergencyPolicy } from '../oidc/index.js';
 import { BreakGlassEndJob } from './breakglass-end.job.js';
 import { BreakGlassAdminController } from './breakglass.admin.controller.js';
-import { BreakGlassController } from './breakglass.controller.js';
 import { BreakGlassRepository } from './breakglass.repository.js';
 import { BreakGlassService } from './breakglass.service.js';
+import { EmergencyStep } from './emergency.step.js';
 
 @Module({
   imports: [IdentityModule, KeysModule, MfaModule, OidcModule],
-  controllers: [BreakGlassController, BreakGlassAdminController],
-  providers: [BreakGlassRepository, BreakGlassService, BreakGlassEndJob],
-  exports: [BreakGlassService],
+  controllers: [BreakGlassAdminController],
+  providers: [BreakGlassRepository, BreakGlassService, BreakGlassEndJob, EmergencyStep],
+  exports: [BreakGlassService, EmergencyStep],
 })
 export class BreakGlassModule implements OnModuleInit {
   constructor(

@@ -18,3 +18,77 @@ export function htmlReply(reply: FastifyReply, status: number, html: string): vo
 export function seeOther(reply: FastifyReply, location: string): void {
   reply.code(303).header('Cache-Control', 'no-store').header('Location', location).send();
 }
+
+/**
+ * What a sign-in step answers, instead of touching the reply or the provider itself: a page, a
+ * 303 elsewhere (inside the sign-in or to an upstream IdP), a script's JSON answer, a login it
+ * proved, the interaction's result, or a refusal (the app gets access_denied). The dispatcher
+ * (src/auth/flow) turns each into the HTTP answer and is the only caller of interactionResult.
+ */
+export type StepOutcome =
+  | { kind: 'page'; status: number; html: string }
+  | { kind: 'goto'; location: string }
+  | { kind: 'json'; status: number; body: unknown }
+  | { kind: 'proven'; login: ProvenLogin }
+  | { kind: 'finish'; result: InteractionResult; merge?: boolean; continueAt?: string }
+  | { kind: 'deny'; error: 'access_denied'; description: string };
+
+/** A login a step proved; the dispatcher marks it (acr, the emergency amr) and hands it on. */
+export interface ProvenLogin {
+  accountId: string;
+  /** RFC 8176 methods proven in this interaction. */
+  amr: string[];
+  /** A second factor was proven (the MFA level, acr); an upstream's amr alone never says so. */
+  secondFactor: boolean;
+  /** The sign-in is an emergency (break-glass) session that began at `ts` (seconds) and is not remembered. */
+  emergency?: { ts: number };
+}
+
+/** oidc-provider's interaction result, as far as the steps fill it in. */
+export type InteractionResult = {
+  login?: { accountId: string; amr?: string[]; acr?: string; ts?: number; remember?: boolean };
+  consent?: { grantId?: string };
+  error?: string;
+  error_description?: string;
+  [key: string]: unknown;
+};
+
+export const page = (status: number, html: string): StepOutcome => ({ kind: 'page', status, html });
+export const goto = (location: string): StepOutcome => ({ kind: 'goto', location });
+export const json = (status: number, body: unknown): StepOutcome => ({ kind: 'json', status, body });
+export const deny = (description: string): StepOutcome => ({ kind: 'deny', error: 'access_denied', description });
+
+/** Scopes and claims on a provider grant (the shape consent/ records). */
+export interface GrantedScopes {
+  oidcScopes: string[];
+  oidcClaims: string[];
+  resourceScopes: Record<string, string[]>;
+}
+
+/**
+ * The port the dispatcher hands the consent step, so it grants without speaking to
+ * oidc-provider: the app's display name, and adding what is missing to a provider grant.
+ */
+export interface InteractionGrants {
+  /** The client (its display name, when it has one), or null when it no longer exists. */
+  client(clientId: string): Promise<{ name?: string } | null>;
+  /**
+   * Adds `missing` to the grant `reuse` (or to a new grant of accountId/clientId when reuse is
+   * undefined), saves it and returns its id and everything it now grants for `resources`.
+   * Throws when `reuse` names a grant that no longer exists.
+   */
+  grant(input: { reuse?: string; accountId: string; clientId: string; missing: GrantedScopes; resources: string[] }): Promise<{ grantId: string; granted: GrantedScopes }>;
+}
+
+/** The forms of a sign-in; each CSRF token is bound to the interaction and to one of these. */
+export type InteractionFormPurpose = 'interaction' | 'consent' | 'patient' | 'breakglass';
+
+/** What the dispatcher hands a step with each request: the interaction, loaded once, and its form tokens. */
+export interface StepContext {
+  uid: string;
+  details: InteractionDetails;
+  /** The client this interaction is for (null when the request named none). */
+  clientId: string | null;
+  ip: string | null;
+  csrf(purpose: InteractionFormPurpose): Promise<string>;
+}

@@ -15,7 +15,6 @@ import { AccountService } from './account.service.js';
 import { ClientPolicyService } from './client-policy.service.js';
 import { ConsentCleanupJob } from './consent-cleanup.job.js';
 import { CONSENT_CLOCK, systemConsentClock } from './consent-clock.js';
-import { ConsentInteractionController } from './consent-interaction.controller.js';
 import { ClientConsentPolicyAdminController, ScopesAdminController, UserGrantsAdminController } from './consent.admin.controller.js';
 import { ConsentRepository } from './consent.repository.js';
 import { ConsentService } from './consent.service.js';
@@ -34,7 +33,6 @@ import { SmartLaunchService } from './smart-launch.service.js';
 @Module({
   imports: [ClientsModule, IdentityModule, KeysModule, OidcModule],
   controllers: [
-    ConsentInteractionController,
     SmartConfigurationController,
     UserGrantsAdminController,
     ClientConsentPolicyAdminController,
@@ -57,6 +55,6 @@ import { SmartLaunchService } from './smart-launch.service.js';
     AccountService,
     ConsentCleanupJob,
   ],
-  exports: [ConsentStep, ConsentService, AccountService, ClientPolicyService],
+  exports: [ConsentStep, ConsentService, AccountService, ClientPolicyService, SmartLaunchService, SmartContextService],
 })
 export class ConsentModule {}

@@ -1,11 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { InteractionResults } from 'oidc-provider';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { KeysService } from '../keys/index.js';
-import { OidcService } from '../oidc/index.js';
 import { consentPage, messagePage, patientPickerPage } from '../ui/index.js';
-import { htmlReply, seeOther, type InteractionDetails } from '../common/interaction.js';
+import { page, type InteractionDetails, type InteractionGrants, type StepContext, type StepOutcome } from '../common/interaction.js';
 import { ClientPolicyService } from './client-policy.service.js';
 import {
   choosePatient,
@@ -17,14 +13,18 @@ import {
   type ScopeSet,
 } from './consent-decision.js';
 import { CONSENT_CLOCK, type ConsentClock } from './consent-clock.js';
-import { formToken } from './consent-csrf.js';
 import { ConsentService } from './consent.service.js';
 import { ScopeCatalogueService } from './scope-catalogue.service.js';
 import { SmartContextService } from './smart-context.service.js';
-import { launchUserMatches, type StoredLaunch } from './smart-launch.js';
+import type { StoredLaunch } from './smart-launch.js';
 import { SmartLaunchService } from './smart-launch.service.js';
 
 export type { InteractionDetails };
+
+/** The consent step's request: the dispatcher's context and its port to the provider's grants. */
+export interface ConsentContext extends StepContext {
+  grants: InteractionGrants;
+}
 
 /** Everything the consent step decides from: who, which app, what is asked and missing, which patient, which route. */
 interface Situation {
@@ -47,7 +47,9 @@ export const ACCOUNT_APPS_PATH = '/account/apps';
  * The consent step of the sign-in. It shows the patient picker when a SMART launch needs a
  * patient and the user may open several, then the consent page — or finishes silently when the
  * app is a trusted first-party app (recorded) or an earlier consent already covers the request.
- * It never decides who the user is and never widens what the provider narrowed.
+ * It never decides who the user is and never widens what the provider narrowed. It answers
+ * with an outcome (src/common/interaction.ts); the dispatcher (src/auth/flow) has already
+ * checked the form, the stage and that an EHR launch's user is the one signed in.
  */
 @Injectable()
 export class ConsentStep {
@@ -56,8 +58,6 @@ export class ConsentStep {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CONSENT_CLOCK) private readonly clock: ConsentClock,
-    private readonly oidc: OidcService,
-    private readonly keys: KeysService,
     private readonly consent: ConsentService,
     private readonly policies: ClientPolicyService,
     private readonly smart: SmartContextService,
@@ -65,86 +65,65 @@ export class ConsentStep {
     private readonly launches: SmartLaunchService,
   ) {}
 
-  /** GET /interaction/:uid for the consent prompt (called by the sign-in dispatcher). */
-  async show(uid: string, details: InteractionDetails, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /** GET /interaction/:uid for the consent prompt. */
+  async show(ctx: ConsentContext): Promise<StepOutcome> {
     try {
-      const situation = await this.situation(details);
-      if (await this.launchUserRefused(situation)) return this.refuseLaunchUser(req, reply);
+      const situation = await this.situation(ctx);
       switch (situation.choice.kind) {
         case 'none-available':
-          return this.finish(req, reply, { error: 'access_denied', error_description: 'no patient record is available to this user' }, false);
+          return { kind: 'finish', result: { error: 'access_denied', error_description: 'no patient record is available to this user' }, merge: false };
         case 'pick':
-          return this.page(reply, 200, await this.pickerHtml(uid, situation, situation.choice));
+          return page(200, await this.pickerHtml(ctx, situation, situation.choice));
         case 'not-needed':
         case 'chosen':
           break;
       }
       switch (situation.route) {
         case 'first_party':
-          return this.complete(details, situation, 'first_party', req, reply);
+          return this.complete(ctx, situation, 'first_party');
         case 'covered':
-          return this.complete(details, situation, 'covered', req, reply);
+          return this.complete(ctx, situation, 'covered');
         case 'ask':
-          return this.page(reply, 200, await this.consentHtml(uid, situation));
+          return page(200, await this.consentHtml(ctx, situation));
       }
     } catch (err) {
       this.logger.warn({ err }, 'consent step failed');
-      return this.page(reply, 400, messagePage(this.config.brand, 'This sign-in has expired', 'Return to the application and start again.'));
+      return page(400, messagePage(this.config.brand, 'This sign-in has expired', 'Return to the application and start again.'));
     }
   }
 
   /** POST /interaction/:uid/patient: remembers the chosen patient (only one the user may open) and shows the next step. */
-  async choosePatient(uid: string, details: InteractionDetails, patientId: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const situation = await this.situation(details);
+  async choosePatient(ctx: ConsentContext, patientId: unknown): Promise<StepOutcome> {
+    const situation = await this.situation(ctx);
     // An EHR launch has its patient already: there is nothing to pick.
-    if (situation.launch) return this.show(uid, details, req, reply);
+    if (situation.launch) return this.show(ctx);
     const choice = choosePatient(situation.needs.patient, await this.smart.patientsFor(situation.accountId), patientId);
     if (choice.kind !== 'chosen') {
-      return this.page(reply, 400, await this.pickerHtml(uid, situation, situation.choice.kind === 'pick' ? situation.choice : { kind: 'pick', patients: [] }));
+      return page(400, await this.pickerHtml(ctx, situation, situation.choice.kind === 'pick' ? situation.choice : { kind: 'pick', patients: [] }));
     }
-    await this.oidc.current.interactionResult(req.raw, reply.raw, { smart: { patient: choice.patient.patientId } }, { mergeWithLastSubmission: true });
-    seeOther(reply, `/interaction/${uid}`);
+    return { kind: 'finish', result: { smart: { patient: choice.patient.patientId } }, merge: true, continueAt: `/interaction/${ctx.uid}` };
   }
 
   /** POST /interaction/:uid/consent: Allow records the consent and finishes; Deny ends the request with access_denied. */
-  async decide(details: InteractionDetails, decision: unknown, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const situation = await this.situation(details);
-    if (await this.launchUserRefused(situation)) return this.refuseLaunchUser(req, reply);
+  async decide(ctx: ConsentContext, decision: unknown): Promise<StepOutcome> {
+    const situation = await this.situation(ctx);
     if (decision !== 'allow') {
-      await this.consentDenied(situation);
-      return this.finish(req, reply, { error: 'access_denied', error_description: 'the user did not allow this request' }, false);
+      await this.consent.denied(situation.accountId, situation.clientId, situation.requested);
+      return { kind: 'finish', result: { error: 'access_denied', error_description: 'the user did not allow this request' }, merge: false };
     }
     if (situation.choice.kind === 'pick' || situation.choice.kind === 'none-available') {
       // Allow without a patient chosen (a forged or replayed form): back to the picker.
-      return this.show(String(details.uid), details, req, reply);
+      return this.show(ctx);
     }
-    return this.complete(details, situation, situation.route === 'first_party' ? 'first_party' : 'consent_page', req, reply);
+    return this.complete(ctx, situation, situation.route === 'first_party' ? 'first_party' : 'consent_page');
   }
 
-  /**
-   * The EHR launched for one person: anyone else who signed in is refused (and it is audited).
-   * The rule itself is launchUserMatches (pure), so the sign-in dispatcher can call it as it is.
-   */
-  private async launchUserRefused(s: Situation): Promise<boolean> {
-    if (!s.launch) return false;
-    if (launchUserMatches(s.launch, { id: s.accountId, fhirUser: await this.smart.fhirUserOf(s.accountId) })) return false;
-    await this.launches.refusedUser(s.launch, s.accountId);
-    return true;
-  }
-
-  private refuseLaunchUser(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    return this.finish(req, reply, { error: 'access_denied', error_description: 'this launch was created in the EHR for another user' }, false);
-  }
-
-  private async consentDenied(s: Situation): Promise<void> {
-    await this.consent.denied(s.accountId, s.clientId, s.requested);
-  }
-
-  private async situation(details: InteractionDetails): Promise<Situation> {
+  private async situation(ctx: ConsentContext): Promise<Situation> {
+    const { details } = ctx;
     const accountId = details.session?.accountId;
     if (!accountId || details.prompt.name !== 'consent') throw new Error('the interaction is not at its consent step');
     const clientId = String(details.params.client_id);
-    const client = await this.oidc.current.Client.find(clientId);
+    const client = await ctx.grants.client(clientId);
     if (!client) throw new Error('the client of this interaction is gone');
     const requested = String(details.params.scope ?? '').split(' ').filter(Boolean);
     const missing = missingFrom(details.prompt.details as Record<string, unknown>);
@@ -164,7 +143,7 @@ export class ConsentStep {
       missing,
       now: this.clock.now(),
     });
-    return { accountId, clientId, clientName: client.clientName ?? clientId, requested, missing, needs, choice, route, recordId: record?.id ?? null, launch };
+    return { accountId, clientId, clientName: client.name ?? clientId, requested, missing, needs, choice, route, recordId: record?.id ?? null, launch };
   }
 
   /**
@@ -172,15 +151,10 @@ export class ConsentStep {
    * a patient gets a fresh provider grant (its launch context is its own); otherwise the
    * session's grant, when there is one, is extended.
    */
-  private async complete(details: InteractionDetails, s: Situation, via: 'consent_page' | 'first_party' | 'covered', req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const provider = this.oidc.current;
-    const reuse = details.grantId && !s.needs.patient ? await provider.Grant.find(details.grantId) : undefined;
-    if (details.grantId && !s.needs.patient && !reuse) throw new Error('the grant of this interaction no longer exists');
-    const grant = reuse ?? new provider.Grant({ accountId: s.accountId, clientId: s.clientId });
-    if (s.missing.oidcScopes.length) grant.addOIDCScope(s.missing.oidcScopes.join(' '));
-    if (s.missing.oidcClaims.length) grant.addOIDCClaims(s.missing.oidcClaims);
-    for (const [indicator, scopes] of Object.entries(s.missing.resourceScopes)) grant.addResourceScope(indicator, scopes.join(' '));
-    const oidcGrantId = await grant.save();
+  private async complete(ctx: ConsentContext, s: Situation, via: 'consent_page' | 'first_party' | 'covered'): Promise<StepOutcome> {
+    const { details } = ctx;
+    const reuse = details.grantId && !s.needs.patient ? details.grantId : undefined;
+    const { grantId: oidcGrantId, granted } = await ctx.grants.grant({ reuse, accountId: s.accountId, clientId: s.clientId, missing: s.missing, resources: resourcesOf(details) });
     if (s.launch) await this.launches.bindGrant(s.launch.id, oidcGrantId);
     const patient = s.choice.kind === 'chosen' ? s.choice.patient : null;
     const link = {
@@ -191,23 +165,16 @@ export class ConsentStep {
       expiresAt: new Date(this.clock.now().getTime() + this.config.ttl.refreshTokenAbsolute * 1000),
     };
     if (via === 'covered' && s.recordId) await this.consent.link(s.recordId, link);
-    else {
-      const granted: ScopeSet = {
-        oidcScopes: grant.getOIDCScope().split(' ').filter(Boolean),
-        oidcClaims: grant.getOIDCClaims(),
-        resourceScopes: Object.fromEntries(resourcesOf(details).map((r) => [r, grant.getResourceScope(r).split(' ').filter(Boolean)])),
-      };
-      await this.consent.record({ userId: s.accountId, clientId: s.clientId, granted, via: via === 'covered' ? 'consent_page' : via, authorization: link });
-    }
-    return this.finish(req, reply, { consent: { grantId: oidcGrantId } }, true);
+    else await this.consent.record({ userId: s.accountId, clientId: s.clientId, granted, via: via === 'covered' ? 'consent_page' : via, authorization: link });
+    return { kind: 'finish', result: { consent: { grantId: oidcGrantId } }, merge: true };
   }
 
-  private async consentHtml(uid: string, s: Situation): Promise<string> {
+  private async consentHtml(ctx: ConsentContext, s: Situation): Promise<string> {
     const groups = await this.catalogue.describe(s.requested);
     const days = Math.round(this.config.consent.ttlSeconds / 86400);
     return consentPage(this.config.brand, {
-      action: `/interaction/${uid}/consent`,
-      csrf: formToken(await this.keys.getSecret('csrf-key'), 'consent', uid),
+      action: `/interaction/${ctx.uid}/consent`,
+      csrf: await ctx.csrf('consent'),
       clientName: s.clientName,
       groups: groups.map((g) => ({ label: g.label, items: g.items.map((i) => ({ scope: i.scope, text: i.text })) })),
       patientName: s.choice.kind === 'chosen' ? s.choice.patient.displayName : undefined,
@@ -216,22 +183,13 @@ export class ConsentStep {
     });
   }
 
-  private async pickerHtml(uid: string, s: Situation, choice: Extract<PatientChoice, { kind: 'pick' }>): Promise<string> {
+  private async pickerHtml(ctx: ConsentContext, s: Situation, choice: Extract<PatientChoice, { kind: 'pick' }>): Promise<string> {
     return patientPickerPage(this.config.brand, {
-      action: `/interaction/${uid}/patient`,
-      csrf: formToken(await this.keys.getSecret('csrf-key'), 'patient', uid),
+      action: `/interaction/${ctx.uid}/patient`,
+      csrf: await ctx.csrf('patient'),
       clientName: s.clientName,
       patients: choice.patients.map((p) => ({ id: p.patientId, name: p.displayName })),
     });
-  }
-
-  private async finish(req: FastifyRequest, reply: FastifyReply, result: InteractionResults, merge: boolean): Promise<void> {
-    const redirectTo = await this.oidc.current.interactionResult(req.raw, reply.raw, result, { mergeWithLastSubmission: merge });
-    seeOther(reply, redirectTo);
-  }
-
-  private page(reply: FastifyReply, status: number, html: string): void {
-    htmlReply(reply, status, html);
   }
 }
 

@@ -1,5 +1,7 @@
 export { ConsentModule } from './consent.module.js';
-export { ConsentStep } from './consent.step.js';
+export { ConsentStep, type ConsentContext } from './consent.step.js';
+export { SmartLaunchService } from './smart-launch.service.js';
+export { SmartContextService } from './smart-context.service.js';
 export { ConsentService, type ConsentGrant } from './consent.service.js';
 export { ClientPolicyService } from './client-policy.service.js';
 export { ConsentError, ConsentErrorCode } from './consent.errors.js';

@@ -2,7 +2,8 @@ import { Body, Controller, Get, Inject, Logger, Param, Post, Query, Req, Res, Us
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { federationErrorPage, logoutDonePage } from '../ui/index.js';
+import { logoutDonePage } from '../ui/index.js';
+import { federationErrorPage } from './federation-pages.js';
 import { FederationBroker, type FlowRequest } from './federation-broker.service.js';
 import { FederationAuthGuard, type CallbackOutcome, type FederationCallbackRequest } from './federation.strategy.js';
 import { failureStatus } from './federation-failures.js';

@@ -1,8 +1,8 @@
-/** ui/: server-rendered page templates (pure functions, no logic) shared by auth and oidc. */
+/**
+ * ui/: the layout, the escaping helpers and the pages shared by several modules (messages,
+ * errors, logout, consent). Each sign-in step's own page sits beside its step (#18).
+ */
 export { escapeHtml, layout, consoleLayout, supportLine, referenceLine, STYLESHEET, type Brand, type ConsoleNav } from './html.js';
 export * from './console-pages.js';
 export { consentPage, patientPickerPage, connectedAppsPage, type ConsentPage, type PatientPickerPage, type ConnectedAppsPage, type ScopeGroupItems } from './consent-pages.js';
-export { signInPage, messagePage, logoutConfirmPage, logoutDonePage, errorPage, type SignInPage } from './pages.js';
-export { enrolmentCodePage, mfaChallengePage, mfaEnrolPage, recoveryCodesPage, PASSKEY_SCRIPT, type MfaChallengePage, type MfaEnrolPage } from './mfa-pages.js';
-export { federationChoices, federationErrorPage, type FederationChoices, type FederationOption } from './federation-pages.js';
-export { emergencyStartPage, emergencyFactorPage, type EmergencyStartPage, type EmergencyFactorPage } from './breakglass-pages.js';
+export { messagePage, logoutConfirmPage, logoutDonePage, errorPage } from './pages.js';

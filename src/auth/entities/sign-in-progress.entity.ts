@@ -1,8 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
- * A sign-in between its steps: the password (or upstream) step has identified the user and
- * the second factor is pending. Keyed by the interaction, gone when it finishes or expires.
+ * The sign-in state of one interaction, between its steps: the password (or upstream) step has
+ * identified the user and the second factor is pending. It holds the stage, the factors proven
+ * in this interaction, whether a factor was enrolled here, and the attempt counter. Keyed by the
+ * interaction, gone when it finishes or expires.
  */
 @Entity({ name: 'sign_in_progress' })
 @Index('sign_in_progress_expires_idx', ['expiresAt'])
@@ -15,6 +17,14 @@ export class SignInProgressEntity {
 
   @Column({ type: 'text', array: true })
   amr: string[];
+
+  /** The stage the dispatcher last found this sign-in at (next() in src/auth/flow). */
+  @Column({ type: 'text', default: 'identify' })
+  stage: string;
+
+  /** Factors proven in this interaction (src/auth/flow/sign-in-state.ts: Factor). */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  proven: string[];
 
   @Column({ name: 'mfa_failures', type: 'integer', default: 0 })
   mfaFailures: number;

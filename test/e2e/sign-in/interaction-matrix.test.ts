@@ -150,11 +150,15 @@ describe('every /interaction route in every stage', () => {
     // consent: the full sign-in with the user's TOTP; the consent page is where it stands. Each
     // cell signs in anew within one TOTP window, so the replay guard's last step is forgotten first.
     await db.query('UPDATE mfa_factors SET last_step = NULL WHERE user_id = $1', [ids[persona]]);
+    // An Allow of an earlier cell would cover this one (no consent page): each cell asks anew.
+    await db.query('UPDATE consent_grants SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [ids[persona]]);
     const totp = await post(browser, `/interaction/${uid}/mfa/totp`, { csrf: held.csrf, code: await totpCode(totpSecrets[persona], 0) });
     expect(totp.status).toBe(303);
     const consent = await browser.follow(totp.headers.get('location')!);
     const consentHtml = await consent.res.text();
     expect(consentHtml).toContain('Allow');
+    // The login's interaction is over: the consent prompt is an interaction of its own.
+    held.uid = /^\/interaction\/([^/]+)$/.exec(consent.url.pathname)![1]!;
     held.csrf = csrfIn(consentHtml)!;
     return held;
   }
@@ -227,6 +231,61 @@ describe('every /interaction route in every stage', () => {
       ['mfa/done', 'recovery_codes', 'challenge'],
       ['mfa/recovery-codes', 'recovery_codes', 'challenge'],
     ]);
+    // The one sign-in state row says where the sign-in stands and what it has proven.
+    const state = await db.query<{ stage: string; proven: string[]; factor_enrolled: boolean; mfa_failures: number }>(
+      'SELECT stage, proven, factor_enrolled, mfa_failures FROM sign_in_progress WHERE interaction_uid = $1',
+      [held.uid],
+    );
+    expect(state).toEqual([{ stage: 'challenge', proven: ['pwd'], factor_enrolled: false, mfa_failures: 0 }]);
+  });
+
+  /** Routes that serve one stage, asked for while the sign-in stands at another: [route, stage asked, stage held]. */
+  const WRONG_STAGE: Array<[string, 'after-password' | 'consent', string, string]> = [
+    ['login (password again)', 'after-password', 'identify', 'challenge'],
+    ['home-realm discovery', 'after-password', 'identify', 'challenge'],
+    ['federation button', 'after-password', 'identify', 'challenge'],
+    ['federation return (forged)', 'after-password', 'identify', 'challenge'],
+    ['consent allow', 'after-password', 'consent', 'challenge'],
+    ['patient', 'after-password', 'consent', 'challenge'],
+    ['emergency page', 'after-password', 'identify', 'challenge'],
+    ['emergency start (wrong factor later)', 'after-password', 'identify', 'challenge'],
+    ['emergency totp (wrong)', 'after-password', 'identify', 'challenge'],
+    ['emergency passkey options', 'after-password', 'identify', 'challenge'],
+    ['emergency passkey (forged)', 'after-password', 'identify', 'challenge'],
+    ['login (password again)', 'consent', 'identify', 'consent'],
+    ['federation return (forged)', 'consent', 'identify', 'consent'],
+    ['emergency page', 'consent', 'identify', 'consent'],
+    ['emergency start (wrong factor later)', 'consent', 'identify', 'consent'],
+    ['mfa page', 'consent', 'challenge|enrolment_code|enrol', 'consent'],
+    ['mfa totp (wrong)', 'consent', 'challenge', 'consent'],
+    ['recovery codes page', 'consent', 'recovery_codes', 'consent'],
+  ];
+
+  it.each(WRONG_STAGE)('%s asked at %s: refused (GET 303 to the current step, POST 403) and audited', async (name, stage, asked, heldStage) => {
+    const route = ROUTES.find((r) => r.name === name)!;
+    const browser = new HttpBrowser(running.url);
+    const held = await reach(browser, 'totp', stage);
+    const res = await call(browser, 'totp', held, route);
+    if (route.method === 'GET') {
+      expect(res.status).toBe(303);
+      expect(res.headers.get('location')).toBe(heldStage === 'challenge' ? `/interaction/${held.uid}/mfa` : `/interaction/${held.uid}`);
+    } else {
+      expect(res.status).toBe(403);
+    }
+    const rows = await db.query<{ payload: { route: string; stageAsked: string; stageHeld: string } }>(
+      `SELECT details AS payload FROM audit_events WHERE event_type = 'auth.flow.refused' AND details->>'interactionUid' = $1 ORDER BY seq`,
+      [held.uid],
+    );
+    const path = route.path.replace(/^\//, '').replace(/\?.*$/, '').replace('no-such-idp', ':idp');
+    expect(rows.map((r) => [r.payload.route, r.payload.stageAsked, r.payload.stageHeld])).toEqual([[path, asked, heldStage]]);
+  });
+
+  it('the sign-in page of an interaction past its password goes to the current step, not to a second password', async () => {
+    const browser = new HttpBrowser(running.url);
+    const held = await reach(browser, 'totp', 'after-password');
+    const res = await browser.request(`/interaction/${held.uid}`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/interaction/${held.uid}/mfa`);
   });
 
   it('the consent stage still needs its own form: Allow without the consent page’s token does not finish', async () => {

@@ -1,4 +1,4 @@
-import { escapeHtml, layout, type Brand } from './html.js';
+import { escapeHtml, layout, type Brand } from '../ui/index.js';
 
 export interface EmergencyStartPage {
   uid: string;

@@ -1,4 +1,4 @@
-import { escapeHtml, layout, type Brand } from './html.js';
+import { escapeHtml, layout, type Brand } from '../ui/index.js';
 
 export interface FederationOption {
   /** The IdP's display name: the button reads "Sign in with <name>". */

@@ -1,0 +1,124 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { IdentityService } from '../identity/index.js';
+import { MfaService } from '../mfa/index.js';
+import { messagePage } from '../ui/index.js';
+import { emergencyFactorPage, emergencyStartPage } from './emergency-pages.js';
+import { deny, json, page, type StepContext, type StepOutcome } from '../common/interaction.js';
+import { MIN_JUSTIFICATION, justificationProblem } from './breakglass-rules.js';
+import { BreakGlassService } from './breakglass.service.js';
+import type { EmergencyAttempt } from './breakglass.repository.js';
+
+const REFUSED = 'Emergency access is not possible with these details. Use the normal sign-in, or call the help desk.';
+const NO_FACTOR = 'Emergency access needs a second factor (an authenticator app or a passkey) that you have already set up.';
+const WRONG = 'That did not work. Try again.';
+
+type Body = Record<string, unknown>;
+
+/**
+ * The emergency-access step of the sign-in: password and a typed reason, then the user's own
+ * strongest factor; it then answers with a login proven with `emergency` (the dispatcher in
+ * src/auth/flow marks and hands it on). It never decides what comes next (consent is the
+ * dispatcher's), never checks a password or a code itself, and never touches the reply or
+ * the provider. The dispatcher has checked the form's token before any method here runs.
+ */
+@Injectable()
+export class EmergencyStep {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly identity: IdentityService,
+    private readonly mfa: MfaService,
+    private readonly breakGlass: BreakGlassService,
+  ) {}
+
+  async show(ctx: StepContext): Promise<StepOutcome> {
+    return page(200, emergencyStartPage(this.config.brand, { uid: ctx.uid, csrf: await ctx.csrf('breakglass'), minJustification: MIN_JUSTIFICATION }));
+  }
+
+  /** The answer to an emergency form whose token or origin is wrong (or whose attempt is gone). */
+  async forged(ctx: StepContext, route: 'start' | 'totp' | 'json', body: Body): Promise<StepOutcome> {
+    if (route === 'start') return this.startPage(ctx, 403, REFUSED, body);
+    if (route === 'json') return json(403, { message: 'this emergency sign-in has expired' });
+    return this.expired();
+  }
+
+  async start(ctx: StepContext, body: Body): Promise<StepOutcome> {
+    const email = typeof body.email === 'string' ? body.email.slice(0, 320) : '';
+    const justification = typeof body.justification === 'string' ? body.justification.slice(0, 1000) : '';
+    const problem = justificationProblem(justification);
+    if (problem) return this.startPage(ctx, 400, problem, body);
+    const throttled = await this.breakGlass.throttled(email);
+    // The password is checked even when throttled, so a refusal costs the same either way.
+    const check = await this.identity.checkPassword(email, typeof body.password === 'string' ? body.password : '');
+    if (throttled) {
+      await this.breakGlass.refused(check.user?.id ?? null, 'throttled');
+      return this.startPage(ctx, 401, REFUSED, body);
+    }
+    if (!check.ok) {
+      await this.breakGlass.recordPasswordFailure(email);
+      await this.breakGlass.refused(check.user?.id ?? null, 'bad_password');
+      return this.startPage(ctx, 401, REFUSED, body);
+    }
+    const eligible = await this.breakGlass.eligibility(check.user);
+    if (!eligible.ok) {
+      await this.breakGlass.refused(check.user.id, eligible.reason);
+      return this.startPage(ctx, 403, eligible.reason === 'no_factor' ? NO_FACTOR : REFUSED, body);
+    }
+    await this.breakGlass.beginAttempt(ctx.uid, check.user.id, justification.trim(), eligible.factor);
+    return this.factorPage(ctx, 200, eligible.factor);
+  }
+
+  /** The emergency attempt of this interaction waiting for `factor`, or null (the form is then refused). */
+  async attempt(uid: string, factor: 'totp' | 'webauthn'): Promise<EmergencyAttempt | null> {
+    const attempt = await this.breakGlass.attempt(uid);
+    return attempt && attempt.factor === factor ? attempt : null;
+  }
+
+  async totp(ctx: StepContext, attempt: EmergencyAttempt, body: Body): Promise<StepOutcome> {
+    const result = await this.mfa.verifyTotp(attempt.userId, typeof body.code === 'string' ? body.code : '');
+    if (!result.ok) {
+      if (await this.breakGlass.failedFactor(attempt)) return deny('too many failed verification attempts');
+      return this.factorPage(ctx, 401, 'totp', WRONG);
+    }
+    return this.proven(ctx, attempt, result.amr);
+  }
+
+  async passkeyOptions(ctx: StepContext, attempt: EmergencyAttempt): Promise<StepOutcome> {
+    const options = await this.mfa.webauthnAuthenticationOptions(attempt.userId);
+    await this.breakGlass.setChallenge(ctx.uid, options.challenge);
+    return json(200, options);
+  }
+
+  async passkey(ctx: StepContext, attempt: EmergencyAttempt, body: unknown): Promise<StepOutcome> {
+    const result = attempt.challenge
+      ? await this.mfa.verifyWebauthn(attempt.userId, attempt.challenge, body as never)
+      : ({ ok: false, reason: 'verification_failed' } as const);
+    if (!result.ok) {
+      await this.breakGlass.failedFactor(attempt);
+      return json(401, { message: 'the passkey could not be verified' });
+    }
+    return this.proven(ctx, attempt, result.amr);
+  }
+
+  /** Starts the emergency session: the login names the factors and `mfa`; the dispatcher adds `emergency`. */
+  private async proven(ctx: StepContext, attempt: EmergencyAttempt, factorAmr: string[]): Promise<StepOutcome> {
+    const user = await this.identity.findById(attempt.userId);
+    const { loginTs } = await this.breakGlass.start(attempt, user?.email ?? '', ctx.clientId);
+    const amr = [...new Set(['pwd', ...factorAmr, 'mfa'])];
+    return { kind: 'proven', login: { accountId: attempt.userId, amr, secondFactor: true, emergency: { ts: loginTs } } };
+  }
+
+  private expired(): StepOutcome {
+    return page(400, messagePage(this.config.brand, 'This sign-in has expired', 'Return to the application and start again.'));
+  }
+
+  private async startPage(ctx: StepContext, status: number, error: string, body: Body): Promise<StepOutcome> {
+    const email = typeof body.email === 'string' ? body.email.slice(0, 320) : '';
+    const justification = typeof body.justification === 'string' ? body.justification.slice(0, 1000) : '';
+    return page(status, emergencyStartPage(this.config.brand, { uid: ctx.uid, csrf: await ctx.csrf('breakglass'), email, justification, minJustification: MIN_JUSTIFICATION, error }));
+  }
+
+  private async factorPage(ctx: StepContext, status: number, factor: 'totp' | 'webauthn', error?: string): Promise<StepOutcome> {
+    return page(status, emergencyFactorPage(this.config.brand, { uid: ctx.uid, csrf: await ctx.csrf('breakglass'), factor, error }));
+  }
+}
