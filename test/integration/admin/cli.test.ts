@@ -71,8 +71,7 @@ describe('the admin CLI', () => {
     expect(status.out).toMatch(/migrations: (\d+) of \1 applied/);
     expect(status.out).toMatch(/signing key: \S+ \(ES256\) active/);
     expect(status.out).toContain('key-encryption key: KEY_ENCRYPTION_KEY');
-    // The two created here, and the admin console's own public client (registered at start).
-    expect(status.out).toMatch(/clients: 3\b/);
+    expect(status.out).toMatch(/clients: 2\b/);
 
     running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
     const config = await oidc.discovery(new URL(running.url), clientId, undefined, oidc.ClientSecretBasic(clientSecret), {
