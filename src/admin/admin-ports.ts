@@ -21,6 +21,8 @@ export interface AdminClientDirectory {
 export interface AdminTokenStore {
   /** The claims this service signed under the jti, while it still holds that token; undefined otherwise. */
   heldClaims(jti: string): Promise<Record<string, unknown> | undefined>;
+  /** True the first time this DPoP proof (key thumbprint, proof jti) is presented, on any instance, within ttl. */
+  firstUseOfProof(jkt: string, proofJti: string, ttlSeconds: number): Promise<boolean>;
 }
 
 export interface AdminUserDirectory {

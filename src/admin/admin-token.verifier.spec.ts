@@ -45,7 +45,7 @@ describe('AdminTokenVerifier for tokens issued to a person', () => {
       { publicJwks: async () => ({ keys: [jwk] }), getSecret: async () => Buffer.alloc(32) },
       { liveResourceScopesOf: async () => registered },
       { activeRolesOf: async (id) => (held.has(id) ? held.get(id)! : null) },
-      { heldClaims: async (jti) => issued.get(jti) },
+      { heldClaims: async (jti) => issued.get(jti), firstUseOfProof: async () => true },
       certificates,
     );
   const personToken = (scope: string, amr = ['pwd', 'mfa']) => sign({ sub: USER, client_id: 'admin-console', scope, amr });

@@ -16,7 +16,7 @@ import {
 } from './admin-ports.js';
 import { ADMIN_RESOURCE, rolesFromScope, type AdminRole } from './admin-roles.js';
 import { AdminError, AdminErrorCode } from './admin.errors.js';
-import { senderConstraintFailure } from './sender-constraint.js';
+import { DPOP_IAT_WINDOW_SECONDS, dpopProofJti, senderConstraintFailure } from './sender-constraint.js';
 
 export interface AdminPrincipal {
   /** `client` for client-credentials tokens, `user` for tokens issued to a person. */
@@ -73,6 +73,14 @@ export class AdminTokenVerifier {
     }
     const unbound = await senderConstraintFailure(scheme, token, held.cnf, presentation, new URL(this.config.issuer).origin, this.certificates);
     if (unbound) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, unbound);
+    if (scheme === 'dpop') {
+      // A proof is good for one request: one seen before (on any instance) within its window is a replay.
+      const jkt = String((held.cnf as Record<string, unknown>).jkt);
+      const proofJti = dpopProofJti(presentation)!;
+      if (!(await this.tokens.firstUseOfProof(jkt, proofJti, 2 * DPOP_IAT_WINDOW_SECONDS))) {
+        throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'this DPoP proof was used before: make a new one for every request');
+      }
+    }
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : undefined;
     if (!clientId || !payload.sub) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the access token has no subject');
     const registered = await this.clients.liveResourceScopesOf(clientId);

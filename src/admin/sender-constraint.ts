@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, decodeJwt, EmbeddedJWK, jwtVerify } from 'jose';
 import type { AdminCertificateSource, AdminPresentation } from './admin-ports.js';
 
 /** How far a DPoP proof's iat may be from now (oidc-provider's window at the token endpoint). */
@@ -63,5 +63,17 @@ async function dpopProofFailure(token: string, jkt: string, p: AdminPresentation
     return undefined;
   } catch {
     return 'the DPoP proof is not valid';
+  }
+}
+
+/** The jti of the (already verified) DPoP proof of a presentation, for replay detection. */
+export function dpopProofJti(presentation: AdminPresentation | undefined): string | undefined {
+  const header = presentation?.headers.dpop;
+  if (typeof header !== 'string') return undefined;
+  try {
+    const jti = decodeJwt(header).jti;
+    return typeof jti === 'string' ? jti : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -3,6 +3,8 @@ import { OidcArtifactRepository } from './oidc-artifact.repository.js';
 
 /** The artifact model of a held JWT access token; not an oidc-provider model, so its jti is never a usable opaque token. */
 export const HELD_ACCESS_TOKEN_MODEL = 'HeldAccessToken';
+/** A DPoP proof a held token was presented with (RFC 9449 §11.1 replay detection). */
+export const SEEN_DPOP_PROOF_MODEL = 'SeenDpopProof';
 
 interface IssuedToken {
   clientId?: string;
@@ -59,6 +61,11 @@ export class HeldAccessTokens {
     if (!row) return undefined;
     await this.artifacts.destroy(HELD_ACCESS_TOKEN_MODEL, jti);
     return { clientId: str(row.clientId), accountId: str(row.accountId), grantId: str(row.grantId), sessionUid: str(row.sessionUid) };
+  }
+
+  /** True the first time a DPoP proof (by its key thumbprint and jti) is seen, on any instance, within ttl. */
+  async firstUseOfProof(jkt: string, proofJti: string, ttlSeconds: number): Promise<boolean> {
+    return this.artifacts.insertIfAbsent(SEEN_DPOP_PROOF_MODEL, `${jkt}:${proofJti}`.slice(0, 250), {}, ttlSeconds);
   }
 
   /** The claims the service signed under this jti, while it still holds the token; undefined otherwise. */

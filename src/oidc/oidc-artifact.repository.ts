@@ -152,6 +152,21 @@ export class OidcArtifactRepository {
     this.forget();
   }
 
+  /**
+   * Records (model, id) unless a live record has it already: true for the first caller only,
+   * whichever instance it runs on (an expired row awaiting cleanup counts as absent).
+   */
+  async insertIfAbsent(model: string, id: string, payload: ArtifactPayload, expiresInSeconds: number): Promise<boolean> {
+    const rows: unknown = await this.db.dataSource.query(
+      `INSERT INTO oidc_artifacts (model, id, payload, expires_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, expires_at = EXCLUDED.expires_at
+         WHERE oidc_artifacts.expires_at IS NOT NULL AND oidc_artifacts.expires_at <= now()
+       RETURNING id`,
+      [model, id, JSON.stringify(payload), new Date(Date.now() + expiresInSeconds * 1000)],
+    );
+    return Array.isArray(rows) && rows.length > 0;
+  }
+
   async destroy(model: string, id: string): Promise<void> {
     this.forget();
     await this.query(`DELETE FROM oidc_artifacts WHERE model = $1 AND id = $2`, [model, id]);

@@ -76,7 +76,11 @@ describe('DPoP-bound admin access tokens', () => {
       expect(res.status, detail).toBe(401);
       expect(res.body.detail).toBe(detail);
     }
-    // The hand-made proof itself is right: with the right key it opens.
-    expect((await call({ authorization: `DPoP ${token}`, dpop: await proof(keys.privateKey, keys.publicKey) })).status).toBe(200);
+    // The hand-made proof itself is right: with the right key it opens, once.
+    const good = await proof(keys.privateKey, keys.publicKey);
+    expect((await call({ authorization: `DPoP ${token}`, dpop: good })).status).toBe(200);
+    const replayed = await call({ authorization: `DPoP ${token}`, dpop: good });
+    expect(replayed.status).toBe(401);
+    expect(replayed.body.detail).toBe('this DPoP proof was used before: make a new one for every request');
   });
 });
