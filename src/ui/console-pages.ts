@@ -87,10 +87,8 @@ export interface TotpEnrolPage {
 /** Scan the QR (issuer and account label shown beside it), or type the key, then confirm with one code. */
 export function totpEnrolPage(brand: Brand, title: string, p: TotpEnrolPage, shell: (title: string, body: string) => string = (t, b) => layout(brand, t, b)): string {
   const qr = `data:image/svg+xml;base64,${Buffer.from(p.qrSvg).toString('base64')}`;
-  const grouped = p.secret
-    .match(/.{1,4}/g)!
-    .map((g) => `<span class="nowrap">${escapeHtml(g)}</span>`)
-    .join(' ');
+  // Groups of four never break inside (no break opportunity), only between groups.
+  const grouped = escapeHtml(p.secret.match(/.{1,4}/g)!.join(' '));
   return shell(
     title,
     `<h1>${escapeHtml(title)}</h1>

@@ -66,17 +66,14 @@ export function mfaEnrolPage(brand: Brand, p: MfaEnrolPage): string {
   const error = p.error ? `<p class="error" role="alert">${escapeHtml(p.error)}</p>` : '';
   const base = `/interaction/${escapeHtml(p.uid)}/mfa`;
   const qr = `data:image/svg+xml;base64,${Buffer.from(p.qrSvg).toString('base64')}`;
-  const grouped = p.secret
-    .match(/.{1,4}/g)!
-    .map((g) => `<span class="nowrap">${escapeHtml(g)}</span>`)
-    .join(' ');
+  const grouped = p.secret.match(/.{1,4}/g)!.join(' ');
   return layout(
     brand,
     'Set up two-step verification',
     `<h1>Set up two-step verification</h1>
 <p>Your organisation requires a second factor. Scan this code with an authenticator app, then enter the six-digit code it shows.</p>${error}
 <img class="qr" src="${qr}" alt="QR code for your authenticator app" width="200" height="200">
-<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret">${grouped}</code></p>
+<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret">${escapeHtml(grouped)}</code></p>
 <form method="post" action="${base}/enrol">
 <input type="hidden" name="csrf" value="${escapeHtml(p.csrf)}">
 <label for="code">Authentication code</label>
