@@ -9,6 +9,7 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { DatabaseOutageFilter, openDatabase, runMigrations } from './database/index.js';
 import { mountOidc, OidcService, outagePage } from './oidc/index.js';
 import { quietStartupLogger, requestId } from './logging/logging.js';
+import { answerUnknownRoute } from './home/not-found.filter.js';
 import { setupOpenApi } from './admin/openapi.js';
 import { fastifyTrustProxy } from './hardening/trust-proxy.js';
 import { refuseEnvironmentProxy } from './outbound/index.js';
@@ -72,7 +73,9 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
         securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined));
       });
     // Pages and other routes without a filter of their own: a database outage is a 503, not a 500.
-    app.useGlobalFilters(new DatabaseOutageFilter(app.getHttpAdapter(), () => outagePage(config.brand)));
+    app.useGlobalFilters(
+      new DatabaseOutageFilter(app.getHttpAdapter(), () => outagePage(config.brand), (exception, host) => answerUnknownRoute(exception, host, config.brand)),
+    );
     setupOpenApi(app, config);
     const oidc = app.get(OidcService);
     mountOidc(app.getHttpAdapter().getInstance(), () => oidc.callback);

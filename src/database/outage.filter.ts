@@ -11,20 +11,25 @@ export const OUTAGE_RETRY_AFTER_SECONDS = 5;
  * admin API and SCIM have theirs): an error that means the database cannot answer is an outage,
  * not a bug: 503 with Retry-After and no-store, as a page for a browser (the sign-in, MFA and
  * consent steps, the account pages) and as `temporarily_unavailable` JSON otherwise. Nothing is
- * logged here: the request log has the 503, one warning line (logging/logging.ts). Every other
- * error goes to Nest's default handling.
+ * logged here: the request log has the 503, one warning line (logging/logging.ts). Any other
+ * error is offered to `otherwise` (the application's answer to unknown routes), then goes to
+ * Nest's default handling.
  */
 @Catch()
 export class DatabaseOutageFilter extends BaseExceptionFilter {
   constructor(
     applicationRef: ConstructorParameters<typeof BaseExceptionFilter>[0],
     private readonly page: () => string,
+    private readonly otherwise: (exception: unknown, host: ArgumentsHost) => boolean = () => false,
   ) {
     super(applicationRef);
   }
 
   override catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http' || !isDatabaseUnavailable(exception)) return super.catch(exception, host);
+    if (host.getType() !== 'http' || !isDatabaseUnavailable(exception)) {
+      if (!this.otherwise(exception, host)) super.catch(exception, host);
+      return;
+    }
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     if (reply.sent) return;

@@ -1,8 +1,6 @@
-/** home/: the landing page at `/` and the answer to unknown paths (#20). */
+/** home/: the landing page at `/` and the answer to unknown paths (#20; answerUnknownRoute, called by the global filter). */
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { HomeController } from './home.controller.js';
-import { NotFoundFilter } from './not-found.filter.js';
 
-@Module({ controllers: [HomeController], providers: [{ provide: APP_FILTER, useClass: NotFoundFilter }] })
+@Module({ controllers: [HomeController] })
 export class HomeModule {}
