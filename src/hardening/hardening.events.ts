@@ -34,3 +34,8 @@ export interface HardeningEvents {
     detail: string;
   };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends HardeningEvents {}
+}
