@@ -7,6 +7,7 @@ import { AppModule } from './app.module.js';
 import { weakenedDefaults, type AppConfig } from './config/index.js';
 import { Logger as NestLogger } from '@nestjs/common';
 import { openDatabase, runMigrations } from './database/index.js';
+import { entities } from './app/entities.js';
 import { mountOidc, OidcService } from './oidc/index.js';
 import { requestId } from './logging/logging.js';
 import { setupOpenApi } from './admin/openapi.js';
@@ -26,7 +27,7 @@ export interface CreateAppOptions {
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   // Outbound calls must connect directly (not through NODE_USE_ENV_PROXY's proxy) to be checked: one clear line, before anything opens.
   fetchAgentClass();
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, entities);
   try {
     await runMigrations(db);
     const adapter = new FastifyAdapter({

@@ -1,11 +1,11 @@
 /** `npm run migration:run`: applies pending migrations to the configured database and exits. */
 import { ConfigError, loadConfig } from '../config/index.js';
-import { openDatabase } from './data-source.factory.js';
-import { runMigrations } from './migrate.js';
+import { openDatabase, runMigrations } from '../database/index.js';
+import { entities } from './entities.js';
 
 try {
   const config = loadConfig();
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, entities);
   try {
     const applied = await runMigrations(db);
     process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'no pending migrations\n');

@@ -1,6 +1,7 @@
 /**
- * Every entity and migration the data source knows, listed explicitly: ES modules and
- * bundlers make glob discovery fragile, and an explicit list is reviewed in diffs.
+ * Every entity the data source knows, assembled here at the composition root from the modules
+ * that own them (database/ knows no module), listed explicitly: ES modules and bundlers make
+ * glob discovery fragile, and an explicit list is reviewed in diffs.
  */
 import { OidcArtifactEntity } from '../oidc/entities/oidc-artifact.entity.js';
 import { ClientEntity } from '../clients/entities/client.entity.js';
@@ -23,7 +24,5 @@ import { RuntimePolicyEntity } from '../policies/entities/runtime-policy.entity.
 import { IdentityProviderEntity } from '../federation/entities/identity-provider.entity.js';
 import { FederatedIdentityEntity } from '../federation/entities/federated-identity.entity.js';
 import { FederationFlowEntity } from '../federation/entities/federation-flow.entity.js';
-import { migrations } from '../../migrations/index.js';
 
 export const entities = [OidcArtifactEntity, ClientEntity, ResourceServerEntity, SigningKeyEntity, SealedSecretEntity, KeyRotationScheduleEntity, UserEntity, PasswordCredentialEntity, LoginThrottleEntity, SignInProgressEntity, MfaFactorEntity, RecoveryCodeEntity, IdempotencyRecordEntity, AuditEventEntity, AuditCheckpointEntity, ...CONSENT_ENTITIES, PasswordSetupTokenEntity, RuntimePolicyEntity, IdentityProviderEntity, FederatedIdentityEntity, FederationFlowEntity];
-export { migrations };

@@ -4,7 +4,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from '../app.module.js';
 import { loadConfig } from '../config/index.js';
 import { openDatabase, runMigrations } from '../database/index.js';
-import { KekRotationService, type KekRotationOutcome } from './kek-rotation.service.js';
+import { entities } from './entities.js';
+import { KekRotationService, type KekRotationOutcome } from '../keys/index.js';
 
 export class KekRotationUsageError extends Error {
   override name = 'KekRotationUsageError';
@@ -23,7 +24,7 @@ export async function rotateKekFromEnvironment(env: NodeJS.ProcessEnv = process.
       'set KEY_ENCRYPTION_KEY to the new key-encryption key and KEY_ENCRYPTION_KEY_PREVIOUS to the one being retired',
     );
   }
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, entities);
   let app: Awaited<ReturnType<typeof NestFactory.createApplicationContext>> | undefined;
   try {
     await runMigrations(db);

@@ -3,7 +3,8 @@
  * with every entity and migration, so generated SQL is the difference from the real schema.
  */
 import { DataSource } from 'typeorm';
-import { entities, migrations } from './entities.js';
+import { migrations } from '../../migrations/index.js';
+import { entities } from './entities.js';
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('migration:generate needs DATABASE_URL pointing at a PostgreSQL with the current migrations applied');

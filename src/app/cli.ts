@@ -18,10 +18,11 @@ import { AppModule } from '../app.module.js';
 import { ClientsService } from '../clients/index.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
 import { openDatabase, runMigrations, type OpenedDatabase } from '../database/index.js';
+import { entities } from './entities.js';
 import { KeysService } from '../keys/index.js';
 import { IdentityError, IdentityService } from '../identity/index.js';
 import { GroupsService, UserManagementService } from '../identity/users-admin.module.js';
-import { ADMIN_RESOURCE, ADMIN_ROLES, protectedRoles, roleScope, type AdminRole } from './admin-roles.js';
+import { ADMIN_RESOURCE, ADMIN_ROLES, protectedRoles, roleScope, type AdminRole } from '../admin/admin-roles.js';
 
 const USAGE = `usage: npm run cli -- <command> [options]
 
@@ -87,7 +88,7 @@ export async function runCli(argv: string[], out: Out, err: Out): Promise<number
 async function status(config: AppConfig, out: Out, err: Out): Promise<number> {
   let db: OpenedDatabase;
   try {
-    db = await openDatabase(config);
+    db = await openDatabase(config, entities);
   } catch (e) {
     err(`database: unreachable (${(e as Error).message})`);
     return 1;
@@ -293,7 +294,7 @@ async function createGroup(config: AppConfig, args: string[], out: Out, err: Out
 
 /** The application's modules without HTTP: the same start-up as the service, then closed. */
 async function withApp(config: AppConfig, fn: (app: INestApplicationContext) => Promise<number>): Promise<number> {
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, entities);
   let app: INestApplicationContext | undefined;
   try {
     app = await NestFactory.createApplicationContext(AppModule.forRoot(config, db), { logger: ['error'], abortOnError: false });
@@ -334,7 +335,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
 
 /** The service applies migrations at start under an advisory lock; so does each command, before it builds the app. */
 async function migrate(config: AppConfig): Promise<void> {
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, entities);
   try {
     await runMigrations(db);
   } finally {
