@@ -90,8 +90,6 @@ const knownViolations = [
   known('audit-only-through-its-ports', 'src/audit/audit-checkpoint.service.ts', 'src/keys/index.ts', 'checkpoint signing, becomes an audit port'),
   known('audit-only-through-its-ports', 'src/audit/audit-verify.service.ts', 'src/keys/index.ts', 'checkpoint verification, becomes an audit port'),
   known('audit-only-through-its-ports', 'src/audit/audit.module.ts', 'src/keys/index.ts', 'imports KeysModule for the above'),
-  // identity/ removes second factors of a deleted user through mfa/ (mfa/ should listen to user.deleted itself).
-  known('no-module-cycle', 'src/identity', 'src/mfa', 'UserFactorsCleanup moves to mfa/'),
 ];
 
 module.exports = {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { BusEvent, EventDelivery } from '../events/index.js';
-import { MfaService } from '../mfa/index.js';
+import { MfaService } from './mfa.service.js';
 
 /** `user.deleted` → every second factor and recovery code of that user is removed, in the delete's unit of work. */
 @Injectable()
