@@ -70,11 +70,7 @@ const knownViolations = [
   known('no-module-cycle', 'src/admin', 'src/identity', 'admin port wiring moves to src/app/'),
   known('no-module-cycle', 'src/admin', 'src/keys', 'admin port wiring moves to src/app/'),
   known('no-module-cycle', 'src/admin', 'src/oidc', 'admin port wiring moves to src/app/'),
-  // Registries oidc/ is called through today (#18 item 1: ports bound at the composition root).
-  known('domain-not-to-oidc', 'src/compliance/compliance.module.ts', 'src/oidc/index.ts', 'registerDisclosureRecorder, becomes the OIDC_DISCLOSURE_RECORDER port'),
-  known('domain-not-to-oidc', 'src/breakglass/breakglass.module.ts', 'src/oidc/index.ts', 'registerEmergencyPolicy (becomes the OIDC_EMERGENCY_POLICY port) and OidcModule for the emergency step'),
-  known('domain-not-to-oidc', 'src/federation/upstream-logout.ts', 'src/oidc/index.ts', 'registerLogoutContinuation, becomes the OIDC_LOGOUT_CONTINUATION port'),
-  known('domain-not-to-oidc', 'src/consent/smart-scope.policy.ts', 'src/oidc/index.ts', 'registerScopePolicy, becomes the OIDC_SCOPE_POLICY port'),
+  known('domain-not-to-oidc', 'src/breakglass/breakglass.module.ts', 'src/oidc/index.ts', 'imports OidcModule for the emergency step (breakglass.controller.ts)'),
   // Steps that still finish interactions or end sessions through oidc/ (the sign-in dispatcher work moves them off it).
   known('domain-not-to-oidc', 'src/breakglass/breakglass.controller.ts', 'src/oidc/index.ts', 'emergency step finishes the interaction itself'),
   known('domain-not-to-oidc', 'src/consent/consent.step.ts', 'src/oidc/index.ts', 'consent step reads the interaction through OidcService'),
@@ -83,7 +79,6 @@ const knownViolations = [
   known('domain-not-to-oidc', 'src/consent/account.service.ts', 'src/oidc/index.ts', 'the account page ends grants and sessions through oidc/'),
   known('domain-not-to-oidc', 'src/consent/provider-grants.ts', 'src/oidc/index.ts', 'revokes grants through OidcService'),
   known('domain-not-to-oidc', 'src/consent/smart-launch.admin.controller.ts', 'src/oidc/index.ts', 'reads provider state through OidcService'),
-  known('domain-not-to-oidc', 'src/consent/smart-launch.service.ts', 'src/oidc/index.ts', 'throws oidc/\'s ScopePolicyRefusal'),
   known('domain-not-to-oidc', 'src/federation/federation-broker.service.ts', 'src/oidc/index.ts', 'ends sessions through SessionsService on an upstream logout'),
   known('domain-not-to-oidc', 'src/federation/federation.module.ts', 'src/oidc/index.ts', 'imports OidcModule for SessionsService'),
   // audit/ signs checkpoints with keys/ directly (#18: an audit port).

@@ -23,6 +23,7 @@ import { WebhooksModule } from './webhooks/index.js';
 import { BreakGlassModule } from './breakglass/index.js';
 import { ComplianceModule } from './compliance/index.js';
 import { ScimModule } from './scim/scim.module.js';
+import { OidcPortsModule } from './app/oidc-ports.module.js';
 
 @Module({})
 export class AppModule {
@@ -52,6 +53,7 @@ export class AppModule {
         BreakGlassModule,
         ComplianceModule,
         ScimModule,
+        OidcPortsModule,
       ],
     };
   }

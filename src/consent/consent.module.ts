@@ -59,6 +59,6 @@ import { SmartLaunchService } from './smart-launch.service.js';
     AccountService,
     ConsentCleanupJob,
   ],
-  exports: [ConsentStep, ConsentService],
+  exports: [ConsentStep, ConsentService, SmartScopePolicy],
 })
 export class ConsentModule {}

@@ -17,3 +17,4 @@ export {
 } from './smart-scopes.js';
 export { launchRefusal, launchUserMatches, launchTokenParameters, type StoredLaunch, type LaunchContext } from './smart-launch.js';
 export { isConsentSatisfied, consentRoute, launchNeeds, choosePatient, type ScopeSet } from './consent-decision.js';
+export { SmartScopePolicy } from './smart-scope.policy.js';

@@ -24,6 +24,7 @@ import { mtlsRegistrationProblem } from './client-certificate.js';
 import { OutboundHttp } from '../hardening/index.js';
 import { HeldAccessTokens } from './held-access-tokens.js';
 import { introspectionAllowed, reportIntrospectionRefused } from './introspection-policy.js';
+import { OidcPorts } from './oidc.ports.js';
 
 type Callback = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -54,6 +55,7 @@ export class OidcService implements OnModuleInit {
     private readonly database: DatabaseHealth,
     private readonly outbound: OutboundHttp,
     private readonly held: HeldAccessTokens,
+    private readonly ports: OidcPorts,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -135,6 +137,7 @@ export class OidcService implements OnModuleInit {
       findResourceServer: (identifier) => this.clients.findResourceServer(identifier),
       findClaims: async (accountId) => (await this.identity.claims(accountId)) as Record<string, unknown> | null,
       outboundFetch: this.outbound.fetchFor('client'),
+      ports: this.ports,
     });
     // Awaited before the token is signed and returned: a held token is recorded before anyone can present it.
     const held = this.held;
@@ -161,7 +164,7 @@ export class OidcService implements OnModuleInit {
     installClientIpGuard(provider, this.bus, this.logger, this.config.trustedProxies);
     provider.use(jwksCaching(this.config.keys.jwksMaxAgeSeconds));
     provider.use(jwtIntrospection((token) => this.liveJwtClaims(provider, token)));
-    provider.use(logoutContinuation(this.config));
+    provider.use(logoutContinuation(this.ports.logoutContinuation));
     return { provider, fingerprint: keystore.fingerprint };
   }
 }
