@@ -24,6 +24,7 @@ import { BreakGlassModule } from './breakglass/index.js';
 import { ComplianceModule } from './compliance/index.js';
 import { ScimModule } from './scim/scim.module.js';
 import { OidcPortsModule } from './app/oidc-ports.module.js';
+import { AuditMappingsModule } from './app/audit-mappings.js';
 
 @Module({})
 export class AppModule {
@@ -54,6 +55,7 @@ export class AppModule {
         ComplianceModule,
         ScimModule,
         OidcPortsModule,
+        AuditMappingsModule,
       ],
     };
   }

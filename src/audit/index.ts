@@ -4,7 +4,7 @@ export { AuditCheckpointService } from './audit-checkpoint.service.js';
 export { AUDIT_CLOCK, type AuditClock } from './audit-clock.js';
 export { AuditError, AuditErrorCode } from './audit.errors.js';
 export type { AuditEvents } from './audit.events.js';
-export { AUDIT_MAPPINGS, AUDITED_EVENT_NAMES } from './mappings/index.js';
+export { AUDIT_MAPPINGS, AuditMappingTable, type AuditMappings, type MappingsFor } from './mappings/index.js';
 export { redactDetails, REDACTED } from './audit-redaction.js';
 export type { AuditRecord } from './chain/audit-record.js';
 export { AuditVerifyService, type VerifyReport } from './audit-verify.service.js';

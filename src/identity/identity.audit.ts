@@ -1,5 +1,5 @@
-import type { IdentityEvents } from '../../identity/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { IdentityEvents } from './identity.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 const user = (p: { userId: string }) => ({ type: 'user', id: p.userId });
 const group = (p: { groupId: string }) => ({ type: 'group', id: p.groupId });

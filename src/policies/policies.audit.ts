@@ -1,5 +1,5 @@
-import type { PolicyEvents } from '../../policies/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { PolicyEvents } from './policies.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 export const policyMappings: MappingsFor<PolicyEvents> = {
   // No policy category yet: a policy change is administration of how users sign in.

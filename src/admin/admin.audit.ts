@@ -1,5 +1,5 @@
-import type { AdminEvents } from '../../admin/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { AdminEvents } from './admin.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 export const adminMappings: MappingsFor<AdminEvents> = {
   'admin.ip_refused': {

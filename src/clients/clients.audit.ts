@@ -1,5 +1,5 @@
-import type { ClientEvents } from '../../clients/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { ClientEvents } from './clients.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 const client = (p: { clientId: string }) => ({ type: 'client', id: p.clientId });
 const own = (p: { clientId: string }) => p.clientId;

@@ -1,5 +1,5 @@
-import type { WebhookEvents } from '../../webhooks/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { WebhookEvents } from './webhooks.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 const subscription = (p: { subscriptionId: string }) => ({ type: 'webhook_subscription', id: p.subscriptionId });
 

@@ -1,5 +1,5 @@
-import type { HardeningEvents } from '../../hardening/hardening.events.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { HardeningEvents } from './hardening.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 export const hardeningMappings: MappingsFor<HardeningEvents> = {
   'hardening.rate_limit.exceeded': {

@@ -1,5 +1,5 @@
-import type { BreakGlassEvents } from '../../breakglass/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { BreakGlassEvents } from './breakglass.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 const user = (p: { userId: string }) => ({ type: 'user', id: p.userId });
 

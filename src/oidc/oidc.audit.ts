@@ -1,5 +1,5 @@
-import type { OidcEvents } from '../../oidc/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { OidcEvents } from './oidc.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 const holder = (p: { accountId: string | null; clientId: string }) =>
   p.accountId ? { type: 'user', id: p.accountId } : { type: 'client', id: p.clientId };

@@ -1,5 +1,5 @@
-import type { FederationEvents } from '../../federation/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { FederationEvents } from './federation.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 const ANONYMOUS = { type: 'anonymous', id: 'anonymous' };
 const user = (p: { userId: string }) => ({ type: 'user', id: p.userId });

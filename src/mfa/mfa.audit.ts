@@ -1,5 +1,5 @@
-import type { MfaEvents } from '../../mfa/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { MfaEvents } from './mfa.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 const user = (p: { userId: string }) => ({ type: 'user', id: p.userId });
 

@@ -1,5 +1,5 @@
-import type { AuthEvents } from '../../auth/auth.events.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { AuthEvents } from './auth.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 const ANONYMOUS = { type: 'anonymous', id: 'anonymous' };
 

@@ -1,5 +1,5 @@
-import type { KeyEvents } from '../../keys/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { KeyEvents } from './keys.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 const key = (p: { kid: string }) => ({ type: 'signing_key', id: p.kid });
 

@@ -1,5 +1,5 @@
-import type { AuditEvents } from '../audit.events.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { AuditEvents } from './audit.events.js';
+import type { MappingsFor } from './mappings/audit-mapping.js';
 
 const trail = () => ({ type: 'audit_trail', id: 'caduceus' });
 

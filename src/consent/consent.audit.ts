@@ -1,5 +1,5 @@
-import type { ConsentEvents } from '../../consent/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { ConsentEvents } from './consent.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 const user = (p: { userId: string }) => ({ type: 'user', id: p.userId });
 const client = (p: { clientId: string }) => ({ type: 'client', id: p.clientId });

@@ -1,5 +1,5 @@
-import type { ComplianceEvents } from '../../compliance/index.js';
-import type { MappingsFor } from './audit-mapping.js';
+import type { ComplianceEvents } from './compliance.events.js';
+import type { MappingsFor } from '../audit/index.js';
 
 export const complianceMappings: MappingsFor<ComplianceEvents> = {
   'compliance.report.generated': { category: 'audit-access', action: 'R' },

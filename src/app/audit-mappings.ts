@@ -1,0 +1,48 @@
+import { Global, Module } from '@nestjs/common';
+import { AUDIT_MAPPINGS as AUDIT_MAPPINGS_TOKEN, type AuditMappings } from '../audit/index.js';
+import { adminMappings } from '../admin/admin.audit.js';
+import { auditMappings } from '../audit/audit.audit.js';
+import { authMappings } from '../auth/auth.audit.js';
+import { breakGlassMappings } from '../breakglass/breakglass.audit.js';
+import { clientMappings } from '../clients/clients.audit.js';
+import { complianceMappings } from '../compliance/compliance.audit.js';
+import { consentMappings } from '../consent/consent.audit.js';
+import { federationMappings } from '../federation/federation.audit.js';
+import { hardeningMappings } from '../hardening/hardening.audit.js';
+import { identityMappings } from '../identity/identity.audit.js';
+import { keyMappings } from '../keys/keys.audit.js';
+import { mfaMappings } from '../mfa/mfa.audit.js';
+import { oidcMappings } from '../oidc/oidc.audit.js';
+import { policyMappings } from '../policies/policies.audit.js';
+import { webhookMappings } from '../webhooks/webhooks.audit.js';
+
+/**
+ * Every event's audit mapping, from the module that owns the event (`<module>.audit.ts`).
+ * Typed as AuditMappings (a mapped type over EventName), so a new event without a mapping is a
+ * compile error here; add its module's mappings beside these.
+ */
+export const AUDIT_MAPPINGS: AuditMappings = {
+  ...keyMappings,
+  ...clientMappings,
+  ...identityMappings,
+  ...authMappings,
+  ...mfaMappings,
+  ...consentMappings,
+  ...oidcMappings,
+  ...policyMappings,
+  ...adminMappings,
+  ...auditMappings,
+  ...federationMappings,
+  ...breakGlassMappings,
+  ...webhookMappings,
+  ...complianceMappings,
+  ...hardeningMappings,
+};
+
+/** Binds audit/'s AUDIT_MAPPINGS token (global, so AuditModule sees it without importing any module). */
+@Global()
+@Module({
+  providers: [{ provide: AUDIT_MAPPINGS_TOKEN, useValue: AUDIT_MAPPINGS }],
+  exports: [AUDIT_MAPPINGS_TOKEN],
+})
+export class AuditMappingsModule {}
