@@ -9,8 +9,6 @@ import { KeysModule } from './keys/index.js';
 import { ClientsModule } from './clients/index.js';
 import { OidcModule } from './oidc/index.js';
 import { AdminModule } from './admin/admin.module.js';
-// After src/admin, not through keys/index: the keys admin controller needs admin fully loaded.
-import { KeysAdminModule } from './keys/keys-admin.module.js';
 import { IdentityModule } from './identity/index.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuditModule } from './audit/index.js';
@@ -39,7 +37,6 @@ export class AppModule {
         ScheduleModule.forRoot(),
         HealthModule,
         KeysModule,
-        KeysAdminModule,
         ClientsModule,
         OidcModule,
         AdminModule,
