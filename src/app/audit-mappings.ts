@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { AUDIT_MAPPINGS as AUDIT_MAPPINGS_TOKEN, type AuditMappings } from '../audit/index.js';
+import { AUDIT_MAPPINGS as AUDIT_MAPPINGS_TOKEN, AUDIT_SIGNER, type AuditMappings } from '../audit/index.js';
 import { adminMappings } from '../admin/admin.audit.js';
 import { auditMappings } from '../audit/audit.audit.js';
 import { authMappings } from '../auth/auth.audit.js';
@@ -11,6 +11,7 @@ import { federationMappings } from '../federation/federation.audit.js';
 import { hardeningMappings } from '../hardening/hardening.audit.js';
 import { identityMappings } from '../identity/identity.audit.js';
 import { keyMappings } from '../keys/keys.audit.js';
+import { KeysModule, KeysService } from '../keys/index.js';
 import { mfaMappings } from '../mfa/mfa.audit.js';
 import { oidcMappings } from '../oidc/oidc.audit.js';
 import { policyMappings } from '../policies/policies.audit.js';
@@ -39,10 +40,14 @@ export const AUDIT_MAPPINGS: AuditMappings = {
   ...hardeningMappings,
 };
 
-/** Binds audit/'s AUDIT_MAPPINGS token (global, so AuditModule sees it without importing any module). */
+/** Binds audit/'s ports, the mappings and the checkpoint signer (global, so AuditModule sees them without importing any module). */
 @Global()
 @Module({
-  providers: [{ provide: AUDIT_MAPPINGS_TOKEN, useValue: AUDIT_MAPPINGS }],
-  exports: [AUDIT_MAPPINGS_TOKEN],
+  imports: [KeysModule],
+  providers: [
+    { provide: AUDIT_MAPPINGS_TOKEN, useValue: AUDIT_MAPPINGS },
+    { provide: AUDIT_SIGNER, useExisting: KeysService },
+  ],
+  exports: [AUDIT_MAPPINGS_TOKEN, AUDIT_SIGNER],
 })
 export class AuditMappingsModule {}

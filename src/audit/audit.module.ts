@@ -7,7 +7,6 @@
  * credential (every record's details pass the redaction guard).
  */
 import { Module } from '@nestjs/common';
-import { KeysModule } from '../keys/index.js';
 import { AuditAdminController } from './audit.admin.controller.js';
 import { AuditCheckpointJob } from './audit-checkpoint.job.js';
 import { AuditCheckpointService } from './audit-checkpoint.service.js';
@@ -21,11 +20,10 @@ import { AuditVerifyService } from './audit-verify.service.js';
 import { AUDIT_MAPPINGS, AuditMappingTable, type AuditMappings } from './mappings/index.js';
 
 @Module({
-  imports: [KeysModule],
   controllers: [AuditAdminController],
   providers: [
     { provide: AUDIT_CLOCK, useFactory: systemAuditClock },
-    // The mappings come from the composition root (AUDIT_MAPPINGS, src/app/audit-mappings.ts).
+    // The mappings and the signer (AUDIT_SIGNER) come from the composition root (src/app/audit-mappings.ts).
     { provide: AuditMappingTable, inject: [AUDIT_MAPPINGS], useFactory: (mappings: AuditMappings) => new AuditMappingTable(mappings) },
     AuditRepository,
     AuditTrailService,

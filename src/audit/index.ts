@@ -9,3 +9,4 @@ export { redactDetails, REDACTED } from './audit-redaction.js';
 export type { AuditRecord } from './chain/audit-record.js';
 export { AuditVerifyService, type VerifyReport } from './audit-verify.service.js';
 export { AuditQueryService } from './audit-query.service.js';
+export { AUDIT_SIGNER, type AuditSigner } from './audit-signer.js';
