@@ -7,6 +7,7 @@ import { AppModule } from './app.module.js';
 import { weakenedDefaults, type AppConfig } from './config/index.js';
 import { Logger as NestLogger } from '@nestjs/common';
 import { DatabaseOutageFilter, openDatabase, runMigrations } from './database/index.js';
+import { entities } from './app/entities.js';
 import { mountOidc, OidcService, outagePage } from './oidc/index.js';
 import { quietStartupLogger, requestId } from './logging/logging.js';
 import { answerUnknownRoute } from './home/not-found.filter.js';
@@ -27,7 +28,7 @@ export interface CreateAppOptions {
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   // Outbound calls must connect directly (not through NODE_USE_ENV_PROXY's proxy) to be checked: one clear line, before anything opens.
   refuseEnvironmentProxy();
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, entities);
   try {
     await runMigrations(db);
     const adapter = new FastifyAdapter({

@@ -9,8 +9,6 @@ import { KeysModule } from './keys/index.js';
 import { ClientsModule } from './clients/index.js';
 import { OidcModule } from './oidc/index.js';
 import { AdminModule } from './admin/admin.module.js';
-// After src/admin, not through keys/index: the keys admin controller needs admin fully loaded.
-import { KeysAdminModule } from './keys/keys-admin.module.js';
 import { IdentityModule } from './identity/index.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuditModule } from './audit/index.js';
@@ -28,6 +26,9 @@ import { AccountConsoleModule } from './account/account.module.js';
 import { HomeModule } from './home/home.module.js';
 import { AdminConsoleModule } from './admin-console/admin-console.module.js';
 import { ApprovalsModule } from './approvals/approvals.module.js';
+import { ApprovalsPortsModule } from './app/approvals-ports.module.js';
+import { OidcPortsModule } from './app/oidc-ports.module.js';
+import { AuditMappingsModule } from './app/audit-mappings.js';
 
 @Module({})
 export class AppModule {
@@ -42,7 +43,6 @@ export class AppModule {
         ScheduleModule.forRoot(),
         HealthModule,
         KeysModule,
-        KeysAdminModule,
         ClientsModule,
         OidcModule,
         AdminModule,
@@ -62,6 +62,9 @@ export class AppModule {
         HomeModule,
         AdminConsoleModule,
         ApprovalsModule,
+        ApprovalsPortsModule,
+        OidcPortsModule,
+        AuditMappingsModule,
       ],
     };
   }

@@ -13,3 +13,8 @@ export interface AccountEvents {
    */
   'account.sessions.ended': { userId: string; ended: number; reason: 'requested' | 'password_changed' | 'factors_changed' | 'step_up_failures' };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends AccountEvents {}
+}

@@ -3,3 +3,8 @@ export interface AdminEvents {
   /** A request to /admin from an address outside ADMIN_IP_ALLOWLIST was refused (before any authentication). */
   'admin.ip_refused': { ip: string; method: string; path: string };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends AdminEvents {}
+}

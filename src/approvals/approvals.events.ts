@@ -9,3 +9,8 @@ export interface ApprovalEvents {
   /** Nobody decided within 24 hours; it can no longer be approved. */
   'approval.expired': { approvalId: string; kind: string; summary: string; requestedBy: { type: string; id: string } };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends ApprovalEvents {}
+}

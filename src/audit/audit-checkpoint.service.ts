@@ -4,7 +4,7 @@ import { decodeProtectedHeader } from 'jose';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { AdvisoryLockService, UnitOfWork, type Transaction } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
-import { KeysService } from '../keys/index.js';
+import { AUDIT_SIGNER, type AuditSigner } from './audit-signer.js';
 import { AUDIT_CLOCK, type AuditClock } from './audit-clock.js';
 import { AuditError, AuditErrorCode } from './audit.errors.js';
 import { AuditRepository, type ChainPoint, type CheckpointKind, type StoredCheckpoint } from './audit.repository.js';
@@ -40,7 +40,7 @@ export class AuditCheckpointService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(AUDIT_CLOCK) private readonly clock: AuditClock,
     private readonly repo: AuditRepository,
-    private readonly keys: KeysService,
+    @Inject(AUDIT_SIGNER) private readonly keys: AuditSigner,
     private readonly uow: UnitOfWork,
     private readonly bus: EventBus,
     private readonly locks: AdvisoryLockService,

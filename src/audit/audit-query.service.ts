@@ -6,6 +6,7 @@ import type { AuditFilter } from './audit-filter.js';
 import { AuditRepository } from './audit.repository.js';
 import type { AuditRecord } from './chain/audit-record.js';
 import { exportChunks, type ExportFormat } from './export/audit-export.js';
+import { AuditMappingTable } from './mappings/index.js';
 
 /**
  * Reading the trail: search pages and exports. An export is itself audited before its first
@@ -19,6 +20,7 @@ export class AuditQueryService {
     @Inject(AUDIT_CLOCK) private readonly clock: AuditClock,
     private readonly repo: AuditRepository,
     private readonly bus: EventBus,
+    private readonly mappings: AuditMappingTable,
   ) {}
 
   search(filter: AuditFilter, page: { limit: number; afterSeq?: number; order: 'asc' | 'desc' }): Promise<AuditRecord[]> {
@@ -41,6 +43,6 @@ export class AuditQueryService {
       { format, filters: audit.filters, throughSeq: head?.seq ?? null },
       { actor: audit.actor, correlationId: audit.correlationId },
     );
-    return exportChunks(this.repo.scan(bounded), format, { issuer: this.config.issuer, now: this.clock.now() });
+    return exportChunks(this.repo.scan(bounded), format, { issuer: this.config.issuer, now: this.clock.now(), mappings: this.mappings });
   }
 }

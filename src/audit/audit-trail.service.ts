@@ -3,7 +3,7 @@ import { currentRequestScope, type DomainEvent, type EventMap, type EventName } 
 import type { Transaction } from '../database/index.js';
 import { buildAuditContent } from './audit-content.js';
 import { AuditRepository } from './audit.repository.js';
-import { mappingOf } from './mappings/index.js';
+import { AuditMappingTable } from './mappings/index.js';
 import type { AuditRecord } from './chain/audit-record.js';
 import { isDatabaseUnavailable } from '../database/index.js';
 
@@ -19,11 +19,14 @@ import { isDatabaseUnavailable } from '../database/index.js';
 export class AuditTrailService {
   private readonly logger = new Logger(AuditTrailService.name);
 
-  constructor(private readonly repo: AuditRepository) {}
+  constructor(
+    private readonly repo: AuditRepository,
+    private readonly mappings: AuditMappingTable,
+  ) {}
 
   async record<N extends EventName>(event: DomainEvent<N, EventMap[N]>, tx?: Transaction): Promise<AuditRecord | null> {
     try {
-      const mapping = mappingOf(event.name);
+      const mapping = this.mappings.mappingOf(event.name);
       if (!mapping) throw new Error(`event ${event.name} has no audit mapping`);
       const built = buildAuditContent(event, mapping);
       if (!built) return null;

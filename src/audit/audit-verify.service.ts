@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { JSONWebKeySet } from 'jose';
 import { EventBus, type EventActor } from '../events/index.js';
-import { KeysService } from '../keys/index.js';
+import { AUDIT_SIGNER, type AuditSigner } from './audit-signer.js';
 import { AuditError, AuditErrorCode } from './audit.errors.js';
 import { AuditRepository, type StoredCheckpoint } from './audit.repository.js';
 import { GENESIS_HASH } from './chain/audit-record.js';
@@ -31,7 +31,7 @@ export interface VerifyReport {
 export class AuditVerifyService {
   constructor(
     private readonly repo: AuditRepository,
-    private readonly keys: KeysService,
+    @Inject(AUDIT_SIGNER) private readonly keys: AuditSigner,
     private readonly bus: EventBus,
   ) {}
 

@@ -13,3 +13,8 @@ export interface AuditEvents {
   };
   'audit.purged': { throughSeq: number; purgedCount: number; tombstoneId: string; cutoff: string };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends AuditEvents {}
+}

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { DomainEvent, EventDelivery } from '../events/index.js';
 import { AuditTrailService } from './audit-trail.service.js';
-import { AUDITED_EVENT_NAMES } from './mappings/index.js';
+import { AuditMappingTable } from './mappings/index.js';
 
 /**
  * Listens to every event of the EventMap (the mapping table has one key per event name).
@@ -12,8 +12,8 @@ import { AUDITED_EVENT_NAMES } from './mappings/index.js';
  */
 @Injectable()
 export class AuditListener {
-  constructor(emitter: EventEmitter2, trail: AuditTrailService) {
-    for (const name of AUDITED_EVENT_NAMES) {
+  constructor(emitter: EventEmitter2, trail: AuditTrailService, mappings: AuditMappingTable) {
+    for (const name of mappings.eventNames) {
       emitter.on(name, (event: DomainEvent, delivery?: EventDelivery) =>
         trail.record(event as Parameters<AuditTrailService['record']>[0], delivery?.tx),
       );

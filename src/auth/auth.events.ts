@@ -33,3 +33,8 @@ export interface AuthEvents {
     ip: string | null;
   };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends AuthEvents {}
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDesignated, justificationProblem, strongestFactor } from './breakglass-rules.js';
-import { emergencySessionTtl, emergencyTokenTtl, isEmergencyAmr } from '../oidc/provider-config.js';
+import { emergencySessionTtl, emergencyTokenTtl, isEmergencyAmr } from '../oidc/provider-lifetimes.js';
 
 describe('emergency access rules', () => {
   it.each([

@@ -27,3 +27,8 @@ export interface BreakGlassEvents {
   };
   'breakglass.reviewed': { sessionId: string; userId: string; note: string };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends BreakGlassEvents {}
+}

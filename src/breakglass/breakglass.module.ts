@@ -5,13 +5,13 @@
  * (/admin/v1/break-glass). It exports BreakGlassService and emits breakglass.* events; alerts go
  * out through webhooks/ subscriptions to `breakglass.started`. It never checks a password or a
  * second factor itself (identity/ and mfa/ do) and never weakens which factor is asked for.
+ * Its BreakGlassService.tokenClaims answers oidc/'s emergency policy port (bound in src/app/).
  */
-import { Inject, Module, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { Module } from '@nestjs/common';
 import { IdentityModule } from '../identity/index.js';
 import { KeysModule } from '../keys/index.js';
 import { MfaModule } from '../mfa/index.js';
-import { OidcModule, registerEmergencyPolicy } from '../oidc/index.js';
+import { OidcModule } from '../oidc/index.js';
 import { BreakGlassEndJob } from './breakglass-end.job.js';
 import { BreakGlassAdminController } from './breakglass.admin.controller.js';
 import { BreakGlassRepository } from './breakglass.repository.js';
@@ -24,13 +24,4 @@ import { EmergencyStep } from './emergency.step.js';
   providers: [BreakGlassRepository, BreakGlassService, BreakGlassEndJob, EmergencyStep],
   exports: [BreakGlassService, EmergencyStep],
 })
-export class BreakGlassModule implements OnModuleInit {
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly service: BreakGlassService,
-  ) {}
-
-  onModuleInit(): void {
-    registerEmergencyPolicy(this.config, { tokenClaims: (input) => this.service.tokenClaims(input) });
-  }
-}
+export class BreakGlassModule {}

@@ -20,3 +20,8 @@ export interface ClientEvents {
   'client.deleted': { clientId: string; before: ClientSnapshot };
   'resource_server.created': { identifier: string; name: string; scopes: string[]; accessTokenFormat: 'jwt' | 'opaque' };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends ClientEvents {}
+}

@@ -15,3 +15,8 @@ export interface ComplianceEvents {
   /** Someone read or exported a patient's accounting of disclosures. */
   'compliance.disclosures.exported': { patientId: string; format: 'json' | 'csv' | 'fhir'; count: number };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends ComplianceEvents {}
+}

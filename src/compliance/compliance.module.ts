@@ -4,9 +4,7 @@
  * only through other modules' exported services and judges it with pure rules
  * (posture-rules.ts). It emits compliance.report.generated; it never changes a setting.
  */
-import { Inject, Module, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { registerDisclosureRecorder } from '../oidc/index.js';
+import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/index.js';
 import { BreakGlassModule } from '../breakglass/index.js';
 import { KeysModule } from '../keys/index.js';
@@ -22,14 +20,7 @@ import { DisclosuresService } from './disclosures.service.js';
   imports: [AuditModule, BreakGlassModule, KeysModule, MfaModule, PoliciesModule, UsersAdminModule],
   controllers: [ComplianceAdminController],
   providers: [ComplianceClock, ComplianceService, DisclosuresService],
+  // DisclosuresService answers oidc/'s disclosure recorder port (bound in src/app/).
+  exports: [DisclosuresService],
 })
-export class ComplianceModule implements OnModuleInit {
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly disclosures: DisclosuresService,
-  ) {}
-
-  onModuleInit(): void {
-    registerDisclosureRecorder(this.config, (d) => this.disclosures.record(d));
-  }
-}
+export class ComplianceModule {}

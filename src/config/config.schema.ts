@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { allowPrivateEntryProblem } from '../outbound/outbound-address.js';
+import { allowPrivateEntryProblem } from './outbound-entries.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

@@ -61,3 +61,8 @@ export interface ConsentEvents {
     userId: string | null;
   };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends ConsentEvents {}
+}

@@ -55,6 +55,6 @@ import { SmartLaunchService } from './smart-launch.service.js';
     AccountService,
     ConsentCleanupJob,
   ],
-  exports: [ConsentStep, ConsentService, AccountService, ClientPolicyService, SmartLaunchService, SmartContextService],
+  exports: [ConsentStep, ConsentService, AccountService, ClientPolicyService, SmartLaunchService, SmartContextService, SmartScopePolicy],
 })
 export class ConsentModule {}

@@ -22,3 +22,4 @@ export { launchRefusal, launchUserMatches, launchTokenParameters, type StoredLau
 export { isConsentSatisfied, consentRoute, launchNeeds, choosePatient, type ScopeSet } from './consent-decision.js';
 export { AccountService, ACCOUNT_CLIENT_ID, ACCOUNT_CALLBACK_PATH } from './account.service.js';
 export { ACCOUNT_APPS_PATH } from './consent.step.js';
+export { SmartScopePolicy } from './smart-scope.policy.js';

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { UnitOfWork } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
-import { ScopePolicyRefusal } from '../oidc/index.js';
+import { ScopePolicyRefusal } from './scope-refusal.js';
 import { CONSENT_CLOCK, type ConsentClock } from './consent-clock.js';
 import { launchRefusal, type LaunchContext, type StoredLaunch } from './smart-launch.js';
 import { SmartLaunchRepository } from './smart-launch.repository.js';

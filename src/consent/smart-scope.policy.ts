@@ -1,9 +1,10 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { EventBus } from '../events/index.js';
-import { registerScopePolicy, ScopePolicyRefusal, type ScopePolicy } from '../oidc/index.js';
+import type { ScopePolicy } from '../oidc/index.js';
+import { ScopePolicyRefusal } from './scope-refusal.js';
 import { launchNeeds } from './consent-decision.js';
 import { ConsentRepository } from './consent.repository.js';
 import { SmartContextService } from './smart-context.service.js';
@@ -24,7 +25,7 @@ type TokenLike = { grantId?: string; scope?: string; resourceServer?: { identifi
  * puts the launch context into access tokens and token responses.
  */
 @Injectable()
-export class SmartScopePolicy implements ScopePolicy, OnModuleInit {
+export class SmartScopePolicy implements ScopePolicy {
   /** Requests already narrowed (the provider may ask more than once per request). */
   private readonly shaped = new WeakSet<object>();
   /** Launch context of the token being issued, for the token response (set while issuing, read at grant.success). */
@@ -38,10 +39,6 @@ export class SmartScopePolicy implements ScopePolicy, OnModuleInit {
     private readonly smart: SmartContextService,
     private readonly launches: SmartLaunchService,
   ) {}
-
-  onModuleInit(): void {
-    registerScopePolicy(this.config, this);
-  }
 
   /** The configured FHIR base URL a value names (trailing slashes ignored), or undefined. */
   fhirBase(value: unknown): string | undefined {

@@ -1,7 +1,7 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/index.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
-import { entities, migrations } from './entities.js';
+import { migrations } from '../../migrations/index.js';
 import { SafePgClient } from './safe-pg-client.js';
 
 export interface OpenedDatabase {
@@ -13,8 +13,9 @@ export interface OpenedDatabase {
 /**
  * Opens the database the configuration names: PostgreSQL at DATABASE_URL, or the embedded
  * PGlite under DATA_DIR. Never uses `synchronize`: the schema comes only from migrations.
+ * The entities come from the composition root (src/app/entities.ts): database/ knows no module.
  */
-export async function openDatabase(config: Pick<AppConfig, 'database'>): Promise<OpenedDatabase> {
+export async function openDatabase(config: Pick<AppConfig, 'database'>, entities: NonNullable<DataSourceOptions['entities']>): Promise<OpenedDatabase> {
   let embedded: EmbeddedPostgres | undefined;
   const common = {
     type: 'postgres' as const,

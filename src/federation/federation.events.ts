@@ -29,3 +29,8 @@ export interface FederationEvents {
   'federation.idp.updated': { idpId: string; fields: string[] };
   'federation.idp.deleted': { idpId: string };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends FederationEvents {}
+}

@@ -24,6 +24,6 @@ import { UpstreamLogout } from './upstream-logout.js';
   imports: [PassportModule, IdentityModule, KeysModule, OidcModule, OutboundModule],
   controllers: [FederationController, IdentityProvidersAdminController],
   providers: [FederationRepository, IdentityProvidersService, UpstreamClients, FederationBroker, UpstreamLogout, FederationStrategy, FederationAuthGuard],
-  exports: [FederationBroker],
+  exports: [FederationBroker, UpstreamLogout],
 })
 export class FederationModule {}

@@ -1,7 +1,7 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { aesGcmOpen, aesGcmSeal, KeysService } from '../keys/index.js';
-import { registerLogoutContinuation, type EndedSession } from '../oidc/index.js';
+import type { EndedSession } from '../oidc/index.js';
 import { FederationBroker } from './federation-broker.service.js';
 
 export const UPSTREAM_LOGOUT_CALLBACK_PATH = '/federation/logout/callback';
@@ -21,18 +21,15 @@ const STATE_AAD = 'federation-logout-state';
  *   client's post_logout_redirect_uri with its state, or our "signed out" page;
  * - back at the callback, a state that does not open or is older than 15 minutes leads only to
  *   our "signed out" page, so the callback can never redirect anywhere we did not choose.
+ * redirectFor answers oidc/'s logout continuation port (bound in src/app/).
  */
 @Injectable()
-export class UpstreamLogout implements OnModuleInit {
+export class UpstreamLogout {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly broker: FederationBroker,
     private readonly keys: KeysService,
   ) {}
-
-  onModuleInit(): void {
-    registerLogoutContinuation(this.config, (ended) => this.redirectFor(ended));
-  }
 
   get callbackUrl(): string {
     return `${this.config.issuer}${UPSTREAM_LOGOUT_CALLBACK_PATH}`;

@@ -18,3 +18,8 @@ export interface HardeningEvents extends OutboundEvents {
     retryAfterSeconds: number;
   };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends HardeningEvents {}
+}

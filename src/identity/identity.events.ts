@@ -40,3 +40,8 @@ export interface UserSnapshot {
   /** The directory's id (SCIM externalId), when the user has one. */
   externalId?: string | null;
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends IdentityEvents {}
+}

@@ -23,3 +23,8 @@ export interface KeyEvents {
    */
   'keys.rotated': { origin: 'local' | 'remote'; fingerprint: string; activeKids: string[] };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends KeyEvents {}
+}

@@ -1,7 +1,7 @@
 /**
  * keys/ owns signing keys (generation, import, sealing under the KEK, rotation schedule,
- * revocation, the keystore handed to the OpenID Provider) and named server secrets; its admin
- * API is KeysAdminModule. It exports KeysService and emits keys.* events (keys.rotated when the
+ * revocation, the keystore handed to the OpenID Provider) and named server secrets, and its admin
+ * API (/admin/v1/keys, on the admin kit). It exports KeysService and emits keys.* events (keys.rotated when the
  * published keystore changes, on every instance). It never stores or logs a private key or
  * secret in clear, and nothing else reads its tables.
  */
@@ -16,8 +16,10 @@ import { KEK, KeySealer } from './key-sealer.js';
 import { KeysRepository } from './keys.repository.js';
 import { KeysService } from './keys.service.js';
 import { KeystoreWatcher } from './keystore-watcher.js';
+import { KeysAdminController } from './keys.admin.controller.js';
 
 @Module({
+  controllers: [KeysAdminController],
   providers: [
     KeysRepository,
     KeySealer,
@@ -37,7 +39,7 @@ import { KeystoreWatcher } from './keystore-watcher.js';
       },
     },
   ],
-  // The lifecycle services are exported for KeysAdminModule only; other modules use KeysService.
+  // Other modules use KeysService; the lifecycle services are exported for the commands (src/app/).
   exports: [KeysService, KeyLifecycleService, KekRotationService],
 })
 export class KeysModule {}

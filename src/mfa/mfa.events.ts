@@ -14,3 +14,8 @@ export interface MfaEvents {
   'mfa.enrolment_code.used': { userId: string };
   'mfa.enrolment_code.refused': { userId: string };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends MfaEvents {}
+}

@@ -39,3 +39,8 @@ export interface OidcEvents {
   /** An administrator ended a signed-in session (`reason: user` when all of a user's sessions were ended at once). */
   'session.revoked': { sessionUid: string; accountId: string; clientIds: string[]; reason: 'session' | 'user' };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends OidcEvents {}
+}

@@ -3,6 +3,8 @@
  * adapter for its artifacts, the protocol event bridge and the expiry cleanup job.
  * It exports OidcService (whose callback the HTTP layer mounts) and emits oidc.* events.
  * It never reads another module's tables: clients and keys come through their services.
+ * What it asks of modules above it (consent, break-glass, compliance, federation) it asks
+ * through the ports of oidc.ports.ts, which the composition root binds (src/app/oidc-ports.module.ts).
  */
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/index.js';
@@ -17,11 +19,12 @@ import { AccountRevocationListener } from './account-revocation.listener.js';
 import { SessionsService } from './sessions.service.js';
 import { HeldAccessTokens } from './held-access-tokens.js';
 import { SessionsAdminController, UserSessionsAdminController } from './sessions.admin.controller.js';
+import { OidcPorts } from './oidc.ports.js';
 
 @Module({
   imports: [ClientsModule, KeysModule, IdentityModule, PoliciesModule, OutboundModule],
   controllers: [SessionsAdminController, UserSessionsAdminController],
-  providers: [OidcArtifactRepository, OidcService, OidcCleanupJob, AccountRevocationListener, SessionsService, HeldAccessTokens],
+  providers: [OidcArtifactRepository, OidcService, OidcCleanupJob, AccountRevocationListener, SessionsService, HeldAccessTokens, OidcPorts],
   exports: [OidcService, SessionsService, HeldAccessTokens],
 })
 export class OidcModule {}

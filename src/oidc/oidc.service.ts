@@ -25,6 +25,7 @@ import { OutboundHttp } from '../outbound/index.js';
 import { HeldAccessTokens } from './held-access-tokens.js';
 import { introspectionAllowed, reportIntrospectionRefused } from './introspection-policy.js';
 import { PublishedDocuments } from './published-documents.js';
+import { OidcPorts } from './oidc.ports.js';
 
 type Callback = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -55,6 +56,7 @@ export class OidcService implements OnModuleInit {
     private readonly database: DatabaseHealth,
     private readonly outbound: OutboundHttp,
     private readonly held: HeldAccessTokens,
+    private readonly ports: OidcPorts,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -138,6 +140,7 @@ export class OidcService implements OnModuleInit {
       findResourceServer: (identifier) => this.clients.findResourceServer(identifier),
       findClaims: async (accountId) => (await this.identity.claims(accountId)) as Record<string, unknown> | null,
       outboundFetch: this.outbound.fetchFor('client'),
+      ports: this.ports,
     });
     // Awaited before the token is signed and returned: a held token is recorded before anyone can present it.
     const held = this.held;
@@ -166,7 +169,7 @@ export class OidcService implements OnModuleInit {
     provider.use(documents.middleware());
     provider.use(jwtIntrospection((token) => this.liveJwtClaims(provider, token)));
     provider.use(heldJwtRevocation(this.held, (token) => this.keys.verifyAccessToken(token, this.config.issuer), this.bus));
-    provider.use(logoutContinuation(this.config));
+    provider.use(logoutContinuation(this.ports.logoutContinuation));
     return { provider, fingerprint: keystore.fingerprint, documents };
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { ceilingScopes, refreshTokenTtl, sessionTtl, shouldRotateRefreshToken } from './provider-config.js';
+import { refreshTokenTtl, sessionTtl, shouldRotateRefreshToken } from './provider-lifetimes.js';
+import { ceilingScopes } from './provider-smart.js';
 
 const ttl = { ttl: { sessionIdle: 900, sessionAbsolute: 43_200, refreshTokenIdle: 1800, refreshTokenAbsolute: 43_200 } } as never;
 const now = Date.UTC(2026, 10, 28, 12);

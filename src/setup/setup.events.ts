@@ -7,3 +7,8 @@ export interface SetupEvents {
   /** A setup request was refused: an unknown, used or expired link, or an administrator already exists. */
   'setup.refused': { reason: 'invalid_link' | 'admin_exists' | 'weak_password' | 'invalid_email' | 'wrong_code' };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends SetupEvents {}
+}

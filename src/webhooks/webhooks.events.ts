@@ -17,3 +17,8 @@ export interface WebhookEvents {
     final: boolean;
   };
 }
+
+// Adds these events to the bus's EventMap (declaration merging: events/ imports no module).
+declare module '../events/event-map.js' {
+  interface EventMap extends WebhookEvents {}
+}

@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../chain/audit-record.js';
 import { recordUrn, toFhirAuditEvent } from './fhir-audit-event.js';
+import type { AuditMappingTable } from '../mappings/index.js';
 
 export type ExportFormat = 'ndjson' | 'csv' | 'fhir';
 
@@ -67,7 +68,7 @@ function csvRow(r: AuditRecord): string {
  * offline verifier reads them); CSV is for reading; FHIR is an R4 `collection` Bundle of
  * AuditEvent resources, written incrementally so an export of years never sits in memory.
  */
-export async function* exportChunks(records: AsyncIterable<AuditRecord>, format: ExportFormat, opts: { issuer: string; now: Date }) {
+export async function* exportChunks(records: AsyncIterable<AuditRecord>, format: ExportFormat, opts: { issuer: string; now: Date; mappings: Pick<AuditMappingTable, 'mappingOf'> }) {
   if (format === 'ndjson') {
     for await (const r of records) yield `${JSON.stringify(r)}\n`;
     return;
@@ -81,7 +82,7 @@ export async function* exportChunks(records: AsyncIterable<AuditRecord>, format:
   let first = true;
   for await (const r of records) {
     // FHIR JSON never has an empty array: `entry` opens with the first record.
-    yield `${first ? ',"entry":[' : ','}${JSON.stringify({ fullUrl: recordUrn(r.hash), resource: toFhirAuditEvent(r, opts.issuer) })}`;
+    yield `${first ? ',"entry":[' : ','}${JSON.stringify({ fullUrl: recordUrn(r.hash), resource: toFhirAuditEvent(r, opts.issuer, opts.mappings) })}`;
     first = false;
   }
   yield first ? '}' : ']}';

@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../chain/audit-record.js';
-import { mappingOf, type AuditCategory } from '../mappings/index.js';
+import type { AuditCategory, AuditMappingTable } from '../mappings/index.js';
 import type { EventName } from '../../events/index.js';
 
 /** The parts of FHIR R4 AuditEvent and Bundle this export produces (https://hl7.org/fhir/R4/auditevent.html). */
@@ -74,8 +74,8 @@ const partyRef = (type: string, id: string): FhirReference => ({ identifier: { s
  * requesting agent (with its IP), the client application a second agent; the subject and the
  * record itself (seq and hashes, so the chain can be checked) are entities.
  */
-export function toFhirAuditEvent(record: AuditRecord, issuer: string): FhirAuditEvent {
-  const mapping = mappingOf(record.eventType as EventName);
+export function toFhirAuditEvent(record: AuditRecord, issuer: string, mappings: Pick<AuditMappingTable, 'mappingOf'>): FhirAuditEvent {
+  const mapping = mappings.mappingOf(record.eventType as EventName);
   const codes = mapping ? CATEGORY_CODES[mapping.category] : FALLBACK;
   const failureReason = ['error', 'reason'].map((k) => record.details[k]).find((v): v is string => typeof v === 'string');
   const agents: FhirAuditEvent['agent'] = [

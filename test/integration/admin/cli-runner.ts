@@ -1,4 +1,4 @@
-import { runCli } from '../../../src/admin/cli.js';
+import { runCli } from '../../../src/app/cli.js';
 
 /** Runs the admin CLI in-process and captures what it prints, as an operator would see it. */
 export async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { AUDIT_MAPPINGS } from '../../../src/audit/index.js';
+import { AUDIT_MAPPINGS } from '../../../src/app/audit-mappings.js';
 
 const SRC = fileURLToPath(new URL('../../../src', import.meta.url));
 

@@ -3,7 +3,7 @@ import { createLocalJWKSet, compactVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeysService } from '../../../src/keys/index.js';
 import { KekRotationService } from '../../../src/keys/kek-rotation.service.js';
-import { rotateKekFromEnvironment } from '../../../src/keys/kek-rotation.runner.js';
+import { rotateKekFromEnvironment } from '../../../src/app/kek-rotation.runner.js';
 import { KeyLifecycleService } from '../../../src/keys/key-lifecycle.service.js';
 import { PoliciesService } from '../../../src/policies/index.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';

@@ -1,0 +1,67 @@
+import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { AppConfig } from '../config/index.js';
+import { ACR_MFA, mfaRequested } from '../mfa/mfa-policy.js';
+import { errorPage, logoutConfirmPage, logoutDonePage } from '../ui/index.js';
+import type { ScopePolicy } from './oidc.ports.js';
+import { withScopePolicy } from './provider-smart.js';
+
+/** Sign-in happens on our own interaction pages (auth/), with step-up to a second factor. */
+export function interactions(): NonNullable<Configuration['interactions']> {
+  return { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInPolicy() };
+}
+
+/**
+ * The grant an authorization request continues: the one the consent step just resumed, else the
+ * browser session's grant for this client, unless the scope policy needs a new one (a new SMART
+ * launch context).
+ */
+export function loadExistingGrant(policy: ScopePolicy): NonNullable<Configuration['loadExistingGrant']> {
+  return async (ctx: KoaContextWithOIDC) => {
+    const resumed = ctx.oidc.result?.consent?.grantId as string | undefined;
+    const reuse = !resumed && (await withScopePolicy(policy, (p) => p.mayReuseSessionGrant(ctx))) !== false;
+    const grantId = resumed ?? (reuse ? ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId) : undefined);
+    return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+  };
+}
+
+/** RP-initiated logout on our own pages: the confirmation and the "signed out" page. */
+export function rpInitiatedLogout(config: AppConfig) {
+  return {
+    enabled: true,
+    logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
+      ctx.type = 'html';
+      ctx.body = logoutConfirmPage(config.brand, form, ctx.oidc.client?.clientName);
+    },
+    postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
+      ctx.type = 'html';
+      ctx.body = logoutDonePage(config.brand);
+    },
+  };
+}
+
+/** The provider's own errors (bad request, unknown client ...) as our HTML error page. */
+export function renderError(config: AppConfig): NonNullable<Configuration['renderError']> {
+  return async (ctx, out) => {
+    ctx.type = 'html';
+    ctx.body = errorPage(config.brand, out.error, out.error_description);
+  };
+}
+
+/**
+ * oidc-provider's base prompts, plus step-up: a request whose acr_values ask for the MFA level
+ * re-opens the login prompt when the session's authentication did not reach it, so the app
+ * gets a fresh second factor inside an existing session.
+ */
+export function signInPolicy() {
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('acr_step_up', 'the requested authentication level needs a second factor', (ctx) => {
+      const oidc = ctx.oidc as unknown as { params: Record<string, unknown>; session: { accountId?: string; acr?: string }; result?: { login?: unknown } };
+      if (!mfaRequested(oidc.params.acr_values)) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      if (oidc.session.accountId && oidc.session.acr === ACR_MFA) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      if (oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      return interactionPolicy.Check.REQUEST_PROMPT;
+    }),
+  );
+  return policy;
+}
