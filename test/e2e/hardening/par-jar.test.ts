@@ -1,13 +1,12 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { exportJWK, generateKeyPair, UnsecuredJWT } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import type { DomainEvent } from '../../../src/events/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import { buildAuthorizationUrl, type AuthorizationRequest } from '../../support/relying-party.js';
 import { allowIfAsked } from '../../support/sign-in-flow.js';
 
@@ -22,8 +21,6 @@ const KID = 'ward-app-jar-1';
  * request object is believed only with a valid signature of a key the client registered.
  */
 describe('PAR and JAR, requirable per client', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let keys: Awaited<ReturnType<typeof generateKeyPair>>;
   /** Requires PAR; authenticates with a secret. */
   let parClient: oidc.Configuration;
@@ -31,9 +28,9 @@ describe('PAR and JAR, requirable per client', () => {
   let jarClient: oidc.Configuration;
   const refusals: Array<{ endpoint: string; clientId: string | null; error: string; description: string | null }> = [];
 
+  const running = useApp();
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
     running.app.get(EventEmitter2).onAny((_name: string | string[], event: DomainEvent) => {
       if (event?.name === 'oidc.grant.failed') refusals.push(event.payload as (typeof refusals)[number]);
     });
@@ -59,11 +56,6 @@ describe('PAR and JAR, requirable per client', () => {
       requireSignedRequestObject: true,
     });
     jarClient = await discover(jar.clientId, oidc.ClientSecretBasic(jar.clientSecret!));
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   const publicJwk = async () => ({ ...(await exportJWK(keys.publicKey)), kty: 'EC', kid: KID, alg: 'ES256', use: 'sig' });

@@ -1,11 +1,10 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import { buildAuthorizationUrl } from '../../support/relying-party.js';
 import { allowIfAsked } from '../../support/sign-in-flow.js';
 
@@ -20,15 +19,13 @@ const PASSWORD = 'a long and unusual passphrase 11';
  * A client authenticated by a secret rotates even when it adds a DPoP proof.
  */
 describe('refresh token rotation of DPoP clients', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let confidential: oidc.Configuration;
   let secretClient: oidc.Configuration;
   let publicApp: oidc.Configuration;
 
+  const running = useApp();
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
     await running.app.get(IdentityService).createUser({ email: EMAIL, password: PASSWORD });
     const clients = running.app.get(ClientsService);
     const discover = (clientId: string, auth: oidc.ClientAuth) =>
@@ -71,11 +68,6 @@ describe('refresh token rotation of DPoP clients', () => {
       grantTypes: ['authorization_code', 'refresh_token'],
     });
     publicApp = await discover(native.clientId, oidc.None());
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   /** Signs in (offline access) and exchanges the code, with a DPoP proof of `dpop`'s key when given. */

@@ -6,6 +6,7 @@ import { ClientsService } from '../../../src/clients/index.js';
 import { KEYS_CLOCK, type Clock } from '../../../src/keys/clock.js';
 import { KeyLifecycleService } from '../../../src/keys/key-lifecycle.service.js';
 import { KeystoreWatcher } from '../../../src/keys/keystore-watcher.js';
+import { apiCall, discover, type ApiResponse, type CallOptions } from '../../support/fixture.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 
 export const DAY = 86_400_000;
@@ -62,8 +63,7 @@ export async function registerMachineClient(instance: KeysInstance, roles: Admin
   });
   const clientId = created.clientId;
   const clientSecret = created.clientSecret!;
-  const config = (url: string) =>
-    oidc.discovery(new URL(url), clientId, undefined, oidc.ClientSecretBasic(clientSecret), { execute: [oidc.allowInsecureRequests] });
+  const config = (url: string) => discover(url, clientId, clientSecret);
   return {
     clientId,
     clientSecret,
@@ -75,28 +75,8 @@ export async function registerMachineClient(instance: KeysInstance, roles: Admin
   };
 }
 
-export async function adminCall<T = any>(
-  url: string,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Headers; body: T }> {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let body: string | undefined;
-  if (opts.body !== undefined) {
-    body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(new URL(path, url), { method, headers, body });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: res.status, headers: res.headers, body: parsed as T };
+export async function adminCall<T = any>(url: string, method: string, path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
+  return apiCall<T>(url, method, path, opts);
 }
 
 export const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;
