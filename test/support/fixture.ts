@@ -200,3 +200,28 @@ export function useApp(opts: FixtureOptions | (() => FixtureOptions) = {}): AppF
     close: () => started().close(),
   };
 }
+
+/** A fresh database for the enclosing describe block (created in beforeAll, dropped in afterAll). */
+export function useDatabase(): TestDatabase {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  const created = (): TestDatabase => {
+    if (!db) throw new Error('the test database is not created yet (read it in a hook or test, not at collection)');
+    return db;
+  };
+  return {
+    get url() {
+      return created().url;
+    },
+    get name() {
+      return created().name;
+    },
+    query: (sql, params) => created().query(sql, params),
+    drop: () => created().drop(),
+  };
+}

@@ -1,4 +1,4 @@
-import { startFixture, type ApiResponse, type AppFixture } from '../../support/fixture.js';
+import { startFixture, useApp, type ApiResponse, type AppFixture } from '../../support/fixture.js';
 
 export { BOOTSTRAP_ID } from '../../support/fixture.js';
 
@@ -12,4 +12,9 @@ export type AdminApi = AppFixture;
  */
 export async function startAdminApi(env: Record<string, string> = {}): Promise<AdminApi> {
   return startFixture({ env, bootstrapAdmin: true });
+}
+
+/** startAdminApi for the enclosing describe block: started in beforeAll, closed in afterAll. */
+export function useAdminApi(env: Record<string, string> | (() => Record<string, string>) = {}): AdminApi {
+  return useApp(() => ({ env: typeof env === 'function' ? env() : env, bootstrapAdmin: true }));
 }
