@@ -83,8 +83,11 @@ export interface AppFixture {
   call<T = any>(method: string, path: string, opts?: CallOptions): Promise<ApiResponse<T>>;
   /** Client credentials through openid-client, as any relying party would do it. */
   clientCredentials(clientId: string, clientSecret: string, params?: Record<string, string>): Promise<oidc.TokenEndpointResponse>;
-  /** Registers a client in-process (confidential unless said otherwise) and discovers it with openid-client. */
-  registerClient(client: Partial<NewClient> & { name: string }): Promise<RegisteredClient>;
+  /**
+   * Registers a client in-process (confidential unless said otherwise) and discovers it with
+   * openid-client at `issuer` (this instance's URL unless the app is configured with another ISSUER).
+   */
+  registerClient(client: Partial<NewClient> & { name: string }, issuer?: string): Promise<RegisteredClient>;
   /** Creates a person in-process. */
   createUser(user: NewUser): Promise<User>;
   close(): Promise<void>;
@@ -150,9 +153,9 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<AppFixtur
     token,
     call,
     clientCredentials,
-    async registerClient(client) {
+    async registerClient(client, issuer = url) {
       const created = await running.app.get(ClientsService).createClient({ type: 'confidential', ...client } as NewClient);
-      const config = await discover(url, created.clientId, created.clientSecret ?? oidc.None());
+      const config = await discover(issuer, created.clientId, created.clientSecret ?? oidc.None());
       return { clientId: created.clientId, clientSecret: created.clientSecret, config };
     },
     createUser: (user) => running.app.get(IdentityService).createUser(user),
@@ -167,38 +170,15 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<AppFixtur
  * The fixture for the enclosing describe block: started in beforeAll, closed in afterAll. Its
  * properties may be read from the first beforeAll registered after this call onwards.
  */
-export function useApp(opts: FixtureOptions | (() => FixtureOptions) = {}): AppFixture {
+export function useApp(opts: FixtureOptions | (() => FixtureOptions | Promise<FixtureOptions>) = {}): AppFixture {
   let fixture: AppFixture | undefined;
   beforeAll(async () => {
-    fixture = await startFixture(typeof opts === 'function' ? opts() : opts);
+    fixture = await startFixture(typeof opts === 'function' ? await opts() : opts);
   });
   afterAll(async () => {
     await fixture?.close();
   });
-  const started = (): AppFixture => {
-    if (!fixture) throw new Error('the app fixture is not started yet (read it in a hook or test, not at collection)');
-    return fixture;
-  };
-  return {
-    get running() {
-      return started().running;
-    },
-    get app() {
-      return started().app;
-    },
-    get db() {
-      return started().db;
-    },
-    get url() {
-      return started().url;
-    },
-    token: (roles) => started().token(roles),
-    call: (method, path, callOpts) => started().call(method, path, callOpts),
-    clientCredentials: (clientId, clientSecret, params) => started().clientCredentials(clientId, clientSecret, params),
-    registerClient: (client) => started().registerClient(client),
-    createUser: (user) => started().createUser(user),
-    close: () => started().close(),
-  };
+  return startedLater('the app fixture', () => fixture);
 }
 
 /** A fresh database for the enclosing describe block (created in beforeAll, dropped in afterAll). */
@@ -210,18 +190,19 @@ export function useDatabase(): TestDatabase {
   afterAll(async () => {
     await db?.drop();
   });
-  const created = (): TestDatabase => {
-    if (!db) throw new Error('the test database is not created yet (read it in a hook or test, not at collection)');
-    return db;
+  return startedLater('the test database', () => db);
+}
+
+/** Stands for what a beforeAll will set: each property is read from it when used (in a hook or test). */
+function startedLater<T extends object>(what: string, current: () => T | undefined): T {
+  const target = (): T => {
+    const value = current();
+    if (!value) throw new Error(`${what} is not started yet (read it in a hook or test, not at collection)`);
+    return value;
   };
-  return {
-    get url() {
-      return created().url;
-    },
-    get name() {
-      return created().name;
-    },
-    query: (sql, params) => created().query(sql, params),
-    drop: () => created().drop(),
-  };
+  return new Proxy({} as T, {
+    // Not a promise: `await` on it, or a check for one, must not need it started.
+    get: (_, property) => (property === 'then' ? undefined : Reflect.get(target(), property)),
+    has: (_, property) => Reflect.has(target(), property),
+  });
 }

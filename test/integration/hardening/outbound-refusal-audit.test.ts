@@ -4,7 +4,7 @@ import { generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { useDatabase } from '../../support/fixture.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 
 /**
@@ -13,7 +13,7 @@ import { startApp, testKek, type RunningApp } from '../../support/in-process-app
  * with private_key_jwt, the key server is never contacted, and the refusal is in the audit trail.
  */
 describe('an outbound call refused for a client is audited', () => {
-  let db: TestDatabase;
+  const db = useDatabase();
   let running: RunningApp;
   let keyServer: Server;
   let keyServerHits = 0;
@@ -24,13 +24,11 @@ describe('an outbound call refused for a client is audited', () => {
       res.writeHead(500).end();
     });
     await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
-    db = await createTestDatabase();
     running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
   });
 
   afterAll(async () => {
     await running?.close();
-    await db?.drop();
     await new Promise<void>((resolve) => keyServer.close(() => resolve()));
   });
 
