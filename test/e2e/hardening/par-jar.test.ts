@@ -2,7 +2,6 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { exportJWK, generateKeyPair, UnsecuredJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
 import type { DomainEvent } from '../../../src/events/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
@@ -36,32 +35,24 @@ describe('PAR and JAR, requirable per client', () => {
     });
     await running.app.get(IdentityService).createUser({ email: EMAIL, password: PASSWORD });
     keys = await generateKeyPair('ES256', { extractable: true });
-    const clients = running.app.get(ClientsService);
 
-    const par = await clients.createClient({
+    ({ config: parClient } = await running.registerClient({
       name: 'Theatre scheduling',
-      type: 'confidential',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       requirePushedAuthorizationRequests: true,
-    });
-    parClient = await discover(par.clientId, oidc.ClientSecretBasic(par.clientSecret!));
+    }));
 
-    const jar = await clients.createClient({
+    ({ config: jarClient } = await running.registerClient({
       name: 'Medication round',
-      type: 'confidential',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       jwks: { keys: [await publicJwk()] },
       requireSignedRequestObject: true,
-    });
-    jarClient = await discover(jar.clientId, oidc.ClientSecretBasic(jar.clientSecret!));
+    }));
   });
 
   const publicJwk = async () => ({ ...(await exportJWK(keys.publicKey)), kty: 'EC', kid: KID, alg: 'ES256', use: 'sig' });
-
-  const discover = (clientId: string, auth: oidc.ClientAuth) =>
-    oidc.discovery(new URL(running.url), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
 
   /** Fresh PKCE, state and nonce: the parameters an app sends, before any encoding. */
   async function requestParams(): Promise<{ checks: Omit<AuthorizationRequest, 'url'>; params: Record<string, string> }> {
@@ -217,14 +208,12 @@ describe('PAR and JAR, requirable per client', () => {
   });
 
   it('takes an optional signed request object from a client that registered keys but requires nothing', async () => {
-    const created = await running.app.get(ClientsService).createClient({
+    const { config } = await running.registerClient({
       name: 'Bed management',
-      type: 'confidential',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       jwks: { keys: [await publicJwk()] },
     });
-    const config = await discover(created.clientId, oidc.ClientSecretBasic(created.clientSecret!));
     const signed = await requestParams();
     const jarTokens = await signInAt(config, await oidc.buildAuthorizationUrlWithJAR(config, signed.params, { key: keys.privateKey, kid: KID }), signed.checks);
     await expectSignedInUser(config, jarTokens);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { useApp } from '../../support/fixture.js';
+import { discover, useApp } from '../../support/fixture.js';
 import { buildAuthorizationUrl } from '../../support/relying-party.js';
 import { allowIfAsked } from '../../support/sign-in-flow.js';
 
@@ -28,8 +28,6 @@ describe('refresh token rotation of DPoP clients', () => {
   beforeAll(async () => {
     await running.app.get(IdentityService).createUser({ email: EMAIL, password: PASSWORD });
     const clients = running.app.get(ClientsService);
-    const discover = (clientId: string, auth: oidc.ClientAuth) =>
-      oidc.discovery(new URL(running.url), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
 
     // FAPI 2.0's confidential client: private_key_jwt.
     const { privateKey, publicKey } = await generateKeyPair('ES256');
@@ -42,32 +40,25 @@ describe('refresh token rotation of DPoP clients', () => {
       tokenEndpointAuthMethod: 'private_key_jwt',
       jwks: { keys: [{ ...(await exportJWK(publicKey)), kty: 'EC', kid: 'portal-1', alg: 'ES256', use: 'sig' }] },
     });
-    confidential = await oidc.discovery(
-      new URL(running.url),
-      server.clientId,
-      { token_endpoint_auth_signing_alg: 'ES256' },
-      oidc.PrivateKeyJwt({ key: privateKey, kid: 'portal-1' }),
-      { execute: [oidc.allowInsecureRequests] },
-    );
+    confidential = await discover(running.url, server.clientId, oidc.PrivateKeyJwt({ key: privateKey, kid: 'portal-1' }), {
+      token_endpoint_auth_signing_alg: 'ES256',
+    });
 
     // A confidential client with a shared secret (client_secret_basic).
-    const legacy = await clients.createClient({
+    ({ config: secretClient } = await running.registerClient({
       name: 'Scheduling backend',
-      type: 'confidential',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
-    secretClient = await discover(legacy.clientId, oidc.ClientSecretBasic(legacy.clientSecret!));
+    }));
 
-    const native = await clients.createClient({
+    ({ config: publicApp } = await running.registerClient({
       name: 'Bedside tablet',
       type: 'public',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
-    publicApp = await discover(native.clientId, oidc.None());
+    }));
   });
 
   /** Signs in (offline access) and exchanges the code, with a DPoP proof of `dpop`'s key when given. */

@@ -1,6 +1,5 @@
 import * as oidc from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { useApp } from '../../support/fixture.js';
@@ -19,17 +18,13 @@ describe('replayed codes and refresh tokens', () => {
   const running = useApp();
 
   beforeAll(async () => {
-    const { clientId, clientSecret } = await running.app.get(ClientsService).createClient({
+    ({ config: config } = await running.registerClient({
       name: 'Ward board',
-      type: 'confidential',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
+    }));
     await running.app.get(IdentityService).createUser({ email: 'replay.victim@hospital.test', password: PASSWORD });
-    config = await oidc.discovery(new URL(running.url), clientId, undefined, oidc.ClientSecretBasic(clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
   });
 
   /** Signs in and returns the callback with its code, before anyone exchanges it. */

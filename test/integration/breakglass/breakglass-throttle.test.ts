@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BreakGlassService } from '../../../src/breakglass/index.js';
-import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { MfaService } from '../../../src/mfa/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
@@ -25,15 +24,11 @@ describe('break-glass brute-force limit and input checks', () => {
   const running = useApp({ env: { LOCKOUT_THRESHOLD: '3' } });
 
   beforeAll(async () => {
-    const { clientId, clientSecret } = await running.app.get(ClientsService).createClient({
+    ({ config: config } = await running.registerClient({
       name: 'Theatre list',
-      type: 'confidential',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code'],
-    });
-    config = await oidc.discovery(new URL(running.url), clientId, undefined, oidc.ClientSecretBasic(clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    }));
     const user = await running.app.get(IdentityService).createUser({ email: 'surgeon@hospital.test', password: PASSWORD, roles: ['breakglass'] });
     const mfa = running.app.get(MfaService);
     const enrolment = await mfa.startTotpEnrolment(user.id, 'surgeon@hospital.test');
