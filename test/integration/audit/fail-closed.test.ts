@@ -4,7 +4,7 @@ import { managerFor, UnitOfWork, DATABASE, type OpenedDatabase } from '../../../
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EventBus } from '../../../src/events/index.js';
 import { useApp } from '../../support/fixture.js';
-import { adminGet, adminPost, adminToken, BOOTSTRAP_ID, BOOTSTRAP_SECRET, bootstrapEnv, tokenRequest } from './audit-test-kit.js';
+import { adminGet, adminPost, adminToken, BOOTSTRAP_ID, BOOTSTRAP_SECRET, bootstrapEnv, injectAuditFaults, tokenRequest } from './audit-test-kit.js';
 
 /**
  * The audit write fails (a fault injected in PostgreSQL, as a full disk or a revoked grant
@@ -13,26 +13,19 @@ import { adminGet, adminPost, adminToken, BOOTSTRAP_ID, BOOTSTRAP_SECRET, bootst
 describe('fail closed when the audit record cannot be written', () => {
   let token: string;
   const bootstrap = { clientId: BOOTSTRAP_ID, clientSecret: BOOTSTRAP_SECRET };
-  const fault = (eventType: string) => running.db.query('INSERT INTO audit_fault VALUES ($1)', [eventType]);
+  let faults: Awaited<ReturnType<typeof injectAuditFaults>>;
+  const fault = (eventType: string) => faults.fail(eventType);
   const count = async (sql: string) => Number((await running.db.query<{ n: string }>(sql))[0]!.n);
 
   const running = useApp({ env: bootstrapEnv() });
 
   beforeAll(async () => {
     token = await adminToken(running.url, bootstrap, 'super-admin');
-    await running.db.query(`CREATE TABLE audit_fault (event_type text)`);
-    await running.db.query(`CREATE FUNCTION audit_fault() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF EXISTS (SELECT 1 FROM audit_fault WHERE event_type = NEW.event_type) THEN
-          RAISE EXCEPTION 'injected audit write failure';
-        END IF;
-        RETURN NEW;
-      END $$`);
-    await running.db.query(`CREATE TRIGGER audit_fault BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_fault()`);
+    faults = await injectAuditFaults(running.db);
   });
 
   afterEach(async () => {
-    await running.db.query('DELETE FROM audit_fault');
+    await faults.clear();
   });
 
   it('withholds the token: the client gets server_error, not an access token', async () => {
@@ -46,7 +39,7 @@ describe('fail closed when the audit record cannot be written', () => {
     expect(res.headers.get('cache-control')).toContain('no-store');
     expect(await issued()).toBe(before);
 
-    await running.db.query('DELETE FROM audit_fault');
+    await faults.clear();
     expect((await tokenRequest(running.url, bootstrap)).status).toBe(200);
     expect(await issued()).toBe(before + 1);
   });
@@ -89,7 +82,7 @@ describe('fail closed when the audit record cannot be written', () => {
     await expect(disable('ehr-1')).rejects.toThrow();
     expect(await running.db.query('SELECT * FROM scratch_clients')).toEqual([]);
 
-    await running.db.query('DELETE FROM audit_fault');
+    await faults.clear();
     await disable('ehr-2');
     expect(await running.db.query('SELECT client_id FROM scratch_clients')).toEqual([{ client_id: 'ehr-2' }]);
     const [row] = await running.db.query<Record<string, unknown>>(`SELECT actor_type, actor_id, subject_id FROM audit_events WHERE event_type = 'client.disabled'`);
