@@ -1,8 +1,6 @@
 import fc from 'fast-check';
 import * as oidc from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
-import { IdentityService } from '../../../src/identity/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { useApp } from '../../support/fixture.js';
 import { authorize } from '../../support/sign-in-flow.js';
@@ -139,18 +137,13 @@ describe('hostile input fuzzed at the public and admin surfaces', () => {
   const running = useApp({ env: { RATE_LIMIT_ENABLED: 'false', MFA_POLICY: 'optional' } });
 
   beforeAll(async () => {
-    const created = await running.app.get(ClientsService).createClient({
+    ({ clientId, config } = await running.registerClient({
       name: 'Fuzz target',
       mfaPolicy: 'optional',
-      type: 'confidential',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
-    clientId = created.clientId;
-    config = await oidc.discovery(new URL(running.url), clientId, undefined, oidc.ClientSecretBasic(created.clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
-    await running.app.get(IdentityService).createUser({ email: 'fuzz@hospital.example', password: PASSWORD, givenName: 'Fuzz' });
+    }));
+    await running.createUser({ email: 'fuzz@hospital.example', password: PASSWORD, givenName: 'Fuzz' });
     admin = await createAdminClient(running, ['super-admin']);
     adminBearer = await adminToken(running.url, admin, 'super-admin');
   });
