@@ -25,7 +25,6 @@ describe('an outbound call refused for a client is audited', () => {
   });
 
   afterAll(async () => {
-    await running?.close();
     await new Promise<void>((resolve) => keyServer.close(() => resolve()));
   });
 
