@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { useDatabase } from '../../support/fixture.js';
 import { startService, type ServiceProcess } from '../../support/service-process.js';
 import { adminGet, adminToken, BOOTSTRAP_ID, BOOTSTRAP_SECRET, bootstrapEnv, refOfToken, tokenRequest } from '../../integration/audit/audit-test-kit.js';
 
@@ -14,7 +14,7 @@ const KILL_AFTER = 40;
  * restart, and the chain must verify: a response is never sent before its record commits.
  */
 describe('a crash in the middle of a burst of token requests', () => {
-  let db: TestDatabase;
+  const db = useDatabase();
   let service: ServiceProcess;
   let env: Record<string, string>;
   const received: string[] = [];
@@ -22,7 +22,6 @@ describe('a crash in the middle of a burst of token requests', () => {
   const bootstrap = { clientId: BOOTSTRAP_ID, clientSecret: BOOTSTRAP_SECRET };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     env = { DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ...bootstrapEnv() };
     service = await startService(env);
 
@@ -52,7 +51,6 @@ describe('a crash in the middle of a burst of token requests', () => {
 
   afterAll(async () => {
     await service?.stop();
-    await db?.drop();
   });
 
   it('really killed the process mid-burst', () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { useDatabase } from '../../support/fixture.js';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { freePort } from '../../support/ports.js';
 import { startService, type ServiceProcess } from '../../support/service-process.js';
@@ -17,14 +17,13 @@ const REDIRECT = 'https://ward.hospital.test/callback';
  * sign-in leaves its records, and the chain stays one gap-free line that verifies.
  */
 describe('concurrent sign-ins across two instances', () => {
-  let db: TestDatabase;
+  const db = useDatabase();
   let a: ServiceProcess;
   let b: ServiceProcess;
   let admin: string;
   const userIds: string[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     const portA = await freePort();
     const env = {
       DATABASE_URL: db.url,
@@ -43,7 +42,6 @@ describe('concurrent sign-ins across two instances', () => {
   afterAll(async () => {
     await a?.stop();
     await b?.stop();
-    await db?.drop();
   });
 
   const post = async (path: string, body: unknown) => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { useDatabase } from '../../support/fixture.js';
 import { freePort } from '../../support/ports.js';
 import { startService, type ServiceProcess } from '../../support/service-process.js';
 import {
@@ -28,7 +28,7 @@ const GRANTS = 50;
  * line, gap-free, and verifies, online and offline with the CLI.
  */
 describe('concurrent grants across two instances', () => {
-  let db: TestDatabase;
+  const db = useDatabase();
   let a: ServiceProcess;
   let b: ServiceProcess;
   let dir: string;
@@ -37,7 +37,6 @@ describe('concurrent grants across two instances', () => {
   const bootstrap = { clientId: BOOTSTRAP_ID, clientSecret: BOOTSTRAP_SECRET };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     dir = mkdtempSync(join(tmpdir(), 'caduceus-audit-'));
     // One service behind a proxy: both instances share the database, the KEK and the public issuer.
     const portA = await freePort();
@@ -60,7 +59,6 @@ describe('concurrent grants across two instances', () => {
   afterAll(async () => {
     await a?.stop();
     await b?.stop();
-    await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 

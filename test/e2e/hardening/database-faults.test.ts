@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { useDatabase } from '../../support/fixture.js';
 import { waitFor } from '../../support/ports.js';
 import { startService, type ServiceProcess } from '../../support/service-process.js';
 import { BOOTSTRAP_ID, BOOTSTRAP_SECRET, bootstrapEnv, tokenRequest } from '../../integration/audit/audit-test-kit.js';
@@ -16,12 +16,11 @@ const bootstrap = { clientId: BOOTSTRAP_ID, clientSecret: BOOTSTRAP_SECRET };
  * after the restore the same process serves tokens again without a restart.
  */
 describe('PostgreSQL unreachable during traffic, then back', () => {
-  let db: TestDatabase;
+  const db = useDatabase();
   let proxy: TcpProxy;
   let service: ServiceProcess;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
     const target = new URL(db.url);
     proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
     const viaProxy = new URL(db.url);
@@ -38,7 +37,6 @@ describe('PostgreSQL unreachable during traffic, then back', () => {
   afterAll(async () => {
     await service?.stop();
     await proxy?.close();
-    await db?.drop();
   });
 
   const issued = async () =>

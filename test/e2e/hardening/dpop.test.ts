@@ -1,24 +1,21 @@
 import * as oidc from 'openid-client';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 
 /**
  * DPoP (RFC 9449) with openid-client as the client: the token is bound to the client's key
  * (cnf.jkt), a server nonce is demanded and honoured, and a proof without the nonce is refused.
  */
 describe('sender-constrained tokens with DPoP', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let config: oidc.Configuration;
   let secret: string;
 
+  const running = useApp();
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
     const { clientId, clientSecret } = await running.app.get(ClientsService).createClient({
       name: 'Device gateway',
       type: 'confidential',
@@ -28,11 +25,6 @@ describe('sender-constrained tokens with DPoP', () => {
     config = await oidc.discovery(new URL(running.url), clientId, undefined, oidc.ClientSecretBasic(clientSecret!), {
       execute: [oidc.allowInsecureRequests],
     });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   it('binds the token to the client key after the nonce round trip', async () => {

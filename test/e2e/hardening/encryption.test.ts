@@ -1,7 +1,7 @@
 import { compactDecrypt, createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, type JWK } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAdminApi, type AdminApi } from '../../integration/admin/admin-api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAdminApi } from '../../integration/admin/admin-api.js';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { signIn } from '../../support/sign-in-flow.js';
 
@@ -25,7 +25,7 @@ const parts = (jwt: string) => jwt.split('.').length;
  * key keep plain signed ID tokens; bad registrations are refused by field and change nothing.
  */
 describe('encrypted ID tokens and userinfo', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let admin: string;
   let userId: string;
   let jwks: ReturnType<typeof createRemoteJWKSet>;
@@ -56,7 +56,6 @@ describe('encrypted ID tokens and userinfo', () => {
   const rawUserinfo = (accessToken: string) => fetch(new URL('/userinfo', api.url), { headers: { authorization: `Bearer ${accessToken}` } });
 
   beforeAll(async () => {
-    api = await startAdminApi();
     admin = await api.token(['client-admin', 'user-admin']);
     const user = await api.call('POST', '/admin/v1/users', {
       token: admin,
@@ -65,10 +64,6 @@ describe('encrypted ID tokens and userinfo', () => {
     expect(user.status).toBe(201);
     userId = user.body.id;
     jwks = createRemoteJWKSet(new URL('/jwks', api.url));
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   it('advertises exactly RSA-OAEP-256 and ECDH-ES with A256GCM, and no encrypted request objects', async () => {

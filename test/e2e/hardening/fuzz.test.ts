@@ -1,11 +1,8 @@
 import fc from 'fast-check';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
-import { IdentityService } from '../../../src/identity/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import { authorize } from '../../support/sign-in-flow.js';
 import { adminToken, createAdminClient, type ClientCredentials } from '../../integration/audit/audit-test-kit.js';
 
@@ -132,41 +129,29 @@ function expectRefusedCleanly(what: string, s: Seen): void {
 }
 
 describe('hostile input fuzzed at the public and admin surfaces', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let config: oidc.Configuration;
   let clientId: string;
   let admin: ClientCredentials;
   let adminBearer: string;
 
+  const running = useApp({ env: { RATE_LIMIT_ENABLED: 'false', MFA_POLICY: 'optional' } });
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), RATE_LIMIT_ENABLED: 'false', MFA_POLICY: 'optional' });
-    const created = await running.app.get(ClientsService).createClient({
+    ({ clientId, config } = await running.registerClient({
       name: 'Fuzz target',
       mfaPolicy: 'optional',
-      type: 'confidential',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
-    clientId = created.clientId;
-    config = await oidc.discovery(new URL(running.url), clientId, undefined, oidc.ClientSecretBasic(created.clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
-    await running.app.get(IdentityService).createUser({ email: 'fuzz@hospital.example', password: PASSWORD, givenName: 'Fuzz' });
+    }));
+    await running.createUser({ email: 'fuzz@hospital.example', password: PASSWORD, givenName: 'Fuzz' });
     admin = await createAdminClient(running, ['super-admin']);
     adminBearer = await adminToken(running.url, admin, 'super-admin');
   });
 
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
-  });
-
   const issuedTokens = async () =>
-    Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events WHERE event_type = 'oidc.token.issued'`))[0]!.n);
+    Number((await running.db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events WHERE event_type = 'oidc.token.issued'`))[0]!.n);
   const grantFailures = async () =>
-    Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events WHERE event_type = 'oidc.grant.failed' AND details->>'endpoint' = 'grant'`))[0]!.n);
+    Number((await running.db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events WHERE event_type = 'oidc.grant.failed' AND details->>'endpoint' = 'grant'`))[0]!.n);
   const ready = async () => (await fetch(`${running.url}/health/ready`)).status;
 
   it('/authorize: random and hostile query parameters never cause a server error', async () => {

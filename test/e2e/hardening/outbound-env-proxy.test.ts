@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { useDatabase } from '../../support/fixture.js';
 import { freePort } from '../../support/ports.js';
 import { spawnService } from '../../support/service-process.js';
 import { testKek } from '../../support/in-process-app.js';
@@ -62,7 +62,7 @@ describe('outbound calls under an environment proxy', () => {
   let proxy: Server;
   let proxyUrl: string;
   const seen: string[] = [];
-  let db: TestDatabase;
+  const db = useDatabase();
   let service: ChildProcess | undefined;
 
   beforeAll(async () => {
@@ -77,7 +77,6 @@ describe('outbound calls under an environment proxy', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    db = await createTestDatabase();
   });
 
   afterAll(async () => {
@@ -85,7 +84,6 @@ describe('outbound calls under an environment proxy', () => {
     if (service && service.exitCode === null && service.signalCode === null) service.kill('SIGKILL');
     proxy?.closeAllConnections();
     await new Promise<void>((resolve) => (proxy ? proxy.close(() => resolve()) : resolve()));
-    await db?.drop();
   });
 
   it('without NODE_USE_ENV_PROXY, HTTPS_PROXY is not used and a private destination is refused on the connection', async () => {

@@ -1,13 +1,11 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { exportJWK, generateKeyPair, UnsecuredJWT } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../src/events/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import { buildAuthorizationUrl, type AuthorizationRequest } from '../../support/relying-party.js';
 import { allowIfAsked } from '../../support/sign-in-flow.js';
 
@@ -22,8 +20,6 @@ const KID = 'ward-app-jar-1';
  * request object is believed only with a valid signature of a key the client registered.
  */
 describe('PAR and JAR, requirable per client', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let keys: Awaited<ReturnType<typeof generateKeyPair>>;
   /** Requires PAR; authenticates with a secret. */
   let parClient: oidc.Configuration;
@@ -31,45 +27,32 @@ describe('PAR and JAR, requirable per client', () => {
   let jarClient: oidc.Configuration;
   const refusals: Array<{ endpoint: string; clientId: string | null; error: string; description: string | null }> = [];
 
+  const running = useApp();
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
     running.app.get(EventEmitter2).onAny((_name: string | string[], event: DomainEvent) => {
       if (event?.name === 'oidc.grant.failed') refusals.push(event.payload as (typeof refusals)[number]);
     });
     await running.app.get(IdentityService).createUser({ email: EMAIL, password: PASSWORD });
     keys = await generateKeyPair('ES256', { extractable: true });
-    const clients = running.app.get(ClientsService);
 
-    const par = await clients.createClient({
+    ({ config: parClient } = await running.registerClient({
       name: 'Theatre scheduling',
-      type: 'confidential',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       requirePushedAuthorizationRequests: true,
-    });
-    parClient = await discover(par.clientId, oidc.ClientSecretBasic(par.clientSecret!));
+    }));
 
-    const jar = await clients.createClient({
+    ({ config: jarClient } = await running.registerClient({
       name: 'Medication round',
-      type: 'confidential',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       jwks: { keys: [await publicJwk()] },
       requireSignedRequestObject: true,
-    });
-    jarClient = await discover(jar.clientId, oidc.ClientSecretBasic(jar.clientSecret!));
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
+    }));
   });
 
   const publicJwk = async () => ({ ...(await exportJWK(keys.publicKey)), kty: 'EC', kid: KID, alg: 'ES256', use: 'sig' });
-
-  const discover = (clientId: string, auth: oidc.ClientAuth) =>
-    oidc.discovery(new URL(running.url), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
 
   /** Fresh PKCE, state and nonce: the parameters an app sends, before any encoding. */
   async function requestParams(): Promise<{ checks: Omit<AuthorizationRequest, 'url'>; params: Record<string, string> }> {
@@ -225,14 +208,12 @@ describe('PAR and JAR, requirable per client', () => {
   });
 
   it('takes an optional signed request object from a client that registered keys but requires nothing', async () => {
-    const created = await running.app.get(ClientsService).createClient({
+    const { config } = await running.registerClient({
       name: 'Bed management',
-      type: 'confidential',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       jwks: { keys: [await publicJwk()] },
     });
-    const config = await discover(created.clientId, oidc.ClientSecretBasic(created.clientSecret!));
     const signed = await requestParams();
     const jarTokens = await signInAt(config, await oidc.buildAuthorizationUrlWithJAR(config, signed.params, { key: keys.privateKey, kid: KID }), signed.checks);
     await expectSignedInUser(config, jarTokens);

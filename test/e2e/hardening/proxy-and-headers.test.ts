@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { describe, expect, it } from 'vitest';
+import { useApp, type AppFixture } from '../../support/fixture.js';
 import { bootstrapEnv, BOOTSTRAP_ID, BOOTSTRAP_SECRET, tokenRequest } from '../../integration/audit/audit-test-kit.js';
 
 /**
@@ -9,26 +8,12 @@ import { bootstrapEnv, BOOTSTRAP_ID, BOOTSTRAP_SECRET, tokenRequest } from '../.
  * HSTS is sent when the issuer is https.
  */
 describe('client IPs behind a proxy, and response headers', () => {
-  let db: TestDatabase;
-  let behindProxy: RunningApp;
-  let direct: RunningApp;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = { DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), ...bootstrapEnv() };
-    // One proxy in front (the compose file's nginx): only the hop it appended is believed.
-    behindProxy = await startApp({ ...env, TRUST_PROXY: '1', ISSUER: 'https://id.hospital.example' });
-    direct = await startApp({ ...env, TRUST_PROXY: 'false' });
-  });
-
-  afterAll(async () => {
-    await behindProxy?.close();
-    await direct?.close();
-    await db?.drop();
-  });
+  // One proxy in front (the compose file's nginx): only the hop it appended is believed.
+  const behindProxy = useApp({ env: { ...bootstrapEnv(), TRUST_PROXY: '1', ISSUER: 'https://id.hospital.example' } });
+  const direct = useApp(() => ({ env: { ...bootstrapEnv(), TRUST_PROXY: 'false' }, database: behindProxy.db }));
 
   /** A token request with a wrong secret, as if from `forwardedFor`: refused and audited as oidc.grant.failed. */
-  async function refusedFrom(app: RunningApp, forwardedFor: string, marker: string): Promise<string | null> {
+  async function refusedFrom(app: AppFixture, forwardedFor: string, marker: string): Promise<string | null> {
     const basic = Buffer.from(`${encodeURIComponent(BOOTSTRAP_ID)}:wrong-${marker}`).toString('base64');
     const res = await fetch(`${app.url}/token`, {
       method: 'POST',
@@ -42,7 +27,7 @@ describe('client IPs behind a proxy, and response headers', () => {
     });
     expect(res.status).toBe(401);
     await res.arrayBuffer();
-    const rows = await db.query<{ ip: string | null }>(
+    const rows = await behindProxy.db.query<{ ip: string | null }>(
       `SELECT ip FROM audit_events WHERE event_type = 'oidc.grant.failed' AND user_agent = $1`,
       [`proxy-test ${marker}`],
     );

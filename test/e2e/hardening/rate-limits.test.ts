@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApp } from '../../support/fixture.js';
 import { createAdminClient, tokenRequest, type ClientCredentials } from '../../integration/audit/audit-test-kit.js';
 import { freePort } from '../../support/ports.js';
 
@@ -30,32 +29,24 @@ async function untilRefused(limit: number, send: () => Promise<Response>): Promi
 }
 
 describe('rate limits (one instance, counters in memory)', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
-  let client: ClientCredentials;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({
-      DATABASE_URL: db.url,
-      KEY_ENCRYPTION_KEY: testKek(),
+  const running = useApp({
+    env: {
       TRUST_PROXY: 'true',
       RATE_LIMIT_WINDOW: String(WINDOW),
       RATE_LIMIT_TOKEN_PER_IP: '5',
       RATE_LIMIT_TOKEN_PER_CLIENT: '3',
       RATE_LIMIT_SIGN_IN_PER_IP: '4',
       RATE_LIMIT_ADMIN_PER_IP: '4',
-    });
+    },
+  });
+  let client: ClientCredentials;
+
+  beforeAll(async () => {
     client = await createAdminClient(running, ['auditor']);
   });
 
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
-  });
-
   const audited = (bucket: string) =>
-    db.query<AuditRow>(
+    running.db.query<AuditRow>(
       `SELECT client_id, ip, outcome, details FROM audit_events WHERE event_type = 'hardening.rate_limit.exceeded' AND details->>'bucket' = $1 ORDER BY seq`,
       [bucket],
     );
@@ -136,33 +127,22 @@ describe('rate limits (one instance, counters in memory)', () => {
 });
 
 describe('rate limits shared through Redis by two instances', () => {
-  let db: TestDatabase;
-  let a: RunningApp;
-  let b: RunningApp;
-  let client: ClientCredentials;
   const prefix = `caduceus-test:${randomBytes(6).toString('hex')}:`;
+  const env = {
+    TRUST_PROXY: 'true',
+    REDIS_URL,
+    RATE_LIMIT_REDIS_PREFIX: prefix,
+    RATE_LIMIT_WINDOW: String(WINDOW),
+    RATE_LIMIT_TOKEN_PER_IP: '4',
+  };
+  const a = useApp({ env });
+  const b = useApp(() => ({ env, database: a.db }));
+  let client: ClientCredentials;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = {
-      DATABASE_URL: db.url,
-      KEY_ENCRYPTION_KEY: testKek(),
-      TRUST_PROXY: 'true',
-      REDIS_URL,
-      RATE_LIMIT_REDIS_PREFIX: prefix,
-      RATE_LIMIT_WINDOW: String(WINDOW),
-      RATE_LIMIT_TOKEN_PER_IP: '4',
-    };
-    a = await startApp(env);
-    b = await startApp(env);
     client = await createAdminClient(a, ['auditor']);
   });
 
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await db?.drop();
-  });
 
   it('counts requests on one instance against the limit on the other', async () => {
     // A key's window opens with its first request and lasts an hour: this test of seconds stays inside it.
@@ -188,33 +168,20 @@ describe('rate limits shared through Redis by two instances', () => {
     // B has served nothing from this IP: only A's four requests, counted in Redis, can refuse it.
     expect(onB.status).toBe(429);
     expect(Number(onB.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    const rows = await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events WHERE event_type = 'hardening.rate_limit.exceeded' AND ip = $1`, [ip]);
+    const rows = await a.db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_events WHERE event_type = 'hardening.rate_limit.exceeded' AND ip = $1`, [ip]);
     expect(Number(rows[0]!.n)).toBe(1);
   });
 });
 
 describe('rate limits when Redis is down', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
+  // Nothing listens on this port: the counters are unreachable from the start.
+  const running = useApp(async () => ({ env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, RATE_LIMIT_TOKEN_PER_IP: '2' } }));
   let client: ClientCredentials;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    // Nothing listens on this port: the counters are unreachable from the start.
-    const deadPort = await freePort();
-    running = await startApp({
-      DATABASE_URL: db.url,
-      KEY_ENCRYPTION_KEY: testKek(),
-      REDIS_URL: `redis://127.0.0.1:${deadPort}`,
-      RATE_LIMIT_TOKEN_PER_IP: '2',
-    });
     client = await createAdminClient(running, ['auditor']);
   });
 
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
-  });
 
   it('keeps serving rather than failing tokens with the counters, and still limits on its own count', async () => {
     // Below the limit: served, not failed with the counters. Above it: refused on this instance's own count (README "Redis").

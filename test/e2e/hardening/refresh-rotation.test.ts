@@ -1,11 +1,10 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { discover, useApp } from '../../support/fixture.js';
 import { buildAuthorizationUrl } from '../../support/relying-party.js';
 import { allowIfAsked } from '../../support/sign-in-flow.js';
 
@@ -20,19 +19,15 @@ const PASSWORD = 'a long and unusual passphrase 11';
  * A client authenticated by a secret rotates even when it adds a DPoP proof.
  */
 describe('refresh token rotation of DPoP clients', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let confidential: oidc.Configuration;
   let secretClient: oidc.Configuration;
   let publicApp: oidc.Configuration;
 
+  const running = useApp();
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
     await running.app.get(IdentityService).createUser({ email: EMAIL, password: PASSWORD });
     const clients = running.app.get(ClientsService);
-    const discover = (clientId: string, auth: oidc.ClientAuth) =>
-      oidc.discovery(new URL(running.url), clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
 
     // FAPI 2.0's confidential client: private_key_jwt.
     const { privateKey, publicKey } = await generateKeyPair('ES256');
@@ -45,37 +40,25 @@ describe('refresh token rotation of DPoP clients', () => {
       tokenEndpointAuthMethod: 'private_key_jwt',
       jwks: { keys: [{ ...(await exportJWK(publicKey)), kty: 'EC', kid: 'portal-1', alg: 'ES256', use: 'sig' }] },
     });
-    confidential = await oidc.discovery(
-      new URL(running.url),
-      server.clientId,
-      { token_endpoint_auth_signing_alg: 'ES256' },
-      oidc.PrivateKeyJwt({ key: privateKey, kid: 'portal-1' }),
-      { execute: [oidc.allowInsecureRequests] },
-    );
+    confidential = await discover(running.url, server.clientId, oidc.PrivateKeyJwt({ key: privateKey, kid: 'portal-1' }), {
+      token_endpoint_auth_signing_alg: 'ES256',
+    });
 
     // A confidential client with a shared secret (client_secret_basic).
-    const legacy = await clients.createClient({
+    ({ config: secretClient } = await running.registerClient({
       name: 'Scheduling backend',
-      type: 'confidential',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
-    secretClient = await discover(legacy.clientId, oidc.ClientSecretBasic(legacy.clientSecret!));
+    }));
 
-    const native = await clients.createClient({
+    ({ config: publicApp } = await running.registerClient({
       name: 'Bedside tablet',
       type: 'public',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
-    publicApp = await discover(native.clientId, oidc.None());
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
+    }));
   });
 
   /** Signs in (offline access) and exchanges the code, with a DPoP proof of `dpop`'s key when given. */

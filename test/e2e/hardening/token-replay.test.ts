@@ -1,10 +1,8 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService } from '../../../src/identity/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import { authorize, allowIfAsked } from '../../support/sign-in-flow.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -15,29 +13,18 @@ const PASSWORD = 'a long and unusual passphrase 7';
  * burn what was issued from it (RFC 9700 §4.5 and §4.14.2).
  */
 describe('replayed codes and refresh tokens', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let config: oidc.Configuration;
 
+  const running = useApp();
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
-    const { clientId, clientSecret } = await running.app.get(ClientsService).createClient({
+    ({ config: config } = await running.registerClient({
       name: 'Ward board',
-      type: 'confidential',
       mfaPolicy: 'optional',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
+    }));
     await running.app.get(IdentityService).createUser({ email: 'replay.victim@hospital.test', password: PASSWORD });
-    config = await oidc.discovery(new URL(running.url), clientId, undefined, oidc.ClientSecretBasic(clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   /** Signs in and returns the callback with its code, before anyone exchanges it. */

@@ -1,10 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
-import { IdentityService } from '../../../src/identity/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import { freePort } from '../../support/ports.js';
 import { authorize, signIn } from '../../support/sign-in-flow.js';
 import { startRoundRobin, type RoundRobin } from './round-robin.js';
@@ -19,40 +16,29 @@ const PASSWORD = 'a long and unusual passphrase 7';
  * honoured by the other. Nothing in an instance's memory may be needed by the next request.
  */
 describe('two instances behind a round-robin', () => {
-  let db: TestDatabase;
-  let a: RunningApp;
-  let b: RunningApp;
-  let lb: RoundRobin;
   let issuer: string;
+  const a = useApp(async () => {
+    issuer = `http://localhost:${await freePort()}`;
+    return { env: { ISSUER: issuer, MFA_POLICY: 'optional' } };
+  });
+  const b = useApp(() => ({ env: { ISSUER: issuer, MFA_POLICY: 'optional' }, database: a.db }));
+  let lb: RoundRobin;
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const port = await freePort();
-    issuer = `http://localhost:${port}`;
-    const env = { DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), ISSUER: issuer, MFA_POLICY: 'optional' };
-    a = await startApp(env);
-    b = await startApp(env);
-    lb = await startRoundRobin(port, [a.url, b.url]);
-    const created = await a.app.get(ClientsService).createClient({
+    lb = await startRoundRobin(Number(new URL(issuer).port), [a.url, b.url]);
+    ({ config } = await a.registerClient({
       name: 'Ward board',
       mfaPolicy: 'optional',
-      type: 'confidential',
       redirectUris: [REDIRECT],
       postLogoutRedirectUris: [SIGNED_OUT],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
-    await b.app.get(IdentityService).createUser({ email: 'nurse@hospital.example', password: PASSWORD, givenName: 'Nurse' });
-    config = await oidc.discovery(new URL(issuer), created.clientId, undefined, oidc.ClientSecretBasic(created.clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    }, issuer));
+    await b.createUser({ email: 'nurse@hospital.example', password: PASSWORD, givenName: 'Nurse' });
   });
 
   afterAll(async () => {
     await lb?.close();
-    await a?.close();
-    await b?.close();
-    await db?.drop();
   });
 
   it('completes a sign-in whose requests alternate between the instances, and a logout on one ends it on the other', async () => {

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../support/ports.js';
-import { DAY, kidOf, registerMachineClient, startKeysInstance, type KeysInstance, type MachineClient } from './keys-harness.js';
+import { DAY, kidOf, registerMachineClient, useKeysInstance, type MachineClient } from './keys-harness.js';
 
 /**
  * Two instances of the service on one database, each on its own port, both running the
@@ -9,25 +8,15 @@ import { DAY, kidOf, registerMachineClient, startKeysInstance, type KeysInstance
  * serves the new keystore within seconds through its own poll (nothing is poked by the test).
  */
 describe('rotation in a cluster of two instances', () => {
-  let db: TestDatabase;
-  let a: KeysInstance;
-  let b: KeysInstance;
+  const a = useKeysInstance();
+  const b = useKeysInstance(() => a.db);
   let machine: MachineClient;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    a = await startKeysInstance(db.url);
-    b = await startKeysInstance(db.url);
     machine = await registerMachineClient(a, ['auditor']);
   });
 
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await db?.drop();
-  });
-
-  const keyRows = () => db.query<{ kid: string; state: string }>(`SELECT kid, state FROM signing_keys ORDER BY created_at, kid`);
+  const keyRows = () => a.db.query<{ kid: string; state: string }>(`SELECT kid, state FROM signing_keys ORDER BY created_at, kid`);
   const bothPublishTheSame = (what: string) =>
     waitFor(
       what,
@@ -41,7 +30,7 @@ describe('rotation in a cluster of two instances', () => {
   it('publishes exactly one next key, then activates it exactly once, and both instances serve it', async () => {
     const [initial] = await keyRows();
     expect(await keyRows()).toEqual([{ kid: initial!.kid, state: 'active' }]);
-    const activatedAt = (await db.query<{ activated_at: Date }>(`SELECT activated_at FROM signing_keys`))[0]!.activated_at;
+    const activatedAt = (await a.db.query<{ activated_at: Date }>(`SELECT activated_at FROM signing_keys`))[0]!.activated_at;
 
     // 29 days on: the pre-publication window of the 30-day rotation opens on both instances at once.
     const publishTime = new Date(activatedAt.getTime() + 29 * DAY + 60_000);

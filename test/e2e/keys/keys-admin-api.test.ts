@@ -1,22 +1,18 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { adminCall, kidOf, registerMachineClient, startKeysInstance, type KeysInstance } from './keys-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminCall, kidOf, registerMachineClient, useKeysInstance } from './keys-harness.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
 /** /admin/v1/keys: who may do what, what a key looks like from outside, and errors that name the field. */
 describe('/admin/v1/keys', () => {
-  let db: TestDatabase;
-  let a: KeysInstance;
+  const a = useKeysInstance();
   let keyAdmin: () => Promise<string>;
   let auditor: () => Promise<string>;
   let clientAdmin: () => Promise<string>;
   let superAdmin: () => Promise<string>;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    a = await startKeysInstance(db.url);
     const ka = await registerMachineClient(a, ['key-admin']);
     const au = await registerMachineClient(a, ['auditor']);
     const ca = await registerMachineClient(a, ['client-admin']);
@@ -27,11 +23,6 @@ describe('/admin/v1/keys', () => {
     clientAdmin = () => ca.adminToken(a.url, ['client-admin']);
     // Importing key material is super-admin only (#17).
     superAdmin = () => sa.adminToken(a.url, ['super-admin']);
-  });
-
-  afterAll(async () => {
-    await a?.close();
-    await db?.drop();
   });
 
   const call = (method: string, path: string, opts?: Parameters<typeof adminCall>[3]) => adminCall(a.url, method, path, opts);
@@ -221,7 +212,7 @@ describe('/admin/v1/keys', () => {
       for (const member of PRIVATE_MEMBERS) expect(res.body.publicJwk).not.toHaveProperty(member);
       const jwks = (await a.jwks()).body;
       expect(jwks.keys.find((k) => k.kid === 'old-idp-rsa-2024')).toMatchObject({ kty: 'RSA', alg: 'PS256' });
-      expect(JSON.stringify(await db.query(`SELECT * FROM signing_keys WHERE kid = 'old-idp-rsa-2024'`))).not.toContain(
+      expect(JSON.stringify(await a.db.query(`SELECT * FROM signing_keys WHERE kid = 'old-idp-rsa-2024'`))).not.toContain(
         (pem as string).split('\n')[1]!,
       );
     });

@@ -6,6 +6,8 @@ import { ClientsService } from '../../../src/clients/index.js';
 import { KEYS_CLOCK, type Clock } from '../../../src/keys/clock.js';
 import { KeyLifecycleService } from '../../../src/keys/key-lifecycle.service.js';
 import { KeystoreWatcher } from '../../../src/keys/keystore-watcher.js';
+import type { TestDatabase } from '../../support/database.js';
+import { apiCall, discover, useApp, type ApiResponse, type AppFixture, type CallOptions } from '../../support/fixture.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 
 export const DAY = 86_400_000;
@@ -25,23 +27,38 @@ export interface KeysInstance {
   close(): Promise<void>;
 }
 
-export async function startKeysInstance(databaseUrl: string, env: Record<string, string> = {}): Promise<KeysInstance> {
-  const running = await startApp({ DATABASE_URL: databaseUrl, KEY_ENCRYPTION_KEY: testKek(), ...env });
-  const clock = running.app.get<Clock>(KEYS_CLOCK);
+/** The key-test view of one running instance (the shared app fixture underneath). */
+export function keysInstance(fixture: Pick<AppFixture, 'running' | 'url' | 'app' | 'close'>): KeysInstance {
+  const clock = () => fixture.app.get<Clock>(KEYS_CLOCK);
   return {
-    running,
-    url: running.url,
+    get running() {
+      return fixture.running;
+    },
+    get url() {
+      return fixture.url;
+    },
     // Frozen at `at`: a decision made "one second before" stays one second before, however slow the machine.
-    setNow: (at) => (clock.now = () => new Date(at)),
-    now: () => clock.now(),
-    runRotationJob: () => running.app.get(KeyLifecycleService).runScheduledRotation(),
-    pollKeystore: () => running.app.get(KeystoreWatcher).poll(),
+    setNow: (at) => (clock().now = () => new Date(at)),
+    now: () => clock().now(),
+    runRotationJob: () => fixture.app.get(KeyLifecycleService).runScheduledRotation(),
+    pollKeystore: () => fixture.app.get(KeystoreWatcher).poll(),
     async jwks() {
-      const res = await fetch(`${running.url}/jwks`);
+      const res = await fetch(`${fixture.url}/jwks`);
       return { status: res.status, headers: res.headers, body: (await res.json()) as JSONWebKeySet };
     },
-    close: () => running.close(),
+    close: () => fixture.close(),
   };
+}
+
+export async function startKeysInstance(databaseUrl: string, env: Record<string, string> = {}): Promise<KeysInstance> {
+  const running = await startApp({ DATABASE_URL: databaseUrl, KEY_ENCRYPTION_KEY: testKek(), ...env });
+  return keysInstance({ running, url: running.url, app: running.app, close: () => running.close() });
+}
+
+/** An instance for the enclosing describe block, on `database()` (a fresh one when not given). */
+export function useKeysInstance(database?: () => TestDatabase, env: Record<string, string> = {}): KeysInstance & { db: TestDatabase } {
+  const fixture = useApp(() => ({ database: database?.(), env }));
+  return Object.defineProperty(keysInstance(fixture), 'db', { get: () => fixture.db }) as KeysInstance & { db: TestDatabase };
 }
 
 export interface MachineClient {
@@ -62,8 +79,7 @@ export async function registerMachineClient(instance: KeysInstance, roles: Admin
   });
   const clientId = created.clientId;
   const clientSecret = created.clientSecret!;
-  const config = (url: string) =>
-    oidc.discovery(new URL(url), clientId, undefined, oidc.ClientSecretBasic(clientSecret), { execute: [oidc.allowInsecureRequests] });
+  const config = (url: string) => discover(url, clientId, clientSecret);
   return {
     clientId,
     clientSecret,
@@ -75,28 +91,8 @@ export async function registerMachineClient(instance: KeysInstance, roles: Admin
   };
 }
 
-export async function adminCall<T = any>(
-  url: string,
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Headers; body: T }> {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let body: string | undefined;
-  if (opts.body !== undefined) {
-    body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  const res = await fetch(new URL(path, url), { method, headers, body });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: keep the text
-  }
-  return { status: res.status, headers: res.headers, body: parsed as T };
+export async function adminCall<T = any>(url: string, method: string, path: string, opts: CallOptions = {}): Promise<ApiResponse<T>> {
+  return apiCall<T>(url, method, path, opts);
 }
 
 export const kidOf = (jwt: string) => decodeProtectedHeader(jwt).kid!;

@@ -1,7 +1,6 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { adminCall, kidOf, registerMachineClient, startKeysInstance, type KeysInstance, type MachineClient } from './keys-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminCall, kidOf, registerMachineClient, useKeysInstance, type MachineClient } from './keys-harness.js';
 
 interface Answer {
   status: number;
@@ -32,19 +31,11 @@ const kidsOf = (answer: Answer) => (JSON.parse(answer.body) as { keys: Array<{ k
  * one request naming another host must not change the document everyone else is given.
  */
 describe('published documents (/jwks, discovery)', () => {
-  let db: TestDatabase;
-  let a: KeysInstance;
+  const a = useKeysInstance();
   let machine: MachineClient;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    a = await startKeysInstance(db.url);
     machine = await registerMachineClient(a, ['key-admin']);
-  });
-
-  afterAll(async () => {
-    await a?.close();
-    await db?.drop();
   });
 
   it('serves a rotated key set from the first request after the rotation, with a new ETag', async () => {

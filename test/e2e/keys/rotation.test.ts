@@ -1,8 +1,7 @@
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { adminCall, kidOf, registerMachineClient, startKeysInstance, verifiesAgainst, type KeysInstance, type MachineClient } from './keys-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { adminCall, kidOf, registerMachineClient, useKeysInstance, verifiesAgainst, type MachineClient } from './keys-harness.js';
 
 const kids = (jwks: { keys: Array<{ kid?: string }> }) => jwks.keys.map((k) => k.kid);
 
@@ -11,19 +10,11 @@ const kids = (jwks: { keys: Array<{ kid?: string }> }) => jwks.keys.map((k) => k
  * against /jwks as fetched at each step, while the keys' clock is moved through the schedule.
  */
 describe('signing key rotation', () => {
-  let db: TestDatabase;
-  let a: KeysInstance;
+  const a = useKeysInstance();
   let machine: MachineClient;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    a = await startKeysInstance(db.url);
     machine = await registerMachineClient(a, ['key-admin']);
-  });
-
-  afterAll(async () => {
-    await a?.close();
-    await db?.drop();
   });
 
   const token = () => machine.adminToken(a.url, ['key-admin']);

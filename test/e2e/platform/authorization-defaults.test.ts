@@ -1,32 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 
 const REDIRECT = 'https://app.hospital.test/callback';
 
 /** What an attacker or a sloppy app would try at /authorize: every one refused by default. */
 describe('authorization request defaults', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let clientId: string;
 
+  const running = useApp();
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
     ({ clientId } = await running.app.get(ClientsService).createClient({
       name: 'EHR viewer',
       type: 'public',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
     }));
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   async function authorize(params: Record<string, string>) {
@@ -97,7 +89,7 @@ describe('authorization request defaults', () => {
     });
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toMatch(/^\/interaction\/[\w-]+$/);
-    const rows = await db.query<{ n: string }>(`SELECT count(*) AS n FROM oidc_artifacts WHERE model = 'Interaction'`);
+    const rows = await running.db.query<{ n: string }>(`SELECT count(*) AS n FROM oidc_artifacts WHERE model = 'Interaction'`);
     expect(Number(rows[0]!.n)).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { describe, expect, it } from 'vitest';
+import { useDatabase } from '../../support/fixture.js';
 import { startService } from '../../support/service-process.js';
 
 /**
@@ -9,15 +9,7 @@ import { startService } from '../../support/service-process.js';
  * listener closed are refused or reset (nothing half-answered).
  */
 describe('graceful shutdown', () => {
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const db = useDatabase();
 
   it('finishes in-flight token requests, then exits 0', async () => {
     const secret = randomBytes(32).toString('hex');

@@ -1,22 +1,19 @@
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 
 const FHIR = 'https://fhir.hospital.test/r4';
 
 /** RFC 8707 resource indicators and RFC 9068 JWT access tokens, verified the way an API would. */
 describe('access tokens for a registered API', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let clientId: string;
   let clientSecret: string;
 
+  const running = useApp();
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
     const clients = running.app.get(ClientsService);
     await clients.registerResourceServer({
       identifier: FHIR,
@@ -32,11 +29,6 @@ describe('access tokens for a registered API', () => {
     });
     clientId = created.clientId;
     clientSecret = created.clientSecret!;
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   const discover = () =>
@@ -77,7 +69,7 @@ describe('access tokens for a registered API', () => {
   });
 
   it('keeps client secrets only as keyed hashes', async () => {
-    const rows = await db.query<{ secret_hash: string; metadata: Record<string, unknown> }>(
+    const rows = await running.db.query<{ secret_hash: string; metadata: Record<string, unknown> }>(
       'SELECT secret_hash, metadata FROM clients WHERE client_id = $1',
       [clientId],
     );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService } from '../../../src/identity/index.js';
+import { injectAuditFaults } from '../audit/audit-test-kit.js';
 import { startAdminApi, type AdminApi, type AdminResponse } from './admin-api.js';
 
 const PASSWORD = 'a long and unusual passphrase 7';
@@ -29,15 +30,7 @@ describe('admin writes and their audit records commit together', () => {
     api = await startAdminApi();
     identity = api.running.app.get(IdentityService);
     root = await api.token(['super-admin']);
-    await api.db.query(`CREATE TABLE audit_fault (event_type text)`);
-    await api.db.query(`CREATE FUNCTION audit_fault() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF EXISTS (SELECT 1 FROM audit_fault WHERE event_type = NEW.event_type) THEN
-          RAISE EXCEPTION 'injected audit write failure';
-        END IF;
-        RETURN NEW;
-      END $$`);
-    await api.db.query(`CREATE TRIGGER audit_fault BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_fault()`);
+    await injectAuditFaults(api.db);
   });
 
   afterEach(async () => {

@@ -1,9 +1,8 @@
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_CLOCK, type AuditClock, type AuditRecord } from '../../../src/audit/index.js';
 import { verifyExport } from '../../../src/audit/chain/offline-verify.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import {
   adminGet,
   adminPost,
@@ -20,8 +19,6 @@ type Json = Record<string, any>;
 const json = async (res: Response) => (await res.json()) as Json;
 
 describe('/admin/v1/audit', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let auditor: string;
   let superAdmin: string;
   let clientAdmin: string;
@@ -29,9 +26,9 @@ describe('/admin/v1/audit', () => {
   const bootstrap = { clientId: BOOTSTRAP_ID, clientSecret: BOOTSTRAP_SECRET };
   const get = (path: string, token: string | undefined = auditor) => adminGet(running.url, token, path);
 
+  const running = useApp({ env: bootstrapEnv() });
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), ...bootstrapEnv() });
     const auditorClient = await createAdminClient(running, ['auditor']);
     const clientAdminClient = await createAdminClient(running, ['client-admin']);
     app = await createAdminClient(running, []);
@@ -40,11 +37,6 @@ describe('/admin/v1/audit', () => {
     superAdmin = await adminToken(running.url, bootstrap, 'super-admin');
     for (let i = 0; i < 5; i++) expect((await tokenRequest(running.url, app)).status).toBe(200);
     expect((await tokenRequest(running.url, { ...app, clientSecret: 'not-the-secret-not-the-secret-xx' })).status).toBe(401);
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   describe('access', () => {
@@ -170,7 +162,7 @@ describe('/admin/v1/audit', () => {
       const { payload, protectedHeader } = await compactVerify(await res.text(), createLocalJWKSet(jwks));
       expect(protectedHeader.typ).toBe('caduceus-audit-checkpoint+jws');
       expect(JSON.parse(new TextDecoder().decode(payload))).toMatchObject({ kind: 'on_demand', seq: checkpoint.seq, hash: checkpoint.hash, iss: running.url });
-      const [row] = await db.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = $1', [checkpoint.seq]);
+      const [row] = await running.db.query<{ hash: string }>('SELECT hash FROM audit_events WHERE seq = $1', [checkpoint.seq]);
       expect(row!.hash).toBe(checkpoint.hash);
       // The on-demand checkpoint is itself an audited act of the auditor.
       const acts = await json(await get('/admin/v1/audit/events?type=audit.checkpoint.created'));
@@ -242,7 +234,7 @@ describe('/admin/v1/audit', () => {
     it('six years on, removes the whole expired prefix, leaves a signed tombstone, and the chain still verifies', async () => {
       const clock = running.app.get<AuditClock>(AUDIT_CLOCK);
       const real = clock.now;
-      const before = await db.query<{ seq: string }>('SELECT seq FROM audit_events ORDER BY seq');
+      const before = await running.db.query<{ seq: string }>('SELECT seq FROM audit_events ORDER BY seq');
       clock.now = () => new Date(Date.now() + 7 * 366 * 86400_000);
       try {
         const res = await adminPost(running.url, superAdmin, '/admin/v1/audit/purge', {});
@@ -251,7 +243,7 @@ describe('/admin/v1/audit', () => {
         expect(result.purgedCount).toBe(before.length);
         expect(result.throughSeq).toBe(Number(before.at(-1)!.seq));
 
-        const remaining = await db.query<{ seq: string; event_type: string; prev_hash: string }>('SELECT seq, event_type, prev_hash FROM audit_events ORDER BY seq');
+        const remaining = await running.db.query<{ seq: string; event_type: string; prev_hash: string }>('SELECT seq, event_type, prev_hash FROM audit_events ORDER BY seq');
         expect(remaining[0]).toMatchObject({ seq: String(result.throughSeq + 1), event_type: 'audit.purged' });
         const tombstone = await json(await get(`/admin/v1/audit/checkpoints/${result.tombstoneId}`));
         expect(tombstone).toMatchObject({ kind: 'tombstone', seq: result.throughSeq, purgedFromSeq: 1 });

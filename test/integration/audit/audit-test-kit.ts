@@ -80,3 +80,23 @@ export interface AuditRow {
 export function rehash(record: AuditRecord): string {
   return hashRecord(record);
 }
+
+/**
+ * A trigger that makes the audit insert of the named event types fail, as a full disk or a lost
+ * connection would: `fail(type)` arms it for that type, `clear()` disarms every type.
+ */
+export async function injectAuditFaults(db: { query(sql: string, params?: unknown[]): Promise<unknown> }) {
+  await db.query(`CREATE TABLE audit_fault (event_type text)`);
+  await db.query(`CREATE FUNCTION audit_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM audit_fault WHERE event_type = NEW.event_type) THEN
+        RAISE EXCEPTION 'injected audit write failure';
+      END IF;
+      RETURN NEW;
+    END $$`);
+  await db.query(`CREATE TRIGGER audit_fault BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_fault()`);
+  return {
+    fail: (eventType: string) => db.query('INSERT INTO audit_fault VALUES ($1)', [eventType]),
+    clear: () => db.query('DELETE FROM audit_fault'),
+  };
+}

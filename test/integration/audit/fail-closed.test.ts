@@ -1,46 +1,31 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_CLOCK, type AuditClock } from '../../../src/audit/index.js';
 import { managerFor, UnitOfWork, DATABASE, type OpenedDatabase } from '../../../src/database/index.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { EventBus } from '../../../src/events/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
-import { adminGet, adminPost, adminToken, BOOTSTRAP_ID, BOOTSTRAP_SECRET, bootstrapEnv, tokenRequest } from './audit-test-kit.js';
+import { useApp } from '../../support/fixture.js';
+import { adminGet, adminPost, adminToken, BOOTSTRAP_ID, BOOTSTRAP_SECRET, bootstrapEnv, injectAuditFaults, tokenRequest } from './audit-test-kit.js';
 
 /**
  * The audit write fails (a fault injected in PostgreSQL, as a full disk or a revoked grant
  * would): the action it records must fail with it, and leave nothing behind.
  */
 describe('fail closed when the audit record cannot be written', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let token: string;
   const bootstrap = { clientId: BOOTSTRAP_ID, clientSecret: BOOTSTRAP_SECRET };
-  const fault = (eventType: string) => db.query('INSERT INTO audit_fault VALUES ($1)', [eventType]);
-  const count = async (sql: string) => Number((await db.query<{ n: string }>(sql))[0]!.n);
+  let faults: Awaited<ReturnType<typeof injectAuditFaults>>;
+  const fault = (eventType: string) => faults.fail(eventType);
+  const count = async (sql: string) => Number((await running.db.query<{ n: string }>(sql))[0]!.n);
+
+  const running = useApp({ env: bootstrapEnv() });
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), ...bootstrapEnv() });
     token = await adminToken(running.url, bootstrap, 'super-admin');
-    await db.query(`CREATE TABLE audit_fault (event_type text)`);
-    await db.query(`CREATE FUNCTION audit_fault() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF EXISTS (SELECT 1 FROM audit_fault WHERE event_type = NEW.event_type) THEN
-          RAISE EXCEPTION 'injected audit write failure';
-        END IF;
-        RETURN NEW;
-      END $$`);
-    await db.query(`CREATE TRIGGER audit_fault BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_fault()`);
+    faults = await injectAuditFaults(running.db);
   });
 
   afterEach(async () => {
-    await db.query('DELETE FROM audit_fault');
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
+    await faults.clear();
   });
 
   it('withholds the token: the client gets server_error, not an access token', async () => {
@@ -54,7 +39,7 @@ describe('fail closed when the audit record cannot be written', () => {
     expect(res.headers.get('cache-control')).toContain('no-store');
     expect(await issued()).toBe(before);
 
-    await db.query('DELETE FROM audit_fault');
+    await faults.clear();
     expect((await tokenRequest(running.url, bootstrap)).status).toBe(200);
     expect(await issued()).toBe(before + 1);
   });
@@ -86,7 +71,7 @@ describe('fail closed when the audit record cannot be written', () => {
     const uow = running.app.get(UnitOfWork);
     const bus = running.app.get(EventBus);
     const database = running.app.get<OpenedDatabase>(DATABASE);
-    await db.query('CREATE TABLE scratch_clients (client_id text PRIMARY KEY, enabled boolean)');
+    await running.db.query('CREATE TABLE scratch_clients (client_id text PRIMARY KEY, enabled boolean)');
     const disable = (clientId: string) =>
       uow.run(async (tx) => {
         await managerFor(database, tx).query('INSERT INTO scratch_clients VALUES ($1, false)', [clientId]);
@@ -95,12 +80,12 @@ describe('fail closed when the audit record cannot be written', () => {
 
     await fault('client.disabled');
     await expect(disable('ehr-1')).rejects.toThrow();
-    expect(await db.query('SELECT * FROM scratch_clients')).toEqual([]);
+    expect(await running.db.query('SELECT * FROM scratch_clients')).toEqual([]);
 
-    await db.query('DELETE FROM audit_fault');
+    await faults.clear();
     await disable('ehr-2');
-    expect(await db.query('SELECT client_id FROM scratch_clients')).toEqual([{ client_id: 'ehr-2' }]);
-    const [row] = await db.query<Record<string, unknown>>(`SELECT actor_type, actor_id, subject_id FROM audit_events WHERE event_type = 'client.disabled'`);
+    expect(await running.db.query('SELECT client_id FROM scratch_clients')).toEqual([{ client_id: 'ehr-2' }]);
+    const [row] = await running.db.query<Record<string, unknown>>(`SELECT actor_type, actor_id, subject_id FROM audit_events WHERE event_type = 'client.disabled'`);
     expect(row).toEqual({ actor_type: 'admin', actor_id: 'alice', subject_id: 'ehr-2' });
   });
 
@@ -118,7 +103,7 @@ describe('fail closed when the audit record cannot be written', () => {
     } finally {
       emitter.off('client.disabled', reaction);
     }
-    const rows = await db.query<{ event_type: string }>(
+    const rows = await running.db.query<{ event_type: string }>(
       `SELECT event_type FROM audit_events WHERE client_id = 'ehr-3' OR subject_id = 'ehr-3' ORDER BY seq`,
     );
     expect(rows.map((r) => r.event_type)).toEqual(['oidc.token.revoked', 'client.disabled']);

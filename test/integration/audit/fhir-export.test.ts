@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useApp } from '../../support/fixture.js';
 import { adminGet, adminToken, BOOTSTRAP_ID, BOOTSTRAP_SECRET, bootstrapEnv, tokenRequest } from './audit-test-kit.js';
 
 const require = createRequire(import.meta.url);
@@ -39,13 +38,11 @@ function emptyElements(value: unknown, path = ''): string[] {
 
 /** An auditor's SIEM ingests the export as FHIR R4: it must be a valid Bundle of valid AuditEvents. */
 describe('the FHIR R4 export of the audit trail', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let bundle: Record<string, any>;
 
+  const running = useApp({ env: bootstrapEnv() });
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), ...bootstrapEnv() });
     const bootstrap = { clientId: BOOTSTRAP_ID, clientSecret: BOOTSTRAP_SECRET };
     expect((await tokenRequest(running.url, bootstrap)).status).toBe(200);
     expect((await tokenRequest(running.url, { ...bootstrap, clientSecret: 'wrong-wrong-wrong-wrong-wrong-wrong' })).status).toBe(401);
@@ -54,11 +51,6 @@ describe('the FHIR R4 export of the audit trail', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/fhir+json');
     bundle = (await res.json()) as Record<string, any>;
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   it('is a collection Bundle that validates against the official R4 JSON schema', () => {
@@ -80,7 +72,7 @@ describe('the FHIR R4 export of the audit trail', () => {
   });
 
   it('gives every AuditEvent the elements R4 requires: type, recorded, agent (with requestor), source (with observer)', async () => {
-    const rows = await db.query('SELECT seq FROM audit_events');
+    const rows = await running.db.query('SELECT seq FROM audit_events');
     // The export covers the trail as it was when it began.
     expect(bundle.entry.length).toBeGreaterThanOrEqual(rows.length - 1);
     for (const { resource: e } of bundle.entry) {

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AuditRepository } from '../../../src/audit/audit.repository.js';
 import { ClientsService } from '../../../src/clients/index.js';
 import type { AuditContent } from '../../../src/audit/chain/audit-record.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import { adminGet, adminToken, BOOTSTRAP_ID, BOOTSTRAP_SECRET, bootstrapEnv, refOfToken, tokenRequest } from './audit-test-kit.js';
 
 /**
@@ -12,25 +11,15 @@ import { adminGet, adminToken, BOOTSTRAP_ID, BOOTSTRAP_SECRET, bootstrapEnv, ref
  * chain that verifies; a record the database refuses fails alone, not the others of its group.
  */
 describe('audit group commit', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   const bootstrap = { clientId: BOOTSTRAP_ID, clientSecret: BOOTSTRAP_SECRET };
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), ...bootstrapEnv() });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
-  });
+  const running = useApp({ env: bootstrapEnv() });
 
   async function verifiedChain(): Promise<void> {
     const token = await adminToken(running.url, bootstrap, 'super-admin');
     const report = (await (await adminGet(running.url, token, '/admin/v1/audit/verify')).json()) as Record<string, unknown>;
     expect(report).toMatchObject({ ok: true, firstBroken: null });
-    const rows = await db.query<{ seq: string }>('SELECT seq FROM audit_events ORDER BY seq');
+    const rows = await running.db.query<{ seq: string }>('SELECT seq FROM audit_events ORDER BY seq');
     expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i + 1));
   }
 
@@ -38,7 +27,7 @@ describe('audit group commit', () => {
     const responses = await Promise.all(Array.from({ length: 60 }, () => tokenRequest(running.url, bootstrap)));
     expect(responses.map((r) => r.status)).toEqual(responses.map(() => 200));
     const refs = await Promise.all(responses.map(async (r) => refOfToken(((await r.json()) as { access_token: string }).access_token)));
-    const rows = await db.query<{ ref: string }>(
+    const rows = await running.db.query<{ ref: string }>(
       `SELECT details->>'tokenRef' AS ref FROM audit_events WHERE event_type = 'oidc.token.issued' AND details->>'tokenRef' = ANY($1)`,
       [refs],
     );
@@ -57,7 +46,7 @@ describe('audit group commit', () => {
       Promise.all(Array.from({ length: 40 }, () => tokenRequest(running.url, bootstrap))),
     ]);
     expect(tokens.every((r) => r.status === 200)).toBe(true);
-    const rows = await db.query<{ subject_id: string }>(`SELECT subject_id FROM audit_events WHERE event_type = 'client.created' AND subject_id = ANY($1)`, [
+    const rows = await running.db.query<{ subject_id: string }>(`SELECT subject_id FROM audit_events WHERE event_type = 'client.created' AND subject_id = ANY($1)`, [
       created.map((c) => c.clientId),
     ]);
     expect(rows).toHaveLength(6);
@@ -88,7 +77,7 @@ describe('audit group commit', () => {
     expect((settled[17] as PromiseRejectedResult).reason).toMatchObject({ message: expect.stringContaining('could not be written') });
 
     const told = settled.flatMap((s) => (s.status === 'fulfilled' ? [[s.value.seq, s.value.correlationId, s.value.hash]] : []));
-    const stored = await db.query<{ seq: string; correlation_id: string; hash: string }>(
+    const stored = await running.db.query<{ seq: string; correlation_id: string; hash: string }>(
       `SELECT seq, correlation_id, hash FROM audit_events WHERE correlation_id LIKE $1 ORDER BY seq`,
       [`${run}-%`],
     );
@@ -102,13 +91,13 @@ describe('audit group commit', () => {
   });
 
   it('fails only a record a database rule refuses for another reason (a trigger raising an error)', async () => {
-    await db.query(`CREATE FUNCTION refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$
+    await running.db.query(`CREATE FUNCTION refuse_marked() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.correlation_id = 'refuse-me' THEN RAISE EXCEPTION 'refused by rule'; END IF; RETURN NEW; END $$`);
-    await db.query(`CREATE TRIGGER refuse_marked BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_marked()`);
+    await running.db.query(`CREATE TRIGGER refuse_marked BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_marked()`);
     try {
       await onlyTheBadOneFails('rule', { ...content('rule', 17), correlationId: 'refuse-me' });
     } finally {
-      await db.query(`DROP TRIGGER refuse_marked ON audit_events`);
+      await running.db.query(`DROP TRIGGER refuse_marked ON audit_events`);
     }
   });
 

@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AUDIT_CLOCK, AuditCheckpointService, type AuditClock } from '../../../src/audit/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import { adminGet, adminToken, BOOTSTRAP_ID, BOOTSTRAP_SECRET, bootstrapEnv, refOfToken, tokenRequest } from './audit-test-kit.js';
 
 /** What an investigator needs from one token request: who, what, when, from where, and no secret. */
 describe('the audit trail of protocol events', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   const bootstrap = { clientId: BOOTSTRAP_ID, clientSecret: BOOTSTRAP_SECRET };
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), ...bootstrapEnv() });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
-  });
+  const running = useApp({ env: bootstrapEnv() });
 
   it('records start-up acts: the first signing key and the bootstrap client', async () => {
-    const rows = await db.query<{ event_type: string; subject_id: string }>('SELECT event_type, subject_id FROM audit_events ORDER BY seq');
+    const rows = await running.db.query<{ event_type: string; subject_id: string }>('SELECT event_type, subject_id FROM audit_events ORDER BY seq');
     const types = rows.map((r) => r.event_type);
     expect(types).toContain('keys.generated');
     expect(rows).toContainEqual({ event_type: 'client.created', subject_id: BOOTSTRAP_ID });
@@ -40,7 +29,7 @@ describe('the audit trail of protocol events', () => {
     });
     expect(res.status).toBe(200);
     const { access_token } = (await res.json()) as { access_token: string };
-    const [row] = await db.query<Record<string, any>>(
+    const [row] = await running.db.query<Record<string, any>>(
       `SELECT * FROM audit_events WHERE event_type = 'oidc.token.issued' AND details->>'tokenRef' = $1`,
       [refOfToken(access_token)],
     );
@@ -53,7 +42,7 @@ describe('the audit trail of protocol events', () => {
       correlation_id: 'req-audit-0001',
     });
     expect(row!.ip).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
-    const dump = JSON.stringify(await db.query('SELECT * FROM audit_events'));
+    const dump = JSON.stringify(await running.db.query('SELECT * FROM audit_events'));
     expect(dump).not.toContain(access_token);
     expect(dump).not.toContain(BOOTSTRAP_SECRET);
   });
@@ -61,7 +50,7 @@ describe('the audit trail of protocol events', () => {
   it('records a refused grant as a failure with the error code', async () => {
     const res = await tokenRequest(running.url, { clientId: BOOTSTRAP_ID, clientSecret: 'wrong-secret-wrong-secret-wrong-secret' });
     expect(res.status).toBe(401);
-    const [row] = await db.query<Record<string, any>>(
+    const [row] = await running.db.query<Record<string, any>>(
       `SELECT * FROM audit_events WHERE event_type = 'oidc.grant.failed' ORDER BY seq DESC LIMIT 1`,
     );
     expect(row).toMatchObject({ outcome: 'failure' });
@@ -73,7 +62,7 @@ describe('the audit trail of protocol events', () => {
     const token = await adminToken(running.url, bootstrap, 'super-admin');
     const report = (await (await adminGet(running.url, token, '/admin/v1/audit/verify')).json()) as Record<string, any>;
     expect(report).toMatchObject({ ok: true, firstBroken: null, anchor: { source: 'genesis', seq: 0 } });
-    const rows = await db.query<{ seq: string }>('SELECT seq FROM audit_events ORDER BY seq');
+    const rows = await running.db.query<{ seq: string }>('SELECT seq FROM audit_events ORDER BY seq');
     expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i + 1));
     expect(report.recordsChecked).toBeGreaterThanOrEqual(rows.length - 1);
   });
@@ -94,7 +83,7 @@ describe('the audit trail of protocol events', () => {
     } finally {
       clock.now = real;
     }
-    const [row] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_checkpoints WHERE kind = 'periodic'`);
+    const [row] = await running.db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_checkpoints WHERE kind = 'periodic'`);
     expect(Number(row!.n)).toBe(2);
   });
 });

@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BreakGlassService } from '../../../src/breakglass/index.js';
-import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { MfaService } from '../../../src/mfa/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import { buildAuthorizationUrl } from '../../support/relying-party.js';
 import { totpCode } from '../../support/totp.js';
 import { submitForm } from '../consent/consent-harness.js';
@@ -21,31 +19,20 @@ const REASON = 'Upstream IdP outage during a trauma call in resus.';
  * short is refused before any password is checked.
  */
 describe('break-glass brute-force limit and input checks', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let config: oidc.Configuration;
 
+  const running = useApp({ env: { LOCKOUT_THRESHOLD: '3' } });
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), LOCKOUT_THRESHOLD: '3' });
-    const { clientId, clientSecret } = await running.app.get(ClientsService).createClient({
+    ({ config: config } = await running.registerClient({
       name: 'Theatre list',
-      type: 'confidential',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code'],
-    });
-    config = await oidc.discovery(new URL(running.url), clientId, undefined, oidc.ClientSecretBasic(clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    }));
     const user = await running.app.get(IdentityService).createUser({ email: 'surgeon@hospital.test', password: PASSWORD, roles: ['breakglass'] });
     const mfa = running.app.get(MfaService);
     const enrolment = await mfa.startTotpEnrolment(user.id, 'surgeon@hospital.test');
     await mfa.confirmTotpEnrolment(user.id, enrolment.factorId, await totpCode(enrolment.secret, -1));
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   async function emergencyPage(browser: HttpBrowser): Promise<string> {
@@ -76,7 +63,7 @@ describe('break-glass brute-force limit and input checks', () => {
     const refused = await submitForm(browser, await emergencyPage(browser), { email: 'Surgeon@Hospital.test', password: PASSWORD, justification: REASON });
     expect(refused.status).toBe(401);
     expect(await refused.text()).toContain('Emergency access is not possible');
-    const reasons = await db.query<{ reason: string }>(`SELECT details->>'reason' AS reason FROM audit_events WHERE event_type = 'breakglass.refused' ORDER BY seq`);
+    const reasons = await running.db.query<{ reason: string }>(`SELECT details->>'reason' AS reason FROM audit_events WHERE event_type = 'breakglass.refused' ORDER BY seq`);
     expect(reasons.map((r) => r.reason)).toEqual(['bad_password', 'bad_password', 'bad_password', 'throttled']);
   });
 
@@ -92,7 +79,7 @@ describe('break-glass brute-force limit and input checks', () => {
     const later = new Date(Date.now() + 61 * 60_000);
     expect(await service.endExpired(later)).toBe(1);
     expect(await service.endExpired(later)).toBe(0);
-    const ended = await db.query<{ details: Record<string, unknown> }>(`SELECT details FROM audit_events WHERE event_type = 'breakglass.ended'`);
+    const ended = await running.db.query<{ details: Record<string, unknown> }>(`SELECT details FROM audit_events WHERE event_type = 'breakglass.ended'`);
     expect(ended).toEqual([{ details: expect.objectContaining({ sessionId, justification: REASON, reason: 'expired' }) }]);
   });
 });

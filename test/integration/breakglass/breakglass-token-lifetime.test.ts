@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BreakGlassService } from '../../../src/breakglass/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { MfaService } from '../../../src/mfa/index.js';
@@ -8,7 +8,7 @@ import { HttpBrowser } from '../../support/http-browser.js';
 import { buildAuthorizationUrl } from '../../support/relying-party.js';
 import { allowIfAsked } from '../../support/sign-in-flow.js';
 import { totpCode } from '../../support/totp.js';
-import { startAdminApi, type AdminApi } from '../admin/admin-api.js';
+import { useAdminApi } from '../admin/admin-api.js';
 import { createApp, submitForm } from '../consent/consent-harness.js';
 
 const PASSWORD = 'a long and unusual passphrase 7';
@@ -22,13 +22,12 @@ const SESSION_MINUTES = 60;
  * it issued, so a resource server's introspection says inactive from that moment.
  */
 describe('break-glass: tokens never outlive the emergency session', () => {
-  let api: AdminApi;
+  const api = useAdminApi({ BREAKGLASS_SESSION_MINUTES: String(SESSION_MINUTES) });
   let app: Awaited<ReturnType<typeof createApp>>;
   let totpSecret: string;
   let userId: string;
 
   beforeAll(async () => {
-    api = await startAdminApi({ BREAKGLASS_SESSION_MINUTES: String(SESSION_MINUTES) });
     app = await createApp(api.running, { name: 'ED whiteboard', redirectUris: [REDIRECT], grantTypes: ['authorization_code'] });
     const user = await api.running.app.get(IdentityService).createUser({ email: 'ed@hospital.test', password: PASSWORD, roles: ['breakglass'] });
     userId = user.id;
@@ -36,10 +35,6 @@ describe('break-glass: tokens never outlive the emergency session', () => {
     const enrolment = await mfa.startTotpEnrolment(user.id, 'ed@hospital.test');
     await mfa.confirmTotpEnrolment(user.id, enrolment.factorId, await totpCode(enrolment.secret, -1));
     totpSecret = enrolment.secret;
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   /** The emergency sign-in over HTTP, up to the app's callback (the code not yet exchanged). */

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startAdminApi, type AdminApi } from '../admin/admin-api.js';
+import { useAdminApi } from '../admin/admin-api.js';
 import { choose, createApp, createUser, exchange, FHIR, startAndSignIn, type Step } from '../consent/consent-harness.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -11,15 +11,7 @@ const REDIRECT = 'http://127.0.0.1:9/callback';
  * neither. Exportable as CSV and as FHIR AuditEvents; reading it is audited.
  */
 describe('accounting of disclosures per patient', () => {
-  let api: AdminApi;
-
-  beforeAll(async () => {
-    api = await startAdminApi({ FHIR_BASE_URLS: FHIR });
-  });
-
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = useAdminApi({ FHIR_BASE_URLS: FHIR });
 
   async function launch(name: string, email: string, patientId: string) {
     const app = await createApp(api.running, { name, redirectUris: [REDIRECT], resourceScopes: ['launch/patient', 'patient/*.rs'] });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BreakGlassService } from '../../../src/breakglass/index.js';
 import { ComplianceClock } from '../../../src/compliance/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
-import { startAdminApi, type AdminApi } from '../admin/admin-api.js';
+import { useAdminApi } from '../admin/admin-api.js';
 
 type Line = { id: string; status: 'met' | 'attention' | 'not_met'; reason: string; evidence: Record<string, any> };
 
@@ -12,15 +12,7 @@ type Line = { id: string; status: 'met' | 'attention' | 'not_met'; reason: strin
  * generation of the report is itself in the audit trail.
  */
 describe('HIPAA posture report', () => {
-  let api: AdminApi;
-
-  beforeAll(async () => {
-    api = await startAdminApi();
-  });
-
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = useAdminApi();
 
   async function report(): Promise<Record<string, Line>> {
     const res = await api.call('GET', '/admin/v1/compliance/report', { token: await api.token(['auditor']) });

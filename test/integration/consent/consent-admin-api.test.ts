@@ -1,8 +1,8 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../src/events/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startAdminApi, type AdminApi } from '../admin/admin-api.js';
+import { useAdminApi } from '../admin/admin-api.js';
 import { choose, createApp, createUser, exchange, FHIR, recordEvents, startAndSignIn, type Step } from './consent-harness.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -13,18 +13,13 @@ const REDIRECT = 'http://127.0.0.1:9/callback';
  * roles (401/403), validation (400 naming the field) and preconditions (428/412).
  */
 describe('consent admin API', () => {
-  let api: AdminApi;
+  const api = useAdminApi({ FHIR_BASE_URLS: FHIR });
   let events: DomainEvent[];
   let app: Awaited<ReturnType<typeof createApp>>;
 
   beforeAll(async () => {
-    api = await startAdminApi({ FHIR_BASE_URLS: FHIR });
     events = recordEvents(api.running);
     app = await createApp(api.running, { name: 'Lab Viewer', redirectUris: [REDIRECT], resourceScopes: ['launch/patient', 'patient/Observation.rs'] });
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   /** A user who allowed the app; returns the user and the tokens the app holds. */

@@ -1,10 +1,9 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientPolicyService } from '../../../src/consent/client-policy.service.js';
 import type { DomainEvent } from '../../../src/events/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import { buildAuthorizationUrl } from '../../support/relying-party.js';
 import { choose, createApp, createUser, exchange, FHIR, followTo, recordEvents, scopeSet, startAndSignIn, submitForm, type Step } from './consent-harness.js';
 
@@ -17,25 +16,18 @@ const isConsentPage = (step: Step) => step.kind === 'page' && step.html.includes
 
 /** The consent step's rules, through the real pages without a browser. */
 describe('consent rules', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let events: DomainEvent[];
   let app: Awaited<ReturnType<typeof createApp>>;
 
+  const running = useApp({ env: { FHIR_BASE_URLS: FHIR } });
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), FHIR_BASE_URLS: FHIR });
     events = recordEvents(running);
     app = await createApp(running, {
       name: 'Medication Helper',
       redirectUris: [REDIRECT],
       resourceScopes: ['launch/patient', 'patient/MedicationRequest.rs', 'patient/AllergyIntolerance.cruds', 'online_access'],
     });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   const launch = (scope: string, extra: Record<string, string> = {}) => ({ scope, aud: FHIR, ...extra });
@@ -52,7 +44,7 @@ describe('consent rules', () => {
       clientId: app.clientId,
       scopes: ['openid', 'launch/patient', 'patient/MedicationRequest.rs'],
     });
-    const rows = await db.query('SELECT 1 FROM consent_grants WHERE user_id = $1', [user.id]);
+    const rows = await running.db.query('SELECT 1 FROM consent_grants WHERE user_id = $1', [user.id]);
     expect(rows).toHaveLength(0);
   });
 
@@ -68,7 +60,7 @@ describe('consent rules', () => {
     });
     expect(res.status).toBe(403);
     expect(events.some((e) => e.name === 'consent.granted' && (e.payload as { userId: string }).userId === user.id)).toBe(false);
-    expect(await db.query('SELECT 1 FROM consent_grants WHERE user_id = $1', [user.id])).toHaveLength(0);
+    expect(await running.db.query('SELECT 1 FROM consent_grants WHERE user_id = $1', [user.id])).toHaveLength(0);
   });
 
   it('asks again only for more than was allowed, or when the app asks for prompt=consent, or once the consent expired', async () => {
@@ -89,7 +81,7 @@ describe('consent rules', () => {
     expect(page(asked).html).toContain('prescriptions');
     const allowed = await choose(browser, asked, { decision: 'allow' }, REDIRECT);
     expect(allowed.kind).toBe('callback');
-    const [row] = await db.query<{ resource_scopes: Record<string, string[]> }>('SELECT resource_scopes FROM consent_grants WHERE user_id = $1', [user.id]);
+    const [row] = await running.db.query<{ resource_scopes: Record<string, string[]> }>('SELECT resource_scopes FROM consent_grants WHERE user_id = $1', [user.id]);
     expect(new Set(row!.resource_scopes[FHIR])).toEqual(new Set(['openid', 'launch/patient', 'patient/MedicationRequest.rs', 'patient/AllergyIntolerance.rs']));
 
     // prompt=consent: the page, although everything is allowed already.
@@ -97,7 +89,7 @@ describe('consent rules', () => {
     expect(isConsentPage(await followTo(browser, forced.url, REDIRECT))).toBe(true);
 
     // An expired consent no longer covers anything.
-    await db.query(`UPDATE consent_grants SET expires_at = now() - interval '1 minute' WHERE user_id = $1`, [user.id]);
+    await running.db.query(`UPDATE consent_grants SET expires_at = now() - interval '1 minute' WHERE user_id = $1`, [user.id]);
     const afterExpiry = await buildAuthorizationUrl(app.config, REDIRECT, launch('openid launch/patient patient/MedicationRequest.rs'));
     expect(isConsentPage(await followTo(browser, afterExpiry.url, REDIRECT))).toBe(true);
   });
@@ -177,15 +169,15 @@ describe('consent rules', () => {
 
   it('forgets links to provider grants long ended, and keeps the others', async () => {
     const { ConsentService } = await import('../../../src/consent/index.js');
-    const [grant] = await db.query<{ id: string }>('SELECT id FROM consent_grants LIMIT 1');
-    await db.query(
+    const [grant] = await running.db.query<{ id: string }>('SELECT id FROM consent_grants LIMIT 1');
+    await running.db.query(
       `INSERT INTO consent_grant_authorizations (oidc_grant_id, consent_grant_id, created_at, expires_at)
        VALUES ('ended-long-ago', $1, now() - interval '30 days', now() - interval '20 days'),
               ('ended-yesterday', $1, now() - interval '2 days', now() - interval '1 day')`,
       [grant!.id],
     );
     expect(await running.app.get(ConsentService).cleanupExpiredLinks()).toBeGreaterThanOrEqual(1);
-    const left = await db.query<{ oidc_grant_id: string }>(`SELECT oidc_grant_id FROM consent_grant_authorizations WHERE oidc_grant_id LIKE 'ended-%'`);
+    const left = await running.db.query<{ oidc_grant_id: string }>(`SELECT oidc_grant_id FROM consent_grant_authorizations WHERE oidc_grant_id LIKE 'ended-%'`);
     expect(left.map((r) => r.oidc_grant_id)).toEqual(['ended-yesterday']);
   });
 
@@ -205,7 +197,7 @@ describe('consent rules', () => {
     const browser = new HttpBrowser(running.url);
     const { step } = await startAndSignIn(browser, app, REDIRECT, 'owner@patients.test', launch('openid launch/patient patient/MedicationRequest.rs'));
     await choose(browser, step, { decision: 'allow' }, REDIRECT);
-    const [grant] = await db.query<{ id: string }>('SELECT id FROM consent_grants WHERE user_id = $1', [owner.id]);
+    const [grant] = await running.db.query<{ id: string }>('SELECT id FROM consent_grants WHERE user_id = $1', [owner.id]);
 
     await createUser(running, 'intruder@patients.test', { fhirUser: 'Patient/i-1', patients: [] });
     const other = new HttpBrowser(running.url);
@@ -218,7 +210,7 @@ describe('consent rules', () => {
     const forged = html.replace(/action="\/account\/apps\/[^/]+\/revoke"/, `action="/account/apps/${grant!.id}/revoke"`);
     const res = await submitForm(other, forged, {});
     expect(res.status).toBe(404);
-    const [still] = await db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM consent_grants WHERE id = $1', [grant!.id]);
+    const [still] = await running.db.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM consent_grants WHERE id = $1', [grant!.id]);
     expect(still!.revoked_at).toBeNull();
   });
 });

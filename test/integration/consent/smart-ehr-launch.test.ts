@@ -1,10 +1,10 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE, type OpenedDatabase } from '../../../src/database/index.js';
 import type { DomainEvent } from '../../../src/events/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { buildAuthorizationUrl } from '../../support/relying-party.js';
-import { startAdminApi, type AdminApi } from '../admin/admin-api.js';
+import { useAdminApi } from '../admin/admin-api.js';
 import { choose, createApp, createUser, exchange, FHIR, followTo, recordEvents, startAndSignIn, type Step } from './consent-harness.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -18,7 +18,7 @@ const SCOPE = 'openid fhirUser launch patient/Observation.rs patient/Patient.r';
  * another user) is refused and audited.
  */
 describe('SMART EHR launch', () => {
-  let api: AdminApi;
+  const api = useAdminApi({ FHIR_BASE_URLS: `${FHIR},${OTHER_FHIR}`, SMART_EHR_LAUNCH: 'on' });
   let events: DomainEvent[];
   let app: Awaited<ReturnType<typeof createApp>>;
   let otherApp: Awaited<ReturnType<typeof createApp>>;
@@ -26,7 +26,6 @@ describe('SMART EHR launch', () => {
   let clinician: { id: string };
 
   beforeAll(async () => {
-    api = await startAdminApi({ FHIR_BASE_URLS: `${FHIR},${OTHER_FHIR}`, SMART_EHR_LAUNCH: 'on' });
     events = recordEvents(api.running);
     const ceiling = ['launch', 'fhirUser', 'patient/*.rs', 'launch/patient'];
     app = await createApp(api.running, { name: 'Growth Charts', redirectUris: [REDIRECT], resourceScopes: ceiling });
@@ -41,10 +40,6 @@ describe('SMART EHR launch', () => {
       ],
     });
     await createUser(api.running, 'nurse.ehr@hospital.test', { fhirUser: 'Practitioner/pr-2', patients: [] });
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   const createLaunch = async (body: Record<string, unknown> = {}) => {

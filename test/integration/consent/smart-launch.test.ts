@@ -1,10 +1,9 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../src/events/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 import { buildAuthorizationUrl } from '../../support/relying-party.js';
 import { choose, createApp, createUser, exchange, FHIR, followTo, PASSWORD, recordEvents, scopeSet, startAndSignIn } from './consent-harness.js';
 
@@ -15,25 +14,18 @@ const REDIRECT = 'http://127.0.0.1:9/callback';
  * the token response and at introspection, aud validation, malformed scopes refused.
  */
 describe('SMART standalone launch', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let events: DomainEvent[];
   let app: Awaited<ReturnType<typeof createApp>>;
 
+  const running = useApp({ env: { FHIR_BASE_URLS: `${FHIR},https://fhir.hospital.test/dstu2` } });
+
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), FHIR_BASE_URLS: `${FHIR},https://fhir.hospital.test/dstu2` });
     events = recordEvents(running);
     app = await createApp(running, {
       name: 'Growth Charts',
       redirectUris: [REDIRECT],
       resourceScopes: ['launch/patient', 'launch/encounter', 'fhirUser', 'patient/*.rs', 'user/Patient.rs'],
     });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   it('asks a clinician which patient to open, then returns that patient with the token and at introspection', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAdminApi, type AdminApi } from '../admin/admin-api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAdminApi } from '../admin/admin-api.js';
 
 const SECRET = 'upstream-client-secret-do-not-leak';
 
@@ -9,7 +9,7 @@ const SECRET = 'upstream-client-secret-do-not-leak';
  * creates safe to retry with Idempotency-Key, and every change audited.
  */
 describe('identity providers admin API', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let token: string;
 
   const body = {
@@ -25,12 +25,7 @@ describe('identity providers admin API', () => {
   };
 
   beforeAll(async () => {
-    api = await startAdminApi();
     token = await api.token(['super-admin']);
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   it('creates an IdP once per Idempotency-Key, never returns or stores its secret in clear', async () => {

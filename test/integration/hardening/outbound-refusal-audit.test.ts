@@ -4,8 +4,7 @@ import { generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 
 /**
  * oidc-provider's outbound calls go through the shared policy: a client whose jwks_uri names a
@@ -13,8 +12,7 @@ import { startApp, testKek, type RunningApp } from '../../support/in-process-app
  * with private_key_jwt, the key server is never contacted, and the refusal is in the audit trail.
  */
 describe('an outbound call refused for a client is audited', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
+  const running = useApp();
   let keyServer: Server;
   let keyServerHits = 0;
 
@@ -24,13 +22,9 @@ describe('an outbound call refused for a client is audited', () => {
       res.writeHead(500).end();
     });
     await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
   });
 
   afterAll(async () => {
-    await running?.close();
-    await db?.drop();
     await new Promise<void>((resolve) => keyServer.close(() => resolve()));
   });
 
@@ -51,7 +45,7 @@ describe('an outbound call refused for a client is audited', () => {
     await expect(oidc.clientCredentialsGrant(config)).rejects.toMatchObject({ error: 'invalid_client' });
     expect(keyServerHits).toBe(0);
 
-    const records = await db.query<{ subject_id: string; outcome: string; details: Record<string, unknown> }>(
+    const records = await running.db.query<{ subject_id: string; outcome: string; details: Record<string, unknown> }>(
       `SELECT subject_id, outcome, details FROM audit_events WHERE event_type = 'hardening.outbound.refused' ORDER BY seq`,
     );
     expect(records).toEqual([

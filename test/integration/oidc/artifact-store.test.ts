@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OidcService } from '../../../src/oidc/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { useApp } from '../../support/fixture.js';
 
 /**
  * oidc-provider's artifacts in PostgreSQL through the adapter, exercised through the provider's
@@ -9,19 +8,12 @@ import { startApp, testKek, type RunningApp } from '../../support/in-process-app
  * expiry, and the cleanup job.
  */
 describe('OIDC artifact storage', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
   let oidcService: OidcService;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
-    oidcService = running.app.get(OidcService);
-  });
+  const running = useApp();
 
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
+  beforeAll(async () => {
+    oidcService = running.app.get(OidcService);
   });
 
   const provider = () => oidcService.current as unknown as {
@@ -40,7 +32,7 @@ describe('OIDC artifact storage', () => {
     await session.save(60);
     const found = await Session.findByUid(session.uid);
     expect(found?.accountId).toBe('acct-1');
-    const rows = await db.query<{ model: string; expires_at: Date }>(`SELECT model, expires_at FROM oidc_artifacts WHERE uid = $1`, [session.uid]);
+    const rows = await running.db.query<{ model: string; expires_at: Date }>(`SELECT model, expires_at FROM oidc_artifacts WHERE uid = $1`, [session.uid]);
     expect(rows[0]!.model).toBe('Session');
     expect(rows[0]!.expires_at.getTime()).toBeGreaterThan(Date.now());
   });
@@ -52,7 +44,7 @@ describe('OIDC artifact storage', () => {
     await repo.upsert('RefreshToken', 'batch-rt', { jti: 'batch-rt', kind: 'RefreshToken' }, 60);
     await repo.upsert('RefreshToken', 'batch-at', { jti: 'batch-at', kind: 'RefreshToken (same id, other model)' }, 60);
     await repo.upsert('Session', 'batch-expired', { jti: 'batch-expired' }, 60);
-    await db.query(`UPDATE oidc_artifacts SET expires_at = now() - interval '1 second' WHERE id = 'batch-expired'`);
+    await running.db.query(`UPDATE oidc_artifacts SET expires_at = now() - interval '1 second' WHERE id = 'batch-expired'`);
     await repo.consume('RefreshToken', 'batch-rt');
 
     const [at, rt, atAsRefresh, atAsClientCredentials, expired, unknown] = await Promise.all([
@@ -164,12 +156,12 @@ describe('OIDC artifact storage', () => {
   });
 
   it('hides expired artifacts at once and deletes them in the cleanup job', async () => {
-    await db.query(
+    await running.db.query(
       `INSERT INTO oidc_artifacts (model, id, payload, expires_at) VALUES ('AccessToken', 'expired-token', '{"kind":"AccessToken"}', now() - interval '1 second')`,
     );
     expect(await provider().AccessToken.find('expired-token')).toBeUndefined();
     const deleted = await oidcService.cleanupExpired();
     expect(deleted).toBeGreaterThanOrEqual(1);
-    expect(await db.query(`SELECT 1 FROM oidc_artifacts WHERE id = 'expired-token'`)).toHaveLength(0);
+    expect(await running.db.query(`SELECT 1 FROM oidc_artifacts WHERE id = 'expired-token'`)).toHaveLength(0);
   });
 });

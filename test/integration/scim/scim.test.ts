@@ -1,12 +1,12 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import type { DomainEvent } from '../../../src/events/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { signIn } from '../../support/sign-in-flow.js';
 import { waitFor } from '../../support/ports.js';
-import { startAdminApi, type AdminApi } from '../admin/admin-api.js';
+import { useAdminApi } from '../admin/admin-api.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const PASSWORD = 'a long and unusual passphrase 7';
@@ -18,13 +18,12 @@ const ROLES_EXT = 'urn:caduceus:params:scim:schemas:extension:2.0:Group';
 
 /** The SCIM 2.0 service provider driven as Entra ID and Okta drive it, against the real app and PostgreSQL. */
 describe('/scim/v2', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let scimToken: string;
   let config: oidc.Configuration;
   const events: DomainEvent[] = [];
 
   beforeAll(async () => {
-    api = await startAdminApi();
     api.running.app.get(EventEmitter2).onAny((_name: string | string[], event: DomainEvent) => {
       if (event?.name?.startsWith('user.') || event?.name?.startsWith('group.')) events.push(event);
     });
@@ -39,10 +38,6 @@ describe('/scim/v2', () => {
     config = await oidc.discovery(new URL(api.url), created.clientId, undefined, oidc.ClientSecretBasic(created.clientSecret!), {
       execute: [oidc.allowInsecureRequests],
     });
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   const scim = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token = scimToken) =>

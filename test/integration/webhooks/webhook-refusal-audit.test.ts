@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService } from '../../../src/identity/index.js';
-import { startAdminApi, type AdminApi } from '../admin/admin-api.js';
+import { useAdminApi } from '../admin/admin-api.js';
 import { eventually } from '../../e2e/breakglass/webhook-receiver.js';
 
 /** The part of a chat-style incoming-webhook URL that is the credential. */
@@ -15,7 +15,7 @@ const PATH_SECRET = 'T024BE7LD/B0ZZ8ALB2/Xk3tR9pathSecretValue';
  * audit trail, to the failure record or to the delivery log.
  */
 describe('a refused webhook delivery is audited without the URL path', () => {
-  let api: AdminApi;
+  const api = useAdminApi({ OUTBOUND_ALLOW_LOOPBACK: 'true' });
   let receiver: Server;
   let origin: string;
   let requests = 0;
@@ -28,11 +28,9 @@ describe('a refused webhook delivery is audited without the URL path', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    api = await startAdminApi({ OUTBOUND_ALLOW_LOOPBACK: 'true' });
   });
 
   afterAll(async () => {
-    await api?.close();
     receiver?.closeAllConnections();
     await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
   });

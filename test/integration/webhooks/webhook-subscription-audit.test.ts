@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAdminApi, type AdminApi } from '../admin/admin-api.js';
+import { describe, expect, it } from 'vitest';
+import { useAdminApi } from '../admin/admin-api.js';
 
 /** The parts of a chat-style incoming-webhook URL that are the credential: path and query. */
 const PATH_SECRET = 'B0ZZ8ALB2/Xk3tR9subscriptionPathSecret';
@@ -16,15 +16,7 @@ const URL_WITH_SECRET = `${ORIGIN}/services/T024BE7LD/${PATH_SECRET}?token=${QUE
  * subscription still sees the full URL in the admin API.
  */
 describe('webhook subscriptions are audited by origin and fingerprint, not by their secret URL', () => {
-  let api: AdminApi;
-
-  beforeAll(async () => {
-    api = await startAdminApi();
-  });
-
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = useAdminApi();
 
   it('records neither path nor query on create and delete; the admin API still shows the URL', async () => {
     const token = await api.token(['super-admin']);
