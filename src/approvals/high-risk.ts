@@ -11,3 +11,24 @@ export function grantsHighRiskRole(current: readonly string[], next: readonly st
   const risky = new Set(highRiskRoles(breakGlassRole));
   return (next ?? []).filter((r) => risky.has(r) && !current.includes(r));
 }
+
+/**
+ * What a group change grants: the high-risk roles some member gains through the group (a new
+ * member gains every high-risk role the group will carry; one who stays gains those the group did
+ * not carry before) and who gains them. A group with no members grants nobody anything.
+ */
+export function groupGrantsHighRiskRole(
+  current: { roles: readonly string[]; members: readonly string[] } | null,
+  next: { roles: readonly string[]; members: readonly string[] },
+  breakGlassRole: string,
+): { granted: string[]; members: string[] } {
+  const granted = new Set<string>();
+  const members: string[] = [];
+  for (const member of next.members) {
+    const before = current?.members.includes(member) ? current.roles : [];
+    const gained = grantsHighRiskRole(before, next.roles, breakGlassRole);
+    if (gained.length) members.push(member);
+    gained.forEach((r) => granted.add(r));
+  }
+  return { granted: next.roles.filter((r) => granted.has(r)), members };
+}
