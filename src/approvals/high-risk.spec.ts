@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grantsHighRiskRole, groupGrantsHighRiskRole } from './high-risk.js';
+import { grantsHighRiskRole, grantsHighRiskScope, groupGrantsHighRiskRole } from './high-risk.js';
 
 describe('high-risk role grants (dual control)', () => {
   it.each([
@@ -24,5 +24,17 @@ describe('high-risk role grants through a group (dual control)', () => {
     ['an ordinary role', { roles: [], members: ['a'] }, { roles: ['auditor'], members: ['a', 'b'] }, { granted: [], members: [] }],
   ])('%s', (_name, current, next, expected) => {
     expect(groupGrantsHighRiskRole(current, next, 'breakglass')).toEqual(expected);
+  });
+});
+
+describe('high-risk admin scopes of a client (dual control)', () => {
+  it.each([
+    [[], ['admin:auditor', 'admin:key-admin'], ['admin:key-admin']],
+    [[], ['admin:super-admin'], ['admin:super-admin']],
+    [['admin:super-admin'], ['admin:super-admin', 'admin:auditor'], []],
+    [[], ['admin:user-admin', 'breakglass'], []],
+    [[], undefined, []],
+  ])('from %j to %j grants %j', (current, next, granted) => {
+    expect(grantsHighRiskScope(current, next)).toEqual(granted);
   });
 });

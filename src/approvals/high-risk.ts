@@ -1,3 +1,5 @@
+import { ADMIN_ROLES, roleScope, type AdminRole } from '../admin/admin-roles.js';
+
 /**
  * The roles whose grant is a high-risk act under dual control: super-admin and key-admin (who
  * can sign for the whole service) and the break-glass role (emergency access).
@@ -31,4 +33,15 @@ export function groupGrantsHighRiskRole(
     gained.forEach((r) => granted.add(r));
   }
   return { granted: next.roles.filter((r) => granted.has(r)), members };
+}
+
+/** The admin scopes a client carries a high-risk role by (admin:super-admin, admin:key-admin). */
+export function highRiskAdminScopes(): string[] {
+  return highRiskRoles('').filter((r): r is AdminRole => (ADMIN_ROLES as readonly string[]).includes(r)).map(roleScope);
+}
+
+/** The high-risk admin scopes that a client's `next` scope ceiling adds to `current` (an empty list: no grant). */
+export function grantsHighRiskScope(current: readonly string[], next: readonly string[] | undefined): string[] {
+  const risky = new Set(highRiskAdminScopes());
+  return (next ?? []).filter((s) => risky.has(s) && !current.includes(s));
 }
