@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AppModule } from '../app.module.js';
+import { ApprovalsService, grantsHighRiskRole, groupGrantsHighRiskRole } from '../approvals/index.js';
 import { ClientsService } from '../clients/index.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
 import { openDatabase, runMigrations, type OpenedDatabase } from '../database/index.js';
@@ -143,6 +144,7 @@ async function createAdminClient(config: AppConfig, args: string[], out: Out, er
   }
   await migrate(config);
   return withApp(config, async (app) => {
+    if (await refusedUnderDualControl(app, grantsHighRiskRole([], roles, config.breakGlass.role), 'an admin client', 'POST /admin/v1/clients', err)) return 1;
     const created = await app.get(ClientsService).createClient(
       {
         name: values.name ?? 'Admin client',
@@ -197,6 +199,7 @@ async function createAdminUser(config: AppConfig, args: string[], out: Out, err:
   }
   await migrate(config);
   return withApp(config, async (app) => {
+    if (await refusedUnderDualControl(app, grantsHighRiskRole([], roles, config.breakGlass.role), 'a person', 'POST /admin/v1/users', err)) return 1;
     // 24 random bytes: 32 characters, far beyond any policy's minimum, never a common password.
     const password = values['generate-password'] ? randomBytes(24).toString('base64url') : undefined;
     let result;
@@ -273,6 +276,8 @@ async function createGroup(config: AppConfig, args: string[], out: Out, err: Out
       }
       members.push(user.id);
     }
+    const { granted } = groupGrantsHighRiskRole(null, { roles: values.role ?? [], members }, config.breakGlass.role);
+    if (await refusedUnderDualControl(app, granted, 'the members of a group', 'POST /admin/v1/groups', err)) return 1;
     try {
       // The operator at the console is the super-admin of first steps, as with create-admin-user.
       const group = await app.get(GroupsService).create(
@@ -290,6 +295,16 @@ async function createGroup(config: AppConfig, args: string[], out: Out, err: Out
       throw e;
     }
   });
+}
+
+/**
+ * Dual control covers the console too: the operator cannot grant a high-risk role alone (as
+ * keys:rotate-kek refuses); they ask through the admin API, where another super-admin approves.
+ */
+async function refusedUnderDualControl(app: INestApplicationContext, granted: string[], whom: string, route: string, err: Out): Promise<boolean> {
+  if (!granted.length || !(await app.get(ApprovalsService).dualControlOn())) return false;
+  err(`dual control is on: giving ${whom} ${granted.join(', ')} needs a second super-admin; ask with ${route}, and another super-admin approves it at /admin/v1/approvals`);
+  return true;
 }
 
 /** The application's modules without HTTP: the same start-up as the service, then closed. */

@@ -25,7 +25,8 @@ import {
   type Page,
   type Problem,
 } from '../admin/index.js';
-import { acceptedForApproval, ApiPendingApproval, ApprovalsService } from '../approvals/index.js';
+import { acceptedForApproval, ApiPendingApproval, ApprovalsService, grantsHighRiskScope } from '../approvals/index.js';
+import { PoliciesService } from '../policies/index.js';
 import type { ClientRecord } from './client-record.js';
 import { ClientManagementService, type ClientAction } from './client-management.service.js';
 import { ClientsError, ClientsErrorCode } from './clients.errors.js';
@@ -52,8 +53,14 @@ export class ClientsAdminController {
     private readonly clients: ClientsService,
     private readonly management: ClientManagementService,
     private readonly approvals: ApprovalsService,
+    private readonly policies: PoliciesService,
   ) {
     // Dual control: the stored change runs as the route would have, the approver acting.
+    approvals.register('clients.create', async (body: z.output<typeof registerClientSchema>, context) => {
+      if (!mayHandleAdminScopes(context.approverRoles, body.resourceScopes)) throw adminScopesForbidden();
+      const created = await this.clients.createClient(body, context.actor, { correlationId: context.correlationId });
+      return { ...toClientResponse(created.client), clientSecret: created.clientSecret ?? null };
+    });
     approvals.register(
       'clients.update',
       async (act: { clientId: string; patch: z.output<typeof updateClientSchema>; expectedVersions: number[] }, context) =>
@@ -68,6 +75,7 @@ export class ClientsAdminController {
   @Idempotent()
   @ApiOperation({ summary: 'Register a downstream app; a confidential client secret is in this response and never again' })
   @ApiResponse({ status: 201, description: 'the client, with its secret (once)', standardSchema: clientWithSecretResponseSchema })
+  @ApiPendingApproval()
   @ApiProblems(400, 409, 413, 415, 503)
   async register(
     @Body({ schema: registerClientSchema }) body: z.output<typeof registerClientSchema>,
@@ -75,6 +83,20 @@ export class ClientsAdminController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     if (!mayHandleAdminScopes(request.admin!.roles, body.resourceScopes)) throw adminScopesForbidden();
+    const granted = grantsHighRiskScope([], body.resourceScopes);
+    // A client's optional MFA overrides a deployment that requires it: a weakening (as PATCH to optional is).
+    const weakensMfa = body.mfaPolicy === 'optional' && (await this.policies.mfaPolicy()).policy === 'required';
+    if ((granted.length || weakensMfa) && (await this.approvals.dualControlOn())) {
+      await this.clients.checkRegistration(body);
+      const what = [...(granted.length ? [granted.join(', ')] : []), ...(weakensMfa ? ['MFA optional'] : [])].join(' and ');
+      const pending = await this.approvals.gate(request, {
+        kind: 'clients.create',
+        summary: `register client ${body.name} with ${what}`,
+        details: { name: body.name, clientId: body.clientId ?? null, resourceScopes: body.resourceScopes, granted, mfaPolicy: body.mfaPolicy },
+        act: body,
+      });
+      if (pending) return acceptedForApproval(reply, pending);
+    }
     const { actor, correlationId } = adminEventContext(request);
     const created = await this.clients.createClient(body, actor, { correlationId });
     reply.header('Location', path(created.clientId)).header('ETag', etagOf(created.client.version));
@@ -124,14 +146,18 @@ export class ClientsAdminController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const expectedVersions = requireIfMatch(ifMatch);
-    if (patch.mfaPolicy === 'optional' && (await this.approvals.dualControlOn())) {
+    if ((patch.mfaPolicy === 'optional' || patch.resourceScopes !== undefined) && (await this.approvals.dualControlOn())) {
       const current = await this.management.get(clientId);
       this.action(request, expectedVersions).authorize!(current);
-      if (current.mfaPolicy === 'required') {
+      if (!mayHandleAdminScopes(request.admin!.roles, patch.resourceScopes ?? [])) throw adminScopesForbidden();
+      const weakensMfa = patch.mfaPolicy === 'optional' && current.mfaPolicy === 'required';
+      const granted = grantsHighRiskScope(current.resourceScopes, patch.resourceScopes);
+      if (weakensMfa || granted.length) {
+        const what = [...(weakensMfa ? ['make MFA optional for'] : []), ...(granted.length ? [`give ${granted.join(', ')} to`] : [])].join(' and ');
         const pending = await this.approvals.gate(request, {
           kind: 'clients.update',
-          summary: `make MFA optional for client ${clientId}`,
-          details: { clientId, name: current.name, patch },
+          summary: `${what} client ${clientId}`,
+          details: { clientId, name: current.name, patch, granted },
           act: { clientId, patch, expectedVersions },
         });
         if (pending) return acceptedForApproval(reply, pending);

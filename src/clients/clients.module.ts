@@ -7,13 +7,14 @@
  */
 import { Module } from '@nestjs/common';
 import { KeysModule } from '../keys/index.js';
+import { PoliciesModule } from '../policies/index.js';
 import { ClientManagementService } from './client-management.service.js';
 import { ClientsAdminController } from './clients.admin.controller.js';
 import { ClientsRepository } from './clients.repository.js';
 import { ClientsService } from './clients.service.js';
 
 @Module({
-  imports: [KeysModule],
+  imports: [KeysModule, PoliciesModule],
   controllers: [ClientsAdminController],
   providers: [ClientsRepository, ClientsService, ClientManagementService],
   exports: [ClientsService, ClientManagementService],

@@ -65,6 +65,16 @@ export class ClientsService {
     private readonly uow: UnitOfWork,
   ) {}
 
+  /** The checks a registration passes before anything is written (a registration held for dual control passes them before it waits). */
+  async checkRegistration(input: NewClient): Promise<void> {
+    const { clientSecret: _secret, ...registration } = parse(newClientSchema, input, ClientsErrorCode.INVALID_CLIENT_METADATA);
+    this.assertSigningAlg('idTokenSignedResponseAlg', registration.idTokenSignedResponseAlg, ClientsErrorCode.INVALID_CLIENT_METADATA);
+    if (registration.userinfoSignedResponseAlg) {
+      this.assertSigningAlg('userinfoSignedResponseAlg', registration.userinfoSignedResponseAlg, ClientsErrorCode.INVALID_CLIENT_METADATA);
+    }
+    await this.validateForProvider(registration.clientId ?? randomBytes(16).toString('base64url'), toProviderMetadata(registration));
+  }
+
   async createClient(
     input: NewClient,
     actor?: EventActor,

@@ -14,8 +14,11 @@ import {
   protectedRolesIn,
   requireIfMatch,
   withETag,
+  type AdminEventContext,
   type AdminRequest,
+  type AdminRole,
 } from '../admin/index.js';
+import { acceptedForApproval, ApiPendingApproval, ApprovalsService, groupGrantsHighRiskRole } from '../approvals/index.js';
 import { GroupsService, type GroupAction } from './groups.service.js';
 import type { GroupFields, GroupRecord } from './groups.repository.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
@@ -65,16 +68,27 @@ export class GroupsAdminController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly groups: GroupsService,
-  ) {}
+    private readonly approvals: ApprovalsService,
+  ) {
+    // Dual control: the stored group, as the requester would have written it, written with the approver acting.
+    approvals.register('groups.create', async (act: { fields: GroupFields }, context) =>
+      toGroupResponse(await this.groups.create(act.fields, this.approvedAction(context.approverRoles, context, undefined, false))),
+    );
+    approvals.register('groups.update', async (act: { id: string; fields: GroupFields; expectedVersions: number[] }, context) =>
+      toGroupResponse(await this.groups.replace(act.id, () => act.fields, this.approvedAction(context.approverRoles, context, act.expectedVersions, false))),
+    );
+  }
 
   @Post()
   @AdminRoute('user-admin')
   @Idempotent()
   @ApiOperation({ summary: 'Create a group with the roles it grants and its members' })
   @ApiResponse({ status: 201, description: 'the group', standardSchema: groupResponseSchema })
+  @ApiPendingApproval()
   @ApiProblems(400, 403, 409)
   async create(@Body({ schema: groupBodySchema }) body: z.output<typeof groupBodySchema>, @Req() request: AdminRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    const group = await this.groups.create(body, this.action(request, undefined));
+    const group = await this.holding(request, reply, (hold) => this.groups.create(body, this.action(request, undefined, hold)));
+    if ('kind' in group) return group;
     reply.header('Location', path(group.id)).header('ETag', etagOf(group.version));
     return toGroupResponse(group);
   }
@@ -103,6 +117,7 @@ export class GroupsAdminController {
   @ApiIfMatch(true)
   @ApiOperation({ summary: 'Replace the name, external id, roles and members; audited with before and after' })
   @ApiResponse({ status: 200, description: 'the group', standardSchema: groupResponseSchema })
+  @ApiPendingApproval()
   @ApiProblems(400, 403, 404, 409, 412, 428)
   async replace(
     @Param('id', { schema: groupIdParam }) id: string,
@@ -111,7 +126,7 @@ export class GroupsAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    return withETag(reply, await this.groups.replace(id, () => body, this.action(request, requireIfMatch(ifMatch))), toGroupResponse);
+    return this.replaced(request, reply, id, () => body, requireIfMatch(ifMatch));
   }
 
   @Post(':id/members')
@@ -120,6 +135,7 @@ export class GroupsAdminController {
   @ApiIfMatch(false)
   @ApiOperation({ summary: 'Add a member' })
   @ApiResponse({ status: 200, description: 'the group', standardSchema: groupResponseSchema })
+  @ApiPendingApproval()
   @ApiProblems(400, 403, 404, 412)
   async addMember(
     @Param('id', { schema: groupIdParam }) id: string,
@@ -129,7 +145,7 @@ export class GroupsAdminController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const change = (g: GroupRecord): GroupFields => ({ ...fieldsOf(g), members: [...g.members.map((m) => m.id), body.userId] });
-    return withETag(reply, await this.groups.replace(id, change, this.action(request, optionalIfMatch(ifMatch))), toGroupResponse);
+    return this.replaced(request, reply, id, change, optionalIfMatch(ifMatch));
   }
 
   @Delete(':id/members/:userId')
@@ -146,7 +162,7 @@ export class GroupsAdminController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const change = (g: GroupRecord): GroupFields => ({ ...fieldsOf(g), members: g.members.map((m) => m.id).filter((m) => m !== userId.toLowerCase()) });
-    return withETag(reply, await this.groups.replace(id, change, this.action(request, optionalIfMatch(ifMatch))), toGroupResponse);
+    return withETag(reply, await this.groups.replace(id, change, this.action(request, optionalIfMatch(ifMatch), false)), toGroupResponse);
   }
 
   @Delete(':id')
@@ -157,20 +173,75 @@ export class GroupsAdminController {
   @ApiResponse({ status: 204, description: 'deleted' })
   @ApiProblems(400, 403, 404, 412)
   async delete(@Param('id', { schema: groupIdParam }) id: string, @Headers('if-match') ifMatch: string | undefined, @Req() request: AdminRequest): Promise<void> {
-    await this.groups.delete(id, this.action(request, optionalIfMatch(ifMatch)));
+    await this.groups.delete(id, this.action(request, optionalIfMatch(ifMatch), false));
   }
 
-  private action(request: AdminRequest, expectedVersions: number[] | undefined): GroupAction {
-    const roles = request.admin!.roles;
+  private async replaced(
+    request: AdminRequest,
+    reply: FastifyReply,
+    id: string,
+    change: (g: GroupRecord) => GroupFields,
+    expectedVersions: number[] | undefined,
+  ) {
+    const held = await this.holding(request, reply, (hold) => this.groups.replace(id, change, this.action(request, expectedVersions, hold)));
+    return 'kind' in held ? held : withETag(reply, held, toGroupResponse);
+  }
+
+  /**
+   * Runs a write; when dual control is on and the write would grant a high-risk role through the
+   * group (authorize throws HeldGroupChange before anything is written), stores it as a pending
+   * change instead and answers 202.
+   */
+  private async holding(request: AdminRequest, reply: FastifyReply, write: (hold: boolean) => Promise<GroupRecord>) {
+    const hold = await this.approvals.dualControlOn();
+    try {
+      return await write(hold);
+    } catch (err) {
+      if (!(err instanceof HeldGroupChange)) throw err;
+      const { current, next, grant } = err;
+      await this.groups.assertMembers(next.members.filter((m) => !current?.members.some((c) => c.id === m)));
+      const who = `${grant.members.length} member${grant.members.length === 1 ? '' : 's'}`;
+      const pending = await this.approvals.gate(request, {
+        kind: current ? 'groups.update' : 'groups.create',
+        summary: `${current ? 'change' : 'create'} group ${next.displayName}: gives ${who} ${grant.granted.join(', ')}`,
+        details: { ...(current ? { groupId: current.id } : {}), displayName: next.displayName, roles: next.roles, granted: grant.granted, members: grant.members },
+        act: current ? { id: current.id, fields: next, expectedVersions: [current.version] } : { fields: next },
+      });
+      if (!pending) throw new Error('dual control was turned off while a group change was being held');
+      return acceptedForApproval(reply, pending);
+    }
+  }
+
+  private action(request: AdminRequest, expectedVersions: number[] | undefined, hold: boolean): GroupAction {
+    return this.approvedAction(request.admin!.roles, adminEventContext(request), expectedVersions, hold);
+  }
+
+  /** The actor, the versions read, the protected-role rule for whoever acts, and (hold) the dual-control check. */
+  private approvedAction(roles: readonly AdminRole[], context: AdminEventContext, expectedVersions: number[] | undefined, hold: boolean): GroupAction {
     return {
-      ...adminEventContext(request),
+      actor: context.actor,
+      correlationId: context.correlationId,
       expectedVersions,
       authorize: (current, next) => {
         if (!roles.includes('super-admin') && protectedRolesIn([...(current?.roles ?? []), ...next.roles], this.config.breakGlass.role).length) {
           throw new ProblemError({ type: 'about:blank', title: 'Forbidden', status: 403, detail: 'only super-admin may give a group a protected role (an admin role or the break-glass role), or change a group that has one' });
         }
+        if (!hold) return;
+        const grant = groupGrantsHighRiskRole(current && { roles: current.roles, members: current.members.map((m) => m.id) }, next, this.config.breakGlass.role);
+        if (grant.granted.length) throw new HeldGroupChange(current, next, grant);
       },
     };
+  }
+}
+
+/** Thrown by authorize (before anything is written) when a group write must wait for approval. */
+class HeldGroupChange extends Error {
+  constructor(
+    readonly current: GroupRecord | null,
+    readonly next: GroupFields,
+    readonly grant: { granted: string[]; members: string[] },
+  ) {
+    super('held for dual control');
   }
 }
 

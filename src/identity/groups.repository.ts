@@ -75,7 +75,7 @@ export class GroupsRepository {
   }
 
   /** Live (not deleted) user ids among `ids`. */
-  async liveUsers(ids: readonly string[], tx: Transaction): Promise<Array<{ id: string; roles: string[] }>> {
+  async liveUsers(ids: readonly string[], tx?: Transaction): Promise<Array<{ id: string; roles: string[] }>> {
     const valid = ids.filter((id) => UUID.test(id));
     if (!valid.length) return [];
     return managerFor(this.db, tx).query(`SELECT id, roles FROM users WHERE id = ANY ($1::uuid[]) AND deleted_at IS NULL`, [valid]);

@@ -88,7 +88,8 @@ export class GroupsService {
     });
   }
 
-  private async assertMembers(ids: readonly string[], tx: Parameters<GroupsRepository['liveUsers']>[1]): Promise<void> {
+  /** 400 naming the members that are not live users (the checks a held change passes before it waits). */
+  async assertMembers(ids: readonly string[], tx?: Parameters<GroupsRepository['liveUsers']>[1]): Promise<void> {
     if (!ids.length) return;
     const live = new Set((await this.repo.liveUsers(ids, tx)).map((u) => u.id));
     const unknown = ids.filter((id) => !live.has(id));

@@ -13,6 +13,7 @@ describe('/admin/v1/approvals (dual control)', () => {
   let root: string;
   let second: string;
   let secondId: string;
+  let keyAdmin: string;
   const events: DomainEvent[] = [];
 
   beforeAll(async () => {
@@ -21,6 +22,8 @@ describe('/admin/v1/approvals (dual control)', () => {
       if (event?.name) events.push(event);
     });
     root = await api.token(['super-admin']);
+    // Registered before dual control is on: a key-admin client is itself a held grant afterwards.
+    keyAdmin = await api.token(['key-admin']);
     const created = await api.call('POST', '/admin/v1/clients', {
       token: root,
       body: { name: 'second super-admin', type: 'confidential', grantTypes: ['client_credentials'], resourceScopes: ['admin:super-admin'] },
@@ -160,7 +163,6 @@ describe('/admin/v1/approvals (dual control)', () => {
   });
 
   it('is for super-admins only', async () => {
-    const keyAdmin = await api.token(['key-admin']);
     expect((await api.call('GET', '/admin/v1/approvals', { token: keyAdmin })).status).toBe(403);
     const [pending] = (await api.call('GET', '/admin/v1/approvals?status=pending', { token: root })).body.items;
     expect((await api.call('POST', `/admin/v1/approvals/${pending.id}/approve`, { token: keyAdmin })).status).toBe(403);

@@ -85,6 +85,27 @@ describe('the admin OpenAPI document', () => {
     }
   });
 
+  it('documents the 202 pending change of every route dual control holds', () => {
+    const held = [
+      'POST /admin/v1/keys/import',
+      'POST /admin/v1/keys/{kid}/revoke',
+      'POST /admin/v1/keys/kek/rotate',
+      'POST /admin/v1/users',
+      'PATCH /admin/v1/users/{id}',
+      'PATCH /admin/v1/policies',
+      'POST /admin/v1/clients',
+      'PATCH /admin/v1/clients/{clientId}',
+      'POST /admin/v1/groups',
+      'PUT /admin/v1/groups/{id}',
+      'POST /admin/v1/groups/{id}/members',
+    ];
+    for (const label of held) {
+      const found = operations.find((o) => `${o.method} ${o.path}` === label);
+      expect(found, label).toBeDefined();
+      expect(found!.op.responses?.['202']?.content?.['application/json']?.schema, label).toMatchObject({ type: 'object' });
+    }
+  });
+
   it('documents the request and response schemas of the clients routes', () => {
     for (const { method, path, op } of operations.filter((o) => o.path.startsWith('/admin/v1/clients'))) {
       const label = `${method} ${path}`;
