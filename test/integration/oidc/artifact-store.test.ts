@@ -75,7 +75,7 @@ describe('OIDC artifact storage', () => {
       // What the caller does with its copy is not what the next find returns.
       (first as Record<string, unknown>).step = 'changed in memory';
       // Another instance changes the row: this request keeps what it read first, as if both reads were one.
-      await db.query(`UPDATE oidc_artifacts SET payload = jsonb_set(payload, '{step}', '"totp"') WHERE id = 'memo-int'`);
+      await running.db.query(`UPDATE oidc_artifacts SET payload = jsonb_set(payload, '{step}', '"totp"') WHERE id = 'memo-int'`);
       expect(await repo.find('Interaction', 'memo-int')).toMatchObject({ step: 'password' });
       expect(await repo.findByUid('Interaction', 'memo-int')).toMatchObject({ step: 'totp' });
       // Its own write: the next find reads the database.
@@ -94,7 +94,7 @@ describe('OIDC artifact storage', () => {
     await repo.upsert('RefreshToken', 'memo-rt', { jti: 'memo-rt' }, 60);
     await runInRequestScope({ origin: {} }, async () => {
       expect((await repo.find('RefreshToken', 'memo-rt'))?.consumed).toBeUndefined();
-      await db.query(`UPDATE oidc_artifacts SET consumed_at = now() WHERE id = 'memo-rt'`);
+      await running.db.query(`UPDATE oidc_artifacts SET consumed_at = now() WHERE id = 'memo-rt'`);
       expect((await repo.find('RefreshToken', 'memo-rt'))?.consumed).toEqual(expect.any(Number));
     });
   });
