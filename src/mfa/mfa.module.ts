@@ -1,7 +1,8 @@
 /**
  * mfa/ owns second factors: TOTP (sealed secrets, replay refused), WebAuthn passkeys, recovery
  * codes, the MFA policy decision (mfaRequired), the admin reset and one-time enrolment codes
- * (MFA_ENROLMENT=invite-only). It exports MfaService and EnrolmentCodesService and
+ * and allowances (MFA_ENROLMENT=invite-only). It exports MfaService, EnrolmentCodesService and
+ * EnrolmentAllowancesService and
  * emits mfa.* events. It never decides the sign-in flow (auth/ does) and never stores a secret
  * or a code in clear.
  */
@@ -12,11 +13,12 @@ import { MfaAdminController } from './mfa.admin.controller.js';
 import { MfaRepository } from './mfa.repository.js';
 import { MfaService } from './mfa.service.js';
 import { EnrolmentCodesService } from './enrolment-codes.service.js';
+import { EnrolmentAllowancesService } from './enrolment-allowances.service.js';
 
 @Module({
   imports: [KeysModule, IdentityModule],
   controllers: [MfaAdminController],
-  providers: [MfaRepository, MfaService, EnrolmentCodesService],
-  exports: [MfaService, EnrolmentCodesService],
+  providers: [MfaRepository, MfaService, EnrolmentCodesService, EnrolmentAllowancesService],
+  exports: [MfaService, EnrolmentCodesService, EnrolmentAllowancesService],
 })
 export class MfaModule {}
