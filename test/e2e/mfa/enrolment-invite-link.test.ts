@@ -146,3 +146,29 @@ describe('MFA_ENROLMENT=invite-only: enrolment after a password-setup link', () 
     expect(await events(userId)).toEqual(['mfa.enrolment_allowance.granted', 'mfa.enrolment_allowance.refused']);
   });
 });
+
+describe('MFA_ENROLMENT=at-sign-in: a setup link records no allowance', () => {
+  let api: AdminApi;
+
+  beforeAll(async () => {
+    api = await startAdminApi();
+  });
+
+  afterAll(async () => {
+    await api?.close();
+  });
+
+  it('sets the password through the link and stores or audits nothing about enrolment', async () => {
+    const created = await api.call('POST', '/admin/v1/users', { token: await api.token(['user-admin']), body: { email: 'plain@hospital.test', invite: true } });
+    expect(created.status).toBe(201);
+    const url = new URL(created.body.passwordSetupLink);
+    const set = await new HttpBrowser(api.url).request(url.pathname, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: url.searchParams.get('token')!, password: PASSWORD }),
+    });
+    expect(set.status).toBe(200);
+    expect(await api.db.query('SELECT 1 FROM mfa_enrolment_allowances')).toHaveLength(0);
+    expect(await api.db.query(`SELECT 1 FROM audit_events WHERE event_type LIKE 'mfa.enrolment_allowance.%'`)).toHaveLength(0);
+  });
+});
