@@ -16,5 +16,6 @@ import { MfaEnrolmentCodes1796232900000 } from './1796232900000-MfaEnrolmentCode
 import { FirstRunSetup1796240000000 } from './1796240000000-FirstRunSetup.js';
 import { AdminApprovals1796298917722 } from './1796298917722-AdminApprovals.js';
 import { SignInState1796299839506 } from './1796299839506-SignInState.js';
+import { MfaEnrolmentAllowances1796301200000 } from './1796301200000-MfaEnrolmentAllowances.js';
 
-export const migrations = [Initial1764331200000, IdentityAndSignIn1764331300000, Mfa1764331400000, KeyLifecycle1795867438413, ClientLifecycleAndIdempotency1795867589775, AuditTrail1795867636015, ConsentAndSmart1795868701216, UsersAdminAndPolicies1795869176075, Federation1795869195409, BreakGlassAndWebhooks1795869537982, GroupsAndProvisioning1795871000000, SmartEhrLaunch1796231000000, SignInFactorEnrolled1796231780647, MfaEnrolmentCodes1796232900000, FirstRunSetup1796240000000, AdminApprovals1796298917722, SignInState1796299839506];
+export const migrations = [Initial1764331200000, IdentityAndSignIn1764331300000, Mfa1764331400000, KeyLifecycle1795867438413, ClientLifecycleAndIdempotency1795867589775, AuditTrail1795867636015, ConsentAndSmart1795868701216, UsersAdminAndPolicies1795869176075, Federation1795869195409, BreakGlassAndWebhooks1795869537982, GroupsAndProvisioning1795871000000, SmartEhrLaunch1796231000000, SignInFactorEnrolled1796231780647, MfaEnrolmentCodes1796232900000, FirstRunSetup1796240000000, AdminApprovals1796298917722, SignInState1796299839506, MfaEnrolmentAllowances1796301200000];

@@ -160,7 +160,7 @@ function authentication(e: PostureEvidence): PostureLine {
 }
 
 /**
- * Rules: MFA_ENROLMENT=invite-only (a first factor only with an administrator's enrolment code)
+ * Rules: MFA_ENROLMENT=invite-only (a first factor only with an administrator's enrolment code or after a setup link)
  * is met; at-sign-in is attention, since whoever holds the password of a user without a factor
  * enrols one of their own.
  */
@@ -169,7 +169,7 @@ function firstFactorEnrolment(e: PostureEvidence): PostureLine {
   if (e.mfa.enrolment === 'at-sign-in') {
     return { ...base, status: 'attention', reason: 'MFA_ENROLMENT is at-sign-in: whoever holds the password of a user without a second factor enrols one.' };
   }
-  return { ...base, status: 'met', reason: 'MFA_ENROLMENT is invite-only: a first second factor needs an enrolment code an administrator issued.' };
+  return { ...base, status: 'met', reason: 'MFA_ENROLMENT is invite-only: a first second factor needs an enrolment code an administrator issued, or a password set through an invitation or reset link.' };
 }
 
 /** Rules: roles that may satisfy MFA with a factor weaker than a passkey (TOTP, recovery codes) are listed for attention. */

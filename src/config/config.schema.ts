@@ -214,7 +214,7 @@ export const envSchema = z
       .default('super-admin')
       .transform((v) => v.split(',').map((r) => r.trim()).filter(Boolean))
       .refine((roles) => roles.every((r) => /^[a-z0-9][a-z0-9:_-]{0,63}$/.test(r)), { message: 'must be a comma-separated list of role names' }),
-    /** Who may enrol a first second factor: whoever holds the password at sign-in, or only with an administrator's one-time enrolment code. */
+    /** Who may enrol a first second factor: whoever holds the password at sign-in, or only with an administrator's one-time enrolment code or after setting the password through an invitation or reset link. */
     MFA_ENROLMENT: z.enum(['at-sign-in', 'invite-only'], { error: 'must be at-sign-in or invite-only' }).default('at-sign-in'),
     MFA_MAX_ATTEMPTS: z.coerce.number({ error: 'must be a whole number from 3 to 10' }).int().min(3).max(10).default(5),
     LOCKOUT_THRESHOLD: z.coerce.number({ error: 'must be a whole number from 3 to 20' }).int().min(3).max(20).default(5),

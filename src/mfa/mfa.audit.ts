@@ -14,5 +14,8 @@ export const mfaMappings: MappingsFor<MfaEvents> = {
   'mfa.enrolment_code.issued': { category: 'user-administration', action: 'C', subject: user },
   'mfa.enrolment_code.used': { category: 'login', action: 'E', actor: user, subject: user },
   'mfa.enrolment_code.refused': { category: 'login', action: 'E', outcome: () => 'failure', actor: user, subject: user },
+  'mfa.enrolment_allowance.granted': { category: 'user-administration', action: 'C', actor: user, subject: user },
+  'mfa.enrolment_allowance.used': { category: 'login', action: 'E', actor: user, subject: user },
+  'mfa.enrolment_allowance.refused': { category: 'login', action: 'E', outcome: () => 'failure', actor: user, subject: user },
   'mfa.recovery_code.used': { category: 'login', action: 'E', actor: user, subject: user },
 };

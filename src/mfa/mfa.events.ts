@@ -13,6 +13,12 @@ export interface MfaEvents {
   'mfa.enrolment_code.issued': { userId: string; expiresAt: string };
   'mfa.enrolment_code.used': { userId: string };
   'mfa.enrolment_code.refused': { userId: string };
+  /** invite-only: the person set their password through a setup link and has no factor, so may enrol one once. */
+  'mfa.enrolment_allowance.granted': { userId: string; expiresAt: string };
+  /** The allowance was spent by enrolling a factor. */
+  'mfa.enrolment_allowance.used': { userId: string };
+  /** A sign-in found the allowance expired; it is gone. */
+  'mfa.enrolment_allowance.refused': { userId: string; reason: 'expired' };
 }
 
 // Adds these events to the bus's EventMap (declaration merging: events/ imports no module).

@@ -1,7 +1,8 @@
 /**
  * mfa/ owns second factors: TOTP (sealed secrets, replay refused), WebAuthn passkeys, recovery
  * codes, the MFA policy decision (mfaRequired), the admin reset and one-time enrolment codes
- * (MFA_ENROLMENT=invite-only); a deleted user's factors go with them (user.deleted). It exports MfaService and EnrolmentCodesService and
+ * (MFA_ENROLMENT=invite-only) and allowances (invite or password-setup links); a deleted user's factors go with them (user.deleted).
+ * It exports MfaService, EnrolmentCodesService and EnrolmentAllowancesService and
  * emits mfa.* events. It never decides the sign-in flow (auth/ does) and never stores a secret
  * or a code in clear.
  */
@@ -13,11 +14,12 @@ import { MfaRepository } from './mfa.repository.js';
 import { MfaService } from './mfa.service.js';
 import { EnrolmentCodesService } from './enrolment-codes.service.js';
 import { UserFactorsCleanup } from './user-factors.cleanup.js';
+import { EnrolmentAllowancesService } from './enrolment-allowances.service.js';
 
 @Module({
   imports: [KeysModule, IdentityModule],
   controllers: [MfaAdminController],
-  providers: [MfaRepository, MfaService, EnrolmentCodesService, UserFactorsCleanup],
-  exports: [MfaService, EnrolmentCodesService],
+  providers: [MfaRepository, MfaService, EnrolmentCodesService, EnrolmentAllowancesService, UserFactorsCleanup],
+  exports: [MfaService, EnrolmentCodesService, EnrolmentAllowancesService],
 })
 export class MfaModule {}

@@ -5,7 +5,7 @@ import type { InteractionResults } from 'oidc-provider';
 import { APP_CONFIG, type AppConfig } from '../../config/index.js';
 import { EventBus } from '../../events/index.js';
 import { KeysService } from '../../keys/index.js';
-import { ACR_MFA, ACR_PASSWORD, EnrolmentCodesService, MfaService } from '../../mfa/index.js';
+import { ACR_MFA, ACR_PASSWORD, EnrolmentAllowancesService, EnrolmentCodesService, MfaService } from '../../mfa/index.js';
 import { AMR_EMERGENCY, OidcService } from '../../oidc/index.js';
 import { messagePage } from '../../ui/index.js';
 import { formToken, formTokenValid, sameOrigin } from '../../common/csrf.js';
@@ -141,6 +141,7 @@ export class InteractionSessions {
     private readonly progress: SignInProgressRepository,
     private readonly mfa: MfaService,
     private readonly enrolmentCodes: EnrolmentCodesService,
+    private readonly enrolmentAllowances: EnrolmentAllowancesService,
     private readonly bus: EventBus,
   ) {
     this.deps = { keys, oidc, grants: providerGrants(oidc), progress };
@@ -211,7 +212,8 @@ export class InteractionSessions {
    * that, without a state row nothing is proven (identify); with one, next() over the factors the
    * row records as proven in this interaction (first factors, and a factor enrolled here; a
    * challenge that succeeds finishes the interaction at once, and an upstream's untrusted amr
-   * proves nothing). A row exists only when MFA was due (MfaStep.begin); the stage found is
+   * proves nothing). Under invite-only a user without a factor who holds a setup-link allowance
+ * may enrol here (the row then records enrolment as allowed). A row exists only when MFA was due (MfaStep.begin); the stage found is
    * written back to it.
    */
   private async stageOf(details: InteractionDetails, state: SignInProgress | null): Promise<Step> {
@@ -220,6 +222,11 @@ export class InteractionSessions {
     const proven = state.proven;
     const hasFactor = await this.mfa.hasFactor(state.userId);
     const enrolment = this.config.mfa.enrolment;
+    // invite-only: a live setup-link allowance opens enrolment for this interaction (spent when a factor is enrolled).
+    if (enrolment === 'invite-only' && !hasFactor && !state.enrolmentAllowed && (await this.enrolmentAllowances.claim(state.userId))) {
+      await this.progress.allowEnrolment(state.interactionUid);
+      state.enrolmentAllowed = true;
+    }
     const enrolmentCodePending = enrolment === 'invite-only' && !hasFactor && !state.enrolmentAllowed && (await this.enrolmentCodes.pending(state.userId));
     const step = next(
       { proven, hasFactor, enrolled: state.factorEnrolled, failures: state.mfaFailures, enrolmentAllowed: state.enrolmentAllowed, enrolmentCodePending },

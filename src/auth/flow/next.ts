@@ -6,7 +6,8 @@ import { FIRST_FACTORS, SECOND_FACTORS, type FlowClient, type FlowPolicy, type S
  * - the attempts are used up → denied;
  * - no first factor (password, upstream IdP, emergency password) → identify;
  * - MFA due and no second factor proven → challenge when the user has a factor; otherwise
- *   enrol when MFA_ENROLMENT=at-sign-in or an enrolment code was presented here; under
+ *   enrol when MFA_ENROLMENT=at-sign-in, or an enrolment code was presented here, or the
+ *   user holds a setup-link allowance (both recorded as enrolmentAllowed); under
  *   invite-only, the enrolment-code form when an administrator issued one, else denied;
  * - a factor enrolled (and so proven) in this interaction → its recovery codes, once;
  * - the app needs consent → consent; otherwise finish.

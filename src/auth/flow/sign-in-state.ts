@@ -21,7 +21,7 @@ export interface SignInState {
   enrolled: boolean;
   /** The recovery codes of this interaction's enrolment were shown and the person went on. */
   recoveryCodesDone?: boolean;
-  /** invite-only: an administrator's one-time enrolment code was presented in this interaction. */
+  /** invite-only: an administrator's one-time enrolment code was presented in this interaction, or the user holds a setup-link allowance. */
   enrolmentAllowed?: boolean;
   /** invite-only: an administrator issued the user an enrolment code not used yet. */
   enrolmentCodePending?: boolean;

@@ -81,7 +81,7 @@ describe('MFA_ENROLMENT=invite-only', () => {
     expect(right.status).toBe(303);
     const enrolPage = await (await browser.follow(right.headers.get('location')!)).res.text();
     expect(enrolPage).toContain('Set up two-step verification');
-    const secret = /<code id="totp-secret">([^<]+)<\/code>/.exec(enrolPage)![1]!.replace(/ /g, '');
+    const secret = /<code id="totp-secret">([\s\S]*?)<\/code>/.exec(enrolPage)![1]!.replace(/<[^>]+>|\s/g, '');
     const enrolled = await postForm(browser, enrolPage, 'enrol', { code: await totpCode(secret, 0) });
     expect(enrolled.status).toBe(303);
     const codesHtml = await (await browser.follow(enrolled.headers.get('location')!)).res.text();
