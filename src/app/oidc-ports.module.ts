@@ -1,4 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { MfaStep } from '../auth/mfa.step.js';
+import { IdentityModule, IdentityService } from '../identity/index.js';
 import { BreakGlassModule, BreakGlassService } from '../breakglass/index.js';
 import { ComplianceModule, DisclosuresService } from '../compliance/index.js';
 import { ConsentModule, SmartScopePolicy } from '../consent/index.js';
@@ -8,7 +11,9 @@ import {
   OIDC_EMERGENCY_POLICY,
   OIDC_LOGOUT_CONTINUATION,
   OIDC_SCOPE_POLICY,
+  OIDC_SECOND_FACTOR_POLICY,
   type EmergencyPolicy,
+  type SecondFactorPolicy,
   type LogoutContinuation,
 } from '../oidc/index.js';
 
@@ -18,7 +23,7 @@ import {
  */
 @Global()
 @Module({
-  imports: [ConsentModule, BreakGlassModule, ComplianceModule, FederationModule],
+  imports: [ConsentModule, BreakGlassModule, ComplianceModule, FederationModule, AuthModule, IdentityModule],
   providers: [
     { provide: OIDC_SCOPE_POLICY, useExisting: SmartScopePolicy },
     {
@@ -32,7 +37,18 @@ import {
       inject: [UpstreamLogout],
       useFactory: (upstream: UpstreamLogout): LogoutContinuation => (ended) => upstream.redirectFor(ended),
     },
+    {
+      provide: OIDC_SECOND_FACTOR_POLICY,
+      inject: [MfaStep, IdentityService],
+      useFactory: (mfa: MfaStep, identity: IdentityService): SecondFactorPolicy => ({
+        requiredFor: async ({ accountId, clientId, acrValues }) => {
+          const user = await identity.findById(accountId);
+          // A session whose person is gone proves nothing: re-open the sign-in.
+          return user ? mfa.requiredFor(user, clientId, acrValues) : true;
+        },
+      }),
+    },
   ],
-  exports: [OIDC_SCOPE_POLICY, OIDC_EMERGENCY_POLICY, OIDC_DISCLOSURE_RECORDER, OIDC_LOGOUT_CONTINUATION],
+  exports: [OIDC_SCOPE_POLICY, OIDC_EMERGENCY_POLICY, OIDC_DISCLOSURE_RECORDER, OIDC_LOGOUT_CONTINUATION, OIDC_SECOND_FACTOR_POLICY],
 })
 export class OidcPortsModule {}

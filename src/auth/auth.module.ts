@@ -3,7 +3,7 @@
  * /interaction/:uid route and is the one caller of oidc-provider's interactionResult, the
  * password step, the second-factor step's routes, the sign-in state row, CSRF protection and
  * the brute-force throttle.
- * It exports nothing and emits auth.login.* and auth.flow.refused events; it never verifies a
+ * It exports MfaStep (the MFA policy, for the provider's step-up port) and emits auth.login.* and auth.flow.refused events; it never verifies a
  * password itself (identity/ does) and never speaks the OAuth protocol beyond the interaction (oidc/ does).
  */
 import { Module } from '@nestjs/common';
@@ -29,5 +29,7 @@ import { SignInService } from './sign-in.service.js';
   imports: [IdentityModule, KeysModule, OidcModule, MfaModule, ClientsModule, FederationModule, PoliciesModule, BreakGlassModule],
   controllers: [InteractionController, FlowMfaController, AssetsController],
   providers: [AuthRepository, SignInService, InteractionSessions, MfaStep, SignInProgressRepository, AuthCleanupJob],
+  // The MFA policy of a live session, for the provider's step-up check (bound in src/app/oidc-ports.module.ts).
+  exports: [MfaStep],
 })
 export class AuthModule {}

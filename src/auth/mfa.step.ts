@@ -22,13 +22,18 @@ export class MfaStep {
   ) {}
 
   async required(user: { id: string; roles: string[] }, details: InteractionDetails): Promise<boolean> {
+    return this.requiredFor(user, details.params.client_id, details.params.acr_values);
+  }
+
+  /** mfaRequired for this person at this client: also asked of a live session by the provider (oidc/ port). */
+  async requiredFor(user: { id: string; roles: string[] }, clientId: unknown, acrValues: unknown): Promise<boolean> {
     const policy = await this.policies.mfaPolicy();
     return mfaRequired({
       deploymentPolicy: policy.policy,
-      clientPolicy: await this.clientPolicy(details.params.client_id),
+      clientPolicy: await this.clientPolicy(clientId),
       userRoles: user.roles,
       alwaysRoles: policy.alwaysRoles,
-      mfaRequested: mfaRequested(details.params.acr_values),
+      mfaRequested: mfaRequested(acrValues),
       userHasFactor: await this.mfa.hasFactor(user.id),
     });
   }

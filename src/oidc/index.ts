@@ -6,6 +6,8 @@ export {
   OIDC_EMERGENCY_POLICY,
   OIDC_DISCLOSURE_RECORDER,
   OIDC_LOGOUT_CONTINUATION,
+  OIDC_SECOND_FACTOR_POLICY,
+  type SecondFactorPolicy,
   type ScopePolicy,
   type ScopePolicyRefusal,
   type EmergencyPolicy,

@@ -15,6 +15,17 @@ export const OIDC_EMERGENCY_POLICY = 'OIDC_EMERGENCY_POLICY';
 export const OIDC_DISCLOSURE_RECORDER = 'OIDC_DISCLOSURE_RECORDER';
 /** Where the browser goes first after a logout here (federation/upstream-logout.ts). */
 export const OIDC_LOGOUT_CONTINUATION = 'OIDC_LOGOUT_CONTINUATION';
+/** Whether a request needs a second factor for this person and app (auth/mfa.step.ts, the MFA policy). */
+export const OIDC_SECOND_FACTOR_POLICY = 'OIDC_SECOND_FACTOR_POLICY';
+
+/**
+ * The MFA policy as an authorization request inside an existing session meets it: a session
+ * proven with one factor must not satisfy an app (or a person's role) that requires two.
+ */
+export interface SecondFactorPolicy {
+  /** True when this person signing in to this client needs a second factor (client, deployment and role policy). */
+  requiredFor(input: { accountId: string; clientId: string; acrValues: unknown }): Promise<boolean>;
+}
 
 /** SMART scope narrowing and launch context, asked at request time. */
 export interface ScopePolicy {
@@ -87,7 +98,7 @@ export interface EndedSession {
  */
 export type LogoutContinuation = (ended: EndedSession) => Promise<string | null>;
 
-/** The four ports, as the provider's configuration receives them. */
+/** The ports, as the provider's configuration receives them. */
 @Injectable()
 export class OidcPorts {
   constructor(
@@ -95,5 +106,6 @@ export class OidcPorts {
     @Inject(OIDC_EMERGENCY_POLICY) readonly emergencyPolicy: EmergencyPolicy,
     @Inject(OIDC_DISCLOSURE_RECORDER) readonly disclosureRecorder: DisclosureRecorder,
     @Inject(OIDC_LOGOUT_CONTINUATION) readonly logoutContinuation: LogoutContinuation,
+    @Inject(OIDC_SECOND_FACTOR_POLICY) readonly secondFactor: SecondFactorPolicy,
   ) {}
 }

@@ -88,7 +88,7 @@ export function buildProviderConfiguration(config: AppConfig, deps: ProviderDepe
     // consented scopes is added; userinfo answers the same.
     conformIdTokenClaims: false,
     acrValues: [ACR_PASSWORD, ACR_MFA],
-    interactions: interactions(),
+    interactions: interactions(deps.ports.secondFactor),
     features: features(config, { dpopNonceSecret: deps.dpopNonceSecret, scopePolicy, findResourceServer: deps.findResourceServer }),
     rotateRefreshToken: shouldRotateRefreshToken,
     ttl: lifetimes(config),

@@ -2,12 +2,12 @@ import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from '
 import type { AppConfig } from '../config/index.js';
 import { ACR_MFA, mfaRequested } from '../mfa/mfa-policy.js';
 import { errorPage, logoutConfirmPage, logoutDonePage } from '../ui/index.js';
-import type { ScopePolicy } from './oidc.ports.js';
+import type { ScopePolicy, SecondFactorPolicy } from './oidc.ports.js';
 import { withScopePolicy } from './provider-smart.js';
 
 /** Sign-in happens on our own interaction pages (auth/), with step-up to a second factor. */
-export function interactions(): NonNullable<Configuration['interactions']> {
-  return { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInPolicy() };
+export function interactions(secondFactor: SecondFactorPolicy): NonNullable<Configuration['interactions']> {
+  return { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInPolicy(secondFactor) };
 }
 
 /**
@@ -48,19 +48,29 @@ export function renderError(config: AppConfig): NonNullable<Configuration['rende
 }
 
 /**
- * oidc-provider's base prompts, plus step-up: a request whose acr_values ask for the MFA level
- * re-opens the login prompt when the session's authentication did not reach it, so the app
- * gets a fresh second factor inside an existing session.
+ * oidc-provider's base prompts, plus step-up: the login prompt re-opens inside an existing
+ * session whose sign-in did not reach the MFA level when this request needs it: the app asks
+ * for it (acr_values), or the MFA policy requires it for this person at this app (a session
+ * made with the password alone at an app that allowed it must not satisfy one that does not;
+ * found by an outside attack on #16). The dispatcher then asks only for the second factor.
  */
-export function signInPolicy() {
+export function signInPolicy(secondFactor: SecondFactorPolicy) {
   const policy = interactionPolicy.base();
   policy.get('login')!.checks.add(
-    new interactionPolicy.Check('acr_step_up', 'the requested authentication level needs a second factor', (ctx) => {
-      const oidc = ctx.oidc as unknown as { params: Record<string, unknown>; session: { accountId?: string; acr?: string }; result?: { login?: unknown } };
-      if (!mfaRequested(oidc.params.acr_values)) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      if (oidc.session.accountId && oidc.session.acr === ACR_MFA) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+    new interactionPolicy.Check('acr_step_up', 'this request needs a second factor the session has not proven', async (ctx) => {
+      const oidc = ctx.oidc as unknown as {
+        params: Record<string, unknown>;
+        session: { accountId?: string; acr?: string };
+        result?: { login?: unknown };
+        client?: { clientId: string };
+      };
       if (oidc.result?.login) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
-      return interactionPolicy.Check.REQUEST_PROMPT;
+      if (oidc.session.accountId && oidc.session.acr === ACR_MFA) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      if (mfaRequested(oidc.params.acr_values)) return interactionPolicy.Check.REQUEST_PROMPT;
+      // No session yet: the login prompt opens anyway, and the sign-in applies the policy itself.
+      if (!oidc.session.accountId || !oidc.client) return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      const due = await secondFactor.requiredFor({ accountId: oidc.session.accountId, clientId: oidc.client.clientId, acrValues: oidc.params.acr_values });
+      return due ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT;
     }),
   );
   return policy;
