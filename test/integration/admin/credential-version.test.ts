@@ -1,4 +1,7 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../../../src/events/index.js';
+import { waitFor } from '../../support/ports.js';
 import { startAdminApi, type AdminApi } from './admin-api.js';
 
 const PASSWORD = 'correct horse battery staple 42';
@@ -12,15 +15,21 @@ describe('credential changes and the user ETag', () => {
   let api: AdminApi;
   let root: string;
   let second: string;
+  let secondId: string;
+  const events: DomainEvent[] = [];
 
   beforeAll(async () => {
     api = await startAdminApi({ MFA_ENROLMENT: 'invite-only' });
+    api.running.app.get(EventEmitter2).onAny((_name: string | string[], event: DomainEvent) => {
+      if (event?.name?.startsWith('approval.')) events.push(event);
+    });
     root = await api.token(['super-admin']);
     const created = await api.call('POST', '/admin/v1/clients', {
       token: root,
       body: { name: 'second super-admin', type: 'confidential', grantTypes: ['client_credentials'], resourceScopes: ['admin:super-admin'] },
     });
     expect(created.status).toBe(201);
+    secondId = created.body.clientId;
     second = (
       await api.clientCredentials(created.body.clientId, created.body.clientSecret, { resource: 'urn:caduceus:admin', scope: 'admin:super-admin' })
     ).access_token;
@@ -64,5 +73,15 @@ describe('credential changes and the user ETag', () => {
     expect(approved.status).toBe(412);
     expect((await api.call('GET', `/admin/v1/approvals/${grant.body.id}`, { token: second })).body.status).toBe('pending');
     expect((await api.call('GET', `/admin/v1/users/${id}`, { token: root })).body.roles).toEqual(['nurse']);
+    // The refused attempt is audited: who tried, and why nothing was done.
+    expect(events.filter((e) => e.name === 'approval.failed').at(-1)).toMatchObject({
+      payload: { approvalId: grant.body.id, kind: 'users.update', error: 'VERSION_MISMATCH' },
+      actor: { type: 'client', id: secondId },
+    });
+    const audited = await waitFor('the audit record', async () => {
+      const rows = await api.db.query<{ outcome: string }>(`SELECT outcome FROM audit_events WHERE event_type = 'approval.failed' AND subject_id = $1`, [grant.body.id]);
+      return rows.length ? rows : undefined;
+    }, 10_000);
+    expect(audited).toEqual([{ outcome: 'failure' }]);
   });
 });
