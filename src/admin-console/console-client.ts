@@ -78,20 +78,26 @@ export class AdminConsoleClient {
     const applicationType = this.config.issuer.startsWith('https://') ? 'web' : 'native';
     const resourceScopes = CONSOLE_ROLES.map(roleScope);
     try {
-      const current = await this.management.get(CONSOLE_CLIENT_ID);
-      const aligned =
-        current.redirectUris.join(' ') === redirect &&
-        current.postLogoutRedirectUris.join(' ') === redirect &&
-        current.applicationType === applicationType &&
-        current.mfaPolicy === 'required' &&
-        current.resourceScopes.join(' ') === resourceScopes.join(' ');
-      if (!aligned) {
-        await this.management.update(
-          CONSOLE_CLIENT_ID,
-          { redirectUris: [redirect], postLogoutRedirectUris: [redirect], applicationType, mfaPolicy: 'required', resourceScopes },
-          { actor: SYSTEM_ACTOR },
-        );
-      }
+      await this.management.get(CONSOLE_CLIENT_ID);
+      // Every security-relevant field is set again (an update that changes nothing writes nothing): a row
+      // found under this id is never trusted as it is. A confidential row cannot take auth method none and fails closed.
+      await this.management.update(
+        CONSOLE_CLIENT_ID,
+        {
+          redirectUris: [redirect],
+          postLogoutRedirectUris: [redirect],
+          applicationType,
+          grantTypes: ['authorization_code'],
+          tokenEndpointAuthMethod: 'none',
+          scope: null,
+          resourceScopes,
+          jwks: null,
+          jwksUri: null,
+          backchannelLogoutUri: null,
+          mfaPolicy: 'required',
+        },
+        { actor: SYSTEM_ACTOR },
+      );
     } catch (err) {
       if (!(err instanceof ClientsError && err.code === ClientsErrorCode.CLIENT_NOT_FOUND)) throw err;
       try {

@@ -6,6 +6,8 @@ export interface ApprovalEvents {
   'approval.approved': { approvalId: string; kind: string; summary: string; requestedBy: { type: string; id: string }; approvedBy: { type: string; id: string } };
   /** A super-admin other than the requester rejected it; nothing was done. */
   'approval.rejected': { approvalId: string; kind: string; summary: string; requestedBy: { type: string; id: string }; reason: string | null };
+  /** An approver tried to carry it out and the act refused (a stale If-Match, a conflict): nothing was done, it stays pending. */
+  'approval.failed': { approvalId: string; kind: string; summary: string; requestedBy: { type: string; id: string }; error: string };
   /** Nobody decided within 24 hours; it can no longer be approved. */
   'approval.expired': { approvalId: string; kind: string; summary: string; requestedBy: { type: string; id: string } };
 }

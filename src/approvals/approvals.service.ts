@@ -112,6 +112,11 @@ export class ApprovalsService {
     } catch (err) {
       // Nothing was done (a precondition failed, a conflict): it stays pending, to be retried or rejected.
       await this.repo.release(id);
+      await this.bus.publish(
+        'approval.failed',
+        { approvalId: id, kind: claimed.kind, summary: claimed.summary, requestedBy: claimed.requestedBy, error: errorCodeOf(err) },
+        { actor: context.actor, correlationId: context.correlationId },
+      );
       throw err;
     }
     const approved = await this.uow.run(async (tx) => {
@@ -177,4 +182,10 @@ function withoutAct({ sealedAct: _sealed, ...approval }: StoredApproval): Approv
 
 function notPending(a: StoredApproval): ApprovalsError {
   return new ApprovalsError(ApprovalsErrorCode.NOT_PENDING, `the approval is ${a.status === 'executing' ? 'being carried out' : a.status}, not pending`);
+}
+
+/** What refused the act, for the audit trail: a domain error's code (never its text, which may quote input). */
+function errorCodeOf(err: unknown): string {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : err instanceof Error ? err.name : 'unknown';
 }

@@ -175,8 +175,21 @@ export const newClientSchema = z
 export type NewClient = z.input<typeof newClientSchema>;
 export type ClientRegistration = Omit<z.output<typeof newClientSchema>, 'clientSecret'>;
 
-/** POST /admin/v1/clients: the fields and an optional client id; unknown fields are refused, secrets are always generated. */
-export const registerClientSchema = z.strictObject({ ...clientFields, clientId: clientIdField.optional() }).superRefine(clientRules);
+/** Client ids the service keeps for its own built-in clients (caduceus-account, caduceus-admin-console). */
+export const BUILT_IN_CLIENT_ID_PREFIX = 'caduceus-';
+
+/**
+ * POST /admin/v1/clients: the fields and an optional client id; unknown fields are refused, secrets are always generated.
+ * The built-in ids are refused: whoever registered one first would otherwise choose the sign-in policy of a service app.
+ */
+export const registerClientSchema = z
+  .strictObject({
+    ...clientFields,
+    clientId: clientIdField
+      .refine((id) => !id.toLowerCase().startsWith(BUILT_IN_CLIENT_ID_PREFIX), `is reserved: ids starting with ${BUILT_IN_CLIENT_ID_PREFIX} belong to the service's built-in clients`)
+      .optional(),
+  })
+  .superRefine(clientRules);
 
 /**
  * PATCH /admin/v1/clients/{id}: any field but the id and the type; null removes an optional

@@ -96,10 +96,26 @@ export class AccountService {
     // Over plain http (development) only a native app may use an http loopback redirect.
     const applicationType = this.config.issuer.startsWith('https://') ? 'web' : 'native';
     try {
-      const current = await this.management.get(ACCOUNT_CLIENT_ID);
-      if (current.redirectUris.join(' ') !== redirect || current.applicationType !== applicationType) {
-        await this.management.update(ACCOUNT_CLIENT_ID, { redirectUris: [redirect], applicationType }, { actor: SYSTEM_ACTOR });
-      }
+      await this.management.get(ACCOUNT_CLIENT_ID);
+      // Every security-relevant field is set again (an update that changes nothing writes nothing): a row
+      // found under this id is never trusted as it is. A confidential row cannot take auth method none and fails closed.
+      await this.management.update(
+        ACCOUNT_CLIENT_ID,
+        {
+          redirectUris: [redirect],
+          postLogoutRedirectUris: [],
+          applicationType,
+          grantTypes: ['authorization_code'],
+          tokenEndpointAuthMethod: 'none',
+          scope: null,
+          resourceScopes: [],
+          jwks: null,
+          jwksUri: null,
+          backchannelLogoutUri: null,
+          mfaPolicy: 'required',
+        },
+        { actor: SYSTEM_ACTOR },
+      );
     } catch (err) {
       if (!(err instanceof ClientsError && err.code === ClientsErrorCode.CLIENT_NOT_FOUND)) throw err;
       await this.clients.createClient(

@@ -9,6 +9,8 @@ import {
   ApiProblems,
   assertNever,
   etagOf,
+  mayHandleAdminScopes,
+  ProblemError,
   withETag,
   pageQuery,
   pageSchema,
@@ -140,7 +142,7 @@ export class UserGrantsAdminController {
 /**
  * /admin/v1/clients/{id}/consent-policy: whether an app is a trusted first-party app that skips
  * the consent page, next to its scope ceiling (the client's resourceScopes). client-admin
- * changes it, auditor reads.
+ * changes it (super-admin only for a client whose ceiling holds admin scopes), auditor reads.
  */
 @ApiTags('consent')
 @Controller('admin/v1/clients/:clientId/consent-policy')
@@ -172,6 +174,15 @@ export class ClientConsentPolicyAdminController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const current = await this.policies.get(clientId);
+    // As for every other client route: a client whose ceiling holds admin scopes is super-admin's alone.
+    if (!mayHandleAdminScopes(request.admin!.roles, current.ceiling)) {
+      throw new ProblemError({
+        type: 'about:blank',
+        title: 'Forbidden',
+        status: 403,
+        detail: 'only super-admin may register or change a client whose scope ceiling holds admin scopes',
+      });
+    }
     const expected = putPreconditions(ifMatch, current.version > 0);
     const { actor, correlationId } = adminEventContext(request);
     return withETag(reply, await this.policies.setFirstParty(clientId, body.firstParty, expected, actor, correlationId), toClientPolicyResponse);

@@ -126,7 +126,7 @@ export class UserManagementService {
     });
   }
 
-  /** Sets a new password (policy-checked) or issues a reset link; either way the old password is gone. */
+  /** Sets a new password (policy-checked) or issues a reset link; either way the old password is gone and the user's version (ETag) moves on. */
   async resetPassword(id: string, input: { password?: string; link?: boolean }, action: UserAction): Promise<SetupLink | null> {
     const current = await this.live(id, action);
     action.authorize?.(current);
@@ -135,12 +135,14 @@ export class UserManagementService {
       const hash = await this.identity.hasher.hash(input.password.normalize('NFKC'));
       await this.uow.run(async (tx) => {
         await this.repo.setPasswordHash(id, hash, tx);
+        await this.repo.bumpVersion(id, tx);
         await this.bus.publish('user.password.reset', { userId: id, method: 'set' }, eventOptions(action, tx));
       });
       return null;
     }
     return this.uow.run(async (tx) => {
       await this.repo.removePassword(id, tx);
+      await this.repo.bumpVersion(id, tx);
       const link = await this.issueLink(id, 'reset', action, tx);
       await this.bus.publish('user.password.reset', { userId: id, method: 'link' }, eventOptions(action, tx));
       return link;

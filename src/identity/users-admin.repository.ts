@@ -226,6 +226,14 @@ export class UsersAdminRepository {
     return rows[0] ? { userId: rows[0].id, email: rows[0].email } : null;
   }
 
+  /**
+   * A credential changed (password set or removed): the user's version moves on, so an If-Match
+   * read before (a pending approval's above all) no longer matches.
+   */
+  async bumpVersion(userId: string, tx: Transaction): Promise<void> {
+    await managerFor(this.db, tx).query(`UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [userId]);
+  }
+
   async removePassword(userId: string, tx: Transaction): Promise<void> {
     await managerFor(this.db, tx).query(`DELETE FROM password_credentials WHERE user_id = $1`, [userId]);
   }

@@ -26,11 +26,16 @@ export class EnrolmentCodesService {
     const chars = Array.from({ length: 12 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
     const code = `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8)}`;
     const expiresAt = new Date(now.getTime() + ENROLMENT_CODE_TTL_SECONDS * 1000);
-    await this.db.dataSource.query(
-      `INSERT INTO mfa_enrolment_codes (user_id, code_hash, issued_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (user_id) DO UPDATE SET code_hash = EXCLUDED.code_hash, issued_by = EXCLUDED.issued_by, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`,
-      [userId, await this.hash(code), `${actor.type}:${actor.id}`, now, expiresAt],
-    );
+    const codeHash = await this.hash(code);
+    await this.db.dataSource.transaction(async (em) => {
+      await em.query(
+        `INSERT INTO mfa_enrolment_codes (user_id, code_hash, issued_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (user_id) DO UPDATE SET code_hash = EXCLUDED.code_hash, issued_by = EXCLUDED.issued_by, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`,
+        [userId, codeHash, `${actor.type}:${actor.id}`, now, expiresAt],
+      );
+      // A way to enrol a factor is a credential change: the user's version (ETag) moves on.
+      await em.query(`UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [userId]);
+    });
     await this.bus.publish('mfa.enrolment_code.issued', { userId, expiresAt: expiresAt.toISOString() }, { actor });
     return { code, expiresAt };
   }

@@ -123,6 +123,8 @@ export class MfaRepository {
     const em = managerFor(this.db, tx);
     const removed = await em.getRepository(MfaFactorEntity).delete({ userId });
     await em.getRepository(RecoveryCodeEntity).delete({ userId });
+    // The user's credentials changed: their version (ETag) moves on, so an If-Match read before no longer matches.
+    await em.query(`UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [userId]);
     return removed.affected ?? 0;
   }
 }

@@ -121,12 +121,15 @@ export class OidcService implements OnModuleInit {
    * Rules: a JWT access token (not stored by oidc-provider) counts only while it is ours and
    * signed by a published key, its client is still registered and enabled, and the person it
    * was issued to (when it is not the client itself) is still active: disabling either ends
-   * the token at once, as it does for stored tokens.
+   * the token at once, as it does for stored tokens. A token for a held audience counts only
+   * while the service still holds its record (revoked by its client, it is inactive).
    */
   private async liveJwtClaims(provider: Provider, token: string): Promise<Record<string, unknown> | null> {
     const claims = await this.keys.verifyAccessToken(token, this.config.issuer);
     if (!claims || typeof claims.client_id !== 'string' || !(await provider.Client.find(claims.client_id))) return null;
     if (typeof claims.sub === 'string' && claims.sub !== claims.client_id && !(await this.identity.claims(claims.sub))) return null;
+    // A token for a held audience (the admin API) lives only while its record does: revoked or ended, it is inactive.
+    if (this.held.holds(claims.aud) && (typeof claims.jti !== 'string' || !(await this.held.heldClaims(claims.jti)))) return null;
     return claims;
   }
 

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { ScimAuthGuard, scimActor, type ScimRequest } from './scim-auth.guard.js';
 import { ScimErrorFilter, SCIM_CONTENT_TYPE } from './scim-error.filter.js';
 import { ScimGroupsService } from './scim-groups.service.js';
+import { ScimError } from './scim.errors.js';
 import { scimIfMatch } from './scim-if-match.js';
 import { LIST_SCHEMA, SCIM_BASE, toScimGroup } from './scim-resources.js';
 import { ScimUsersService } from './scim-users.service.js';
@@ -11,15 +12,26 @@ import type { ScimContext } from './scim-users.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 
 const MAX_COUNT = 200;
+/** The largest startIndex served: far beyond any directory, and safe for the database's offset. */
+const MAX_START_INDEX = 2_147_483_647;
 
-/** startIndex is 1-based (below 1 counts as 1); count defaults to and is capped at 200 (RFC 7644 §3.4.2.4). */
+/**
+ * RFC 7644 §3.4.2.4: startIndex is 1-based (below 1 counts as 1) and count defaults to and is
+ * capped at 200 (below 0 counts as 0). Either must be a whole number, and startIndex at most
+ * 2147483647: anything else is a 400 invalidValue naming the parameter (never a 500 from the query).
+ */
 export function paging(query: Record<string, unknown>): { startIndex: number; count: number } {
-  const start = Number.parseInt(String(query.startIndex ?? '1'), 10);
-  const count = Number.parseInt(String(query.count ?? MAX_COUNT), 10);
-  return {
-    startIndex: Number.isFinite(start) && start >= 1 ? start : 1,
-    count: Number.isFinite(count) ? Math.min(Math.max(count, 0), MAX_COUNT) : MAX_COUNT,
-  };
+  const start = integerParam(query, 'startIndex', 1);
+  if (start > MAX_START_INDEX) throw new ScimError(400, 'invalidValue', `startIndex must be at most ${MAX_START_INDEX}`);
+  const count = integerParam(query, 'count', MAX_COUNT);
+  return { startIndex: Math.max(start, 1), count: Math.min(Math.max(count, 0), MAX_COUNT) };
+}
+
+function integerParam(query: Record<string, unknown>, name: string, fallback: number): number {
+  const raw = query[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (typeof raw !== 'string' || !/^[+-]?\d{1,400}$/.test(raw)) throw new ScimError(400, 'invalidValue', `${name} must be a whole number`);
+  return Number(raw);
 }
 
 function listResponse(total: number, startIndex: number, resources: unknown[]) {

@@ -54,6 +54,15 @@ describe('/revoke of a JWT admin access token', () => {
     await oidc.tokenRevocation(await configFor('owner'), token);
   });
 
+  it('introspected by its own client after revocation, it is no longer active', async () => {
+    const token = await tokenFor('owner');
+    const config = await configFor('owner');
+    expect((await oidc.tokenIntrospection(config, token)).active).toBe(true);
+    await oidc.tokenRevocation(config, token, { token_type_hint: 'access_token' });
+    expect((await whoami(token)).status).toBe(401);
+    expect((await oidc.tokenIntrospection(config, token)).active).toBe(false);
+  });
+
   it("another client's revocation answers 200 and changes nothing", async () => {
     const token = await tokenFor('owner');
     const before = revoked.length;

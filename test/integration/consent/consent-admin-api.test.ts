@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../../src/events/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { useAdminApi } from '../admin/admin-api.js';
+import { BOOTSTRAP_ID, useAdminApi } from '../admin/admin-api.js';
 import { choose, createApp, createUser, exchange, FHIR, recordEvents, startAndSignIn, type Step } from './consent-harness.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -123,6 +123,16 @@ describe('consent admin API', () => {
     const back = await api.call('PUT', path, { token: clientAdmin, body: { firstParty: false }, headers: { 'if-match': etag } });
     expect(back.status).toBe(200);
     expect((await api.call('GET', `/admin/v1/clients/unknown-client/consent-policy`, { token: clientAdmin })).status).toBe(404);
+  });
+
+  it('leaves the consent policy of a client holding admin scopes to super-admin (403 for a client-admin, nothing written)', async () => {
+    const path = `/admin/v1/clients/${BOOTSTRAP_ID}/consent-policy`;
+    const refused = await api.call('PUT', path, { token: await api.token(['client-admin']), body: { firstParty: true } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toBe('only super-admin may register or change a client whose scope ceiling holds admin scopes');
+    const superAdmin = await api.token(['super-admin']);
+    expect((await api.call('GET', path, { token: superAdmin })).body.firstParty).toBe(false);
+    expect((await api.call('PUT', path, { token: superAdmin, body: { firstParty: false } })).status).toBe(200);
   });
 
   it('keeps a catalogue of custom scopes whose descriptions the consent page shows', async () => {

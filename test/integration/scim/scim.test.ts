@@ -103,6 +103,27 @@ describe('/scim/v2', () => {
     expect(or.body.totalResults).toBe(2);
   });
 
+  it('validates startIndex and count (RFC 7644 §3.4.2.4): below 1 counts as 1, count is capped, a start out of range or not a number is 400 invalidValue, never 500', async () => {
+    for (const resource of ['Users', 'Groups']) {
+      for (const query of ['startIndex=99999999999999999999', 'startIndex=2147483648', 'startIndex=abc', 'count=1.5']) {
+        const res = await scim('GET', `/${resource}?${query}`);
+        expect(res.status, `${resource}?${query}`).toBe(400);
+        expect(res.headers.get('content-type')).toMatch(/^application\/scim\+json/);
+        expect(res.body).toMatchObject({ schemas: [ERROR], status: '400', scimType: 'invalidValue' });
+        expect(res.body.detail).toContain(query.split('=')[0]);
+      }
+      const low = await scim('GET', `/${resource}?startIndex=-5&count=1`);
+      expect(low.status).toBe(200);
+      expect(low.body).toMatchObject({ startIndex: 1 });
+      const many = await scim('GET', `/${resource}?count=99999999999999999999`);
+      expect(many.status).toBe(200);
+      expect(many.body.itemsPerPage).toBeLessThanOrEqual(200);
+      const none = await scim('GET', `/${resource}?count=-1`);
+      expect(none.status).toBe(200);
+      expect(none.body.Resources).toEqual([]);
+    }
+  });
+
   it('answers a filter with invalid syntax with 400 invalidFilter as SCIM error JSON', async () => {
     const res = await scim('GET', `/Users?filter=${encodeURIComponent('userName eq')}`);
     expect(res.status).toBe(400);
