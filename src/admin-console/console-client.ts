@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ADMIN_RESOURCE, roleScope, type AdminRole } from '../admin/index.js';
-import { ClientManagementService, ClientsError, ClientsErrorCode, ClientsService } from '../clients/index.js';
+import { ClientManagementService, ClientsService, ensureBuiltInPublicClient } from '../clients/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ClientPolicyService } from '../consent/index.js';
 import { SYSTEM_ACTOR } from '../events/index.js';
@@ -74,53 +74,15 @@ export class AdminConsoleClient {
 
   private async register(): Promise<void> {
     const redirect = this.redirectUri();
-    // Over plain http (development) only a native app may use an http loopback redirect.
-    const applicationType = this.config.issuer.startsWith('https://') ? 'web' : 'native';
-    const resourceScopes = CONSOLE_ROLES.map(roleScope);
-    try {
-      await this.management.get(CONSOLE_CLIENT_ID);
-      // Every security-relevant field is set again (an update that changes nothing writes nothing): a row
-      // found under this id is never trusted as it is. A confidential row cannot take auth method none and fails closed.
-      await this.management.update(
-        CONSOLE_CLIENT_ID,
-        {
-          redirectUris: [redirect],
-          postLogoutRedirectUris: [redirect],
-          applicationType,
-          grantTypes: ['authorization_code'],
-          tokenEndpointAuthMethod: 'none',
-          scope: null,
-          resourceScopes,
-          jwks: null,
-          jwksUri: null,
-          backchannelLogoutUri: null,
-          mfaPolicy: 'required',
-        },
-        { actor: SYSTEM_ACTOR },
-      );
-    } catch (err) {
-      if (!(err instanceof ClientsError && err.code === ClientsErrorCode.CLIENT_NOT_FOUND)) throw err;
-      try {
-        await this.clients.createClient(
-          {
-            clientId: CONSOLE_CLIENT_ID,
-            name: `${this.config.brand.name} admin console`,
-            type: 'public',
-            applicationType,
-            redirectUris: [redirect],
-            postLogoutRedirectUris: [redirect],
-            grantTypes: ['authorization_code'],
-            mfaPolicy: 'required',
-            resourceScopes,
-          },
-          SYSTEM_ACTOR,
-        );
-        this.logger.log({ clientId: CONSOLE_CLIENT_ID }, 'registered the admin console client');
-      } catch (created) {
-        // Another instance registered it between our read and our insert.
-        if (!(created instanceof ClientsError && created.code === ClientsErrorCode.CLIENT_ALREADY_EXISTS)) throw created;
-      }
-    }
+    const outcome = await ensureBuiltInPublicClient(this.management, this.clients, {
+      clientId: CONSOLE_CLIENT_ID,
+      name: `${this.config.brand.name} admin console`,
+      redirectUris: [redirect],
+      postLogoutRedirectUris: [redirect],
+      resourceScopes: CONSOLE_ROLES.map(roleScope),
+      issuer: this.config.issuer,
+    });
+    if (outcome === 'created') this.logger.log({ clientId: CONSOLE_CLIENT_ID }, 'registered the admin console client');
     if (!(await this.policies.isFirstParty(CONSOLE_CLIENT_ID))) await this.policies.setFirstParty(CONSOLE_CLIENT_ID, true, undefined, SYSTEM_ACTOR);
   }
 }

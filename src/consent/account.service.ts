@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientManagementService, ClientsError, ClientsErrorCode, ClientsService } from '../clients/index.js';
+import { ClientManagementService, ClientsService, ensureBuiltInPublicClient } from '../clients/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { SYSTEM_ACTOR } from '../events/index.js';
 import { OidcService } from '../oidc/index.js';
@@ -92,44 +92,14 @@ export class AccountService {
   }
 
   private async registerAccountClient(): Promise<void> {
-    const redirect = this.callbackUrl();
-    // Over plain http (development) only a native app may use an http loopback redirect.
-    const applicationType = this.config.issuer.startsWith('https://') ? 'web' : 'native';
-    try {
-      await this.management.get(ACCOUNT_CLIENT_ID);
-      // Every security-relevant field is set again (an update that changes nothing writes nothing): a row
-      // found under this id is never trusted as it is. A confidential row cannot take auth method none and fails closed.
-      await this.management.update(
-        ACCOUNT_CLIENT_ID,
-        {
-          redirectUris: [redirect],
-          postLogoutRedirectUris: [],
-          applicationType,
-          grantTypes: ['authorization_code'],
-          tokenEndpointAuthMethod: 'none',
-          scope: null,
-          resourceScopes: [],
-          jwks: null,
-          jwksUri: null,
-          backchannelLogoutUri: null,
-          mfaPolicy: 'required',
-        },
-        { actor: SYSTEM_ACTOR },
-      );
-    } catch (err) {
-      if (!(err instanceof ClientsError && err.code === ClientsErrorCode.CLIENT_NOT_FOUND)) throw err;
-      await this.clients.createClient(
-        {
-          clientId: ACCOUNT_CLIENT_ID,
-          name: `${this.config.brand.name} account`,
-          type: 'public',
-          applicationType,
-          redirectUris: [redirect],
-          grantTypes: ['authorization_code'],
-        },
-        SYSTEM_ACTOR,
-      );
-    }
+    await ensureBuiltInPublicClient(this.management, this.clients, {
+      clientId: ACCOUNT_CLIENT_ID,
+      name: `${this.config.brand.name} account`,
+      redirectUris: [this.callbackUrl()],
+      postLogoutRedirectUris: [],
+      resourceScopes: [],
+      issuer: this.config.issuer,
+    });
     if (!(await this.policies.isFirstParty(ACCOUNT_CLIENT_ID))) await this.policies.setFirstParty(ACCOUNT_CLIENT_ID, true, undefined, SYSTEM_ACTOR);
   }
 }
