@@ -1,4 +1,4 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { ClientsService } from '../clients/index.js';
 import type { ArtifactPayload, OidcArtifactRepository } from './oidc-artifact.repository.js';
 
@@ -7,6 +7,14 @@ import type { ArtifactPayload, OidcArtifactRepository } from './oidc-artifact.re
  * the clients registry (read-only: dynamic registration is off); every other model is stored
  * in oidc_artifacts, so a restart or another instance sees the same sessions and tokens.
  */
+/** Artifacts a grant may be exchanged for once only, and how an error names them. */
+const SINGLE_USE: ReadonlyMap<string, string> = new Map([
+  ['AuthorizationCode', 'authorization code'],
+  ['RefreshToken', 'refresh token'],
+  ['DeviceCode', 'device code'],
+  ['BackchannelAuthenticationRequest', 'backchannel authentication request'],
+]);
+
 export function createAdapterClass(artifacts: OidcArtifactRepository, clients: ClientsService) {
   return class CaduceusAdapter implements Adapter {
     constructor(private readonly model: string) {}
@@ -30,7 +38,13 @@ export function createAdapterClass(artifacts: OidcArtifactRepository, clients: C
     }
 
     async consume(id: string): Promise<void> {
-      await artifacts.consume(this.model, id);
+      if ((await artifacts.consume(this.model, id)) || !SINGLE_USE.has(this.model)) return;
+      // Lost a race: another request consumed this code or refresh token between our read and
+      // now (two exchanges at once). That is a reuse: the grant's tokens end, as oidc-provider
+      // does for a reuse it sees, and this request fails instead of getting a second token set.
+      const found = await artifacts.find(this.model, id);
+      if (typeof found?.grantId === 'string') await artifacts.revokeByGrantId(found.grantId);
+      throw new errors.InvalidGrant(`${SINGLE_USE.get(this.model)} already used`);
     }
 
     async destroy(id: string): Promise<void> {

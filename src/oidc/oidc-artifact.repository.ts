@@ -143,13 +143,15 @@ export class OidcArtifactRepository {
     return this.one(`model = $1 AND user_code = $2`, [model, userCode]);
   }
 
-  async consume(model: string, id: string): Promise<void> {
+  /** Marks the artifact consumed; true only for the one caller that consumed it (false: already consumed, or gone). */
+  async consume(model: string, id: string): Promise<boolean> {
     this.forget();
-    await this.query(
-      `UPDATE oidc_artifacts SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL`,
+    const rows = await this.query<{ id: string }>(
+      `UPDATE oidc_artifacts SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING id`,
       [model, id],
     );
     this.forget();
+    return rows.length === 1;
   }
 
   /**

@@ -66,4 +66,27 @@ describe('replayed codes and refresh tokens', () => {
     await expect(oidc.refreshTokenGrant(config, rotated.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await oidc.tokenIntrospection(config, rotated.access_token)).active).toBe(false);
   });
+
+  // The same replay, raced: a thief and the app presenting one code or refresh token at the same
+  // moment both pass the "already used?" read; only one may consume it and get tokens.
+  const RACERS = 8;
+  const outcomes = async (attempts: Array<Promise<unknown>>) => {
+    const settled = await Promise.allSettled(attempts);
+    const refused = settled.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as { error?: string });
+    return { granted: settled.length - refused.length, errors: [...new Set(refused.map((e) => e.error))] };
+  };
+
+  it('gives a code presented by several requests at once to one of them only', async () => {
+    const c = await codeCallback();
+    const result = await outcomes(Array.from({ length: RACERS }, () => exchange(c)));
+    expect(result.granted, 'token sets issued for one code').toBe(1);
+    expect(result.errors).toEqual(['invalid_grant']);
+  });
+
+  it('rotates a refresh token presented by several requests at once for one of them only', async () => {
+    const tokens = await exchange(await codeCallback());
+    const result = await outcomes(Array.from({ length: RACERS }, () => oidc.refreshTokenGrant(config, tokens.refresh_token!)));
+    expect(result.granted, 'token sets issued for one refresh token').toBe(1);
+    expect(result.errors).toEqual(['invalid_grant']);
+  });
 });
