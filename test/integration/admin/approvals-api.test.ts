@@ -166,5 +166,8 @@ describe('/admin/v1/approvals (dual control)', () => {
     expect((await api.call('GET', '/admin/v1/approvals', { token: keyAdmin })).status).toBe(403);
     const [pending] = (await api.call('GET', '/admin/v1/approvals?status=pending', { token: root })).body.items;
     expect((await api.call('POST', `/admin/v1/approvals/${pending.id}/approve`, { token: keyAdmin })).status).toBe(403);
+    expect((await api.call('GET', `/admin/v1/approvals/${pending.id}`, { token: keyAdmin })).status).toBe(403);
+    expect((await api.call('POST', `/admin/v1/approvals/${pending.id}/reject`, { token: keyAdmin, body: {} })).status).toBe(403);
+    expect((await api.call('GET', `/admin/v1/approvals/${pending.id}`, { token: root })).body.status).toBe('pending');
   });
 });
