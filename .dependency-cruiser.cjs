@@ -60,15 +60,6 @@ const forbidden = [
  */
 const known = (rule, from, to, why) => ({ rule, from, to, why });
 const knownViolations = [
-  // The admin module still wires admin ports to clients/identity/keys/oidc (#18: the wiring moves to src/app/).
-  known('kit-not-to-domain', 'src/admin/admin.module.ts', 'src/clients/index.ts', 'admin port wiring, moves to src/app/'),
-  known('kit-not-to-domain', 'src/admin/admin.module.ts', 'src/identity/index.ts', 'admin port wiring, moves to src/app/'),
-  known('kit-not-to-domain', 'src/admin/admin.module.ts', 'src/keys/index.ts', 'admin port wiring, moves to src/app/'),
-  known('kit-not-to-domain', 'src/admin/admin.module.ts', 'src/oidc/index.ts', 'admin port wiring, moves to src/app/'),
-  known('no-module-cycle', 'src/admin', 'src/clients', 'admin port wiring moves to src/app/'),
-  known('no-module-cycle', 'src/admin', 'src/identity', 'admin port wiring moves to src/app/'),
-  known('no-module-cycle', 'src/admin', 'src/keys', 'admin port wiring moves to src/app/'),
-  known('no-module-cycle', 'src/admin', 'src/oidc', 'admin port wiring moves to src/app/'),
   // Modules that still end grants or sessions through oidc/ (the steps themselves no longer touch it: src/auth/flow does).
   known('domain-not-to-oidc', 'src/breakglass/breakglass.module.ts', 'src/oidc/index.ts', 'imports OidcModule (emergency policy and token revocation at the end of a session)'),
   known('domain-not-to-oidc', 'src/consent/consent.module.ts', 'src/oidc/index.ts', 'imports OidcModule for the account page and grant revocation below'),

@@ -9,6 +9,7 @@ import { KeysModule } from './keys/index.js';
 import { ClientsModule } from './clients/index.js';
 import { OidcModule } from './oidc/index.js';
 import { AdminModule } from './admin/admin.module.js';
+import { AdminPortsModule } from './app/admin-ports.module.js';
 import { IdentityModule } from './identity/index.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuditModule } from './audit/index.js';
@@ -46,6 +47,7 @@ export class AppModule {
         ClientsModule,
         OidcModule,
         AdminModule,
+        AdminPortsModule,
         IdentityModule,
         AuthModule,
         AuditModule,

@@ -1,10 +1,9 @@
 import type { JWK } from 'jose';
 
 /**
- * What admin needs from keys and clients, as injection tokens that admin.module.ts binds to
- * KeysService and ClientsService. The files a controller reaches through `admin/index.ts`
- * never import keys or clients: those modules import admin for their own admin controllers,
- * and an ES module cycle would leave a class uninitialised when a decorator reads it.
+ * What admin needs from keys, clients, identity and oidc, as injection tokens that the
+ * composition root binds (src/app/admin-ports.module.ts). admin/ imports none of those modules:
+ * they import admin for their own admin controllers, and a cycle of modules is refused (#18).
  */
 export interface AdminKeySource {
   /** Published public keys, to verify admin access tokens in-process. */

@@ -1,5 +1,5 @@
 // AdminModule is imported by the application root from './admin.module.js', not from here:
-// everything exported here is free of imports of the modules that use it (see admin-ports.ts).
+// what the modules' admin controllers import stays free of Nest module wiring.
 export { AdminRoute, Idempotent } from './admin.decorators.js';
 export { AdminAuthGuard, type AdminRequest } from './admin-auth.guard.js';
 export { AdminTokenVerifier, type AdminPrincipal } from './admin-token.verifier.js';
@@ -17,7 +17,16 @@ export {
   roleScope,
   type AdminRole,
 } from './admin-roles.js';
-export { ProblemError, ProblemFilter, assertNever, registerProblemMapper, type Problem, type ProblemMapper } from './problem.filter.js';
+export {
+  PROBLEM_MAPPINGS,
+  ProblemError,
+  ProblemFilter,
+  assertNever,
+  problemMapping,
+  type Problem,
+  type ProblemMapper,
+  type ProblemMapping,
+} from './problem.filter.js';
 export { AdminValidationPipe, badRequest, fieldErrors, parseOrThrow, type FieldError } from './validation.pipe.js';
 export { PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, cursorParam, encodeCursor, pageQuery, pageSchema, toPage, type Page } from './pagination.js';
 export { etagOf, optionalIfMatch, parseIfMatch, preconditionFailed, preconditionRequired, requireIfMatch, type IfMatch, withETag } from './preconditions.js';

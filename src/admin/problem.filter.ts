@@ -1,4 +1,4 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Inject, Injectable, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminError, AdminErrorCode } from './admin.errors.js';
 import { isDatabaseUnavailable } from '../database/index.js';
@@ -24,15 +24,21 @@ export class ProblemError extends Error {
 }
 
 /**
- * How a module's own error class becomes a problem on the admin surface. Each module registers
- * its mapper next to its admin controller (an exhaustive switch over its error codes), so
- * services stay free of HTTP and the admin surface stays one filter.
+ * How a module's own error class becomes a problem on the admin surface. Each module declares
+ * its mapping next to its admin controller (an exhaustive switch over its error codes), so
+ * services stay free of HTTP and the admin surface stays one filter; the composition root
+ * hands the filter every mapping under PROBLEM_MAPPINGS (src/app/admin-ports.module.ts).
  */
 export type ProblemMapper<E extends Error> = (err: E) => Problem;
-const mappers: Array<{ type: abstract new (...args: never[]) => Error; map: ProblemMapper<Error> }> = [];
+export interface ProblemMapping {
+  readonly type: abstract new (...args: never[]) => Error;
+  readonly map: ProblemMapper<Error>;
+}
+/** Injection token: the ProblemMapping of every module with admin routes. */
+export const PROBLEM_MAPPINGS = Symbol('PROBLEM_MAPPINGS');
 
-export function registerProblemMapper<E extends Error>(type: abstract new (...args: never[]) => E, map: ProblemMapper<E>): void {
-  if (!mappers.some((m) => m.type === type)) mappers.push({ type, map: map as ProblemMapper<Error> });
+export function problemMapping<E extends Error>(type: abstract new (...args: never[]) => E, map: ProblemMapper<E>): ProblemMapping {
+  return { type, map: map as ProblemMapper<Error> };
 }
 
 export function assertNever(value: never): never {
@@ -57,8 +63,11 @@ function fromAdminError(err: AdminError): Problem {
  * stack and no internals; unexpected errors are logged and answered with a bare 500.
  */
 @Catch()
+@Injectable()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('AdminApi');
+
+  constructor(@Inject(PROBLEM_MAPPINGS) private readonly mappings: readonly ProblemMapping[]) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -71,7 +80,7 @@ export class ProblemFilter implements ExceptionFilter {
       problem = { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the service cannot reach its database; try again shortly' };
     } else if (exception instanceof ProblemError) problem = exception.problem;
     else if (exception instanceof AdminError) problem = fromAdminError(exception);
-    else if (mapperFor(exception)) problem = mapperFor(exception)!(exception as Error);
+    else if (this.mapperFor(exception)) problem = this.mapperFor(exception)!(exception as Error);
     else if (fastifyStatus(exception)) {
       // Body parsing failed before the handler (malformed JSON, unsupported type, too large).
       const status = fastifyStatus(exception)!;
@@ -90,10 +99,10 @@ export class ProblemFilter implements ExceptionFilter {
       .type('application/problem+json')
       .send({ ...problem, instance: request.url.split('?')[0] });
   }
-}
 
-function mapperFor(exception: unknown): ProblemMapper<Error> | undefined {
-  return mappers.find((m) => exception instanceof m.type)?.map;
+  private mapperFor(exception: unknown): ProblemMapper<Error> | undefined {
+    return this.mappings.find((m) => exception instanceof m.type)?.map;
+  }
 }
 
 /** Fastify's own client errors carry a `FST_ERR_` code and a 4xx statusCode. */

@@ -7,7 +7,7 @@ import {
   assertNever,
   pageQuery,
   pageSchema,
-  registerProblemMapper,
+  problemMapping,
   toPage,
   type AdminRequest,
   type Page,
@@ -97,4 +97,4 @@ export function approvalsProblem(err: ApprovalsError): Problem {
   }
 }
 
-registerProblemMapper(ApprovalsError, approvalsProblem);
+export const approvalsProblems = problemMapping(ApprovalsError, approvalsProblem);

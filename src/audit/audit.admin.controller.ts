@@ -9,7 +9,7 @@ import {
   ApiProblems,
   assertNever,
   pageSchema,
-  registerProblemMapper,
+  problemMapping,
   toPage,
   type AdminRequest,
   type Page,
@@ -189,4 +189,4 @@ function auditProblem(err: AuditError): Problem {
   }
 }
 
-registerProblemMapper(AuditError, auditProblem);
+export const auditProblems = problemMapping(AuditError, auditProblem);

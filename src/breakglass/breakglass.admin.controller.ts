@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { AdminRoute, adminEventContext, assertNever, registerProblemMapper, type AdminRequest, type Problem } from '../admin/index.js';
+import { AdminRoute, adminEventContext, assertNever, problemMapping, type AdminRequest, type Problem } from '../admin/index.js';
 import { BreakGlassError, BreakGlassErrorCode } from './breakglass.errors.js';
 import type { StoredEmergencySession } from './breakglass.repository.js';
 import { BreakGlassService } from './breakglass.service.js';
@@ -69,7 +69,7 @@ function toResponse(s: StoredEmergencySession) {
   };
 }
 
-registerProblemMapper(BreakGlassError, (err: BreakGlassError): Problem => {
+export const breakGlassProblems = problemMapping(BreakGlassError, (err: BreakGlassError): Problem => {
   switch (err.code) {
     case BreakGlassErrorCode.NOT_FOUND:
       return { type: 'about:blank', title: 'Not Found', status: 404, detail: err.message };

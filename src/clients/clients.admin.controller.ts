@@ -16,7 +16,7 @@ import {
   pageQuery,
   pageSchema,
   ProblemError,
-  registerProblemMapper,
+  problemMapping,
   requireIfMatch,
   toPage,
   type AdminEventContext,
@@ -288,4 +288,4 @@ export function clientsProblem(err: ClientsError): Problem {
   }
 }
 
-registerProblemMapper(ClientsError, clientsProblem);
+export const clientsProblems = problemMapping(ClientsError, clientsProblem);

@@ -17,7 +17,7 @@ import {
   parseIfMatch,
   preconditionFailed,
   preconditionRequired,
-  registerProblemMapper,
+  problemMapping,
   toPage,
   type AdminRequest,
   type Page,
@@ -279,4 +279,4 @@ export function consentProblem(err: ConsentError): Problem {
   }
 }
 
-registerProblemMapper(ConsentError, consentProblem);
+export const consentProblems = problemMapping(ConsentError, consentProblem);

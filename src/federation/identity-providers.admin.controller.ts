@@ -12,7 +12,7 @@ import {
   withETag,
   Idempotent,
   optionalIfMatch,
-  registerProblemMapper,
+  problemMapping,
   requireIfMatch,
   type AdminRequest,
   type Problem,
@@ -120,4 +120,4 @@ export function federationProblem(err: FederationError): Problem {
   }
 }
 
-registerProblemMapper(FederationError, federationProblem);
+export const federationProblems = problemMapping(FederationError, federationProblem);

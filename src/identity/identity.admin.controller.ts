@@ -16,7 +16,7 @@ import {
   pageQuery,
   pageSchema,
   ProblemError,
-  registerProblemMapper,
+  problemMapping,
   requireIfMatch,
   toPage,
   type AdminEventContext,
@@ -278,4 +278,4 @@ export function identityProblem(err: IdentityError): Problem {
   }
 }
 
-registerProblemMapper(IdentityError, identityProblem);
+export const identityProblems = problemMapping(IdentityError, identityProblem);

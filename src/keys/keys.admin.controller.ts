@@ -14,7 +14,7 @@ import {
   optionalIfMatch,
   pageSchema,
   preconditionFailed,
-  registerProblemMapper,
+  problemMapping,
   toPage,
   type AdminRequest,
   type Page,
@@ -233,4 +233,4 @@ export function keysProblem(err: KeysError): Problem {
   }
 }
 
-registerProblemMapper(KeysError, keysProblem);
+export const keysProblems = problemMapping(KeysError, keysProblem);

@@ -9,7 +9,7 @@ import {
   ApiProblems,
   assertNever,
   etagOf,
-  registerProblemMapper,
+  problemMapping,
   requireIfMatch,
   type AdminRequest,
   type Problem,
@@ -101,4 +101,4 @@ export function policiesProblem(err: PoliciesError): Problem {
   }
 }
 
-registerProblemMapper(PoliciesError, policiesProblem);
+export const policiesProblems = problemMapping(PoliciesError, policiesProblem);

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res }
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { AdminRoute, adminEventContext, assertNever, registerProblemMapper, type AdminRequest, type Problem } from '../admin/index.js';
+import { AdminRoute, adminEventContext, assertNever, problemMapping, type AdminRequest, type Problem } from '../admin/index.js';
 import { WebhooksError, WebhooksErrorCode } from './webhooks.errors.js';
 import { WEBHOOK_EVENT_TYPES, WebhooksService } from './webhooks.service.js';
 
@@ -74,7 +74,7 @@ export class WebhooksAdminController {
   }
 }
 
-registerProblemMapper(WebhooksError, (err: WebhooksError): Problem => {
+export const webhooksProblems = problemMapping(WebhooksError, (err: WebhooksError): Problem => {
   switch (err.code) {
     case WebhooksErrorCode.NOT_FOUND:
       return { type: 'about:blank', title: 'Not Found', status: 404, detail: err.message };
