@@ -29,6 +29,8 @@ import { AdminConsoleModule } from './admin-console/admin-console.module.js';
 import { ApprovalsModule } from './approvals/approvals.module.js';
 import { ApprovalsPortsModule } from './app/approvals-ports.module.js';
 import { OidcPortsModule } from './app/oidc-ports.module.js';
+import { ConsentPortsModule } from './app/consent-ports.module.js';
+import { FederationPortsModule } from './app/federation-ports.module.js';
 import { AuditMappingsModule } from './app/audit-mappings.js';
 
 @Module({})
@@ -66,6 +68,8 @@ export class AppModule {
         ApprovalsModule,
         ApprovalsPortsModule,
         OidcPortsModule,
+        ConsentPortsModule,
+        FederationPortsModule,
         AuditMappingsModule,
       ],
     };

@@ -4,8 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientManagementService, ClientsService, ensureBuiltInPublicClient } from '../clients/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { SYSTEM_ACTOR } from '../events/index.js';
-import { OidcService } from '../oidc/index.js';
 import { ClientPolicyService } from './client-policy.service.js';
+import { CONSENT_PROVIDER, type ConsentProvider } from './consent-ports.js';
 import { allScopes } from './consent-decision.js';
 import { ConsentService, scopeSetOf, type ConsentGrant } from './consent.service.js';
 import { ScopeCatalogueService } from './scope-catalogue.service.js';
@@ -32,7 +32,7 @@ export class AccountService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly oidc: OidcService,
+    @Inject(CONSENT_PROVIDER) private readonly provider: ConsentProvider,
     private readonly clients: ClientsService,
     private readonly management: ClientManagementService,
     private readonly policies: ClientPolicyService,
@@ -42,8 +42,7 @@ export class AccountService {
 
   /** The signed-in account of this browser, from the provider's session cookie, or null. */
   async signedIn(req: FastifyRequest, reply: FastifyReply): Promise<{ accountId: string; sessionUid: string } | null> {
-    const session = await this.oidc.current.Session.get({ req: req.raw, res: reply.raw } as never);
-    return session.accountId ? { accountId: session.accountId, sessionUid: session.uid } : null;
+    return this.provider.signedIn(req, reply);
   }
 
   /**
@@ -72,7 +71,7 @@ export class AccountService {
     return Promise.all(
       grants.map(async (grant) => ({
         grant,
-        clientName: (await this.oidc.current.Client.find(grant.clientId))?.clientName ?? grant.clientId,
+        clientName: (await this.provider.findApp(grant.clientId))?.clientName ?? grant.clientId,
         groups: await this.catalogue.describe(allScopes(scopeSetOf(grant))),
       })),
     );

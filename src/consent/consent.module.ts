@@ -4,13 +4,13 @@
  * admin revocation), SMART launch context (standalone picker and EHR launches) and /.well-known/smart-configuration.
  * It exports ConsentStep (the sign-in dispatcher's consent step) and emits consent.* and
  * scopes.narrowed. It never authenticates anyone, and never grants beyond a client's ceiling.
- * Global so the sign-in dispatcher (auth/) can use ConsentStep without a module cycle.
+ * What it needs of the OpenID Provider (sessions, apps, ending grants) it asks through its port
+ * (consent-ports.ts, bound in src/app/). Global so the sign-in dispatcher (auth/) can use ConsentStep without a module cycle.
  */
 import { Global, Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/index.js';
 import { IdentityModule } from '../identity/index.js';
 import { KeysModule } from '../keys/index.js';
-import { OidcModule } from '../oidc/index.js';
 import { AccountService } from './account.service.js';
 import { ClientPolicyService } from './client-policy.service.js';
 import { ConsentCleanupJob } from './consent-cleanup.job.js';
@@ -19,7 +19,6 @@ import { ClientConsentPolicyAdminController, ScopesAdminController, UserGrantsAd
 import { ConsentRepository } from './consent.repository.js';
 import { ConsentService } from './consent.service.js';
 import { ConsentStep } from './consent.step.js';
-import { ProviderGrants } from './provider-grants.js';
 import { ScopeCatalogueService } from './scope-catalogue.service.js';
 import { SmartConfigurationController } from './smart-configuration.controller.js';
 import { SmartContextAdminController } from './smart-context.admin.controller.js';
@@ -31,7 +30,7 @@ import { SmartLaunchService } from './smart-launch.service.js';
 
 @Global()
 @Module({
-  imports: [ClientsModule, IdentityModule, KeysModule, OidcModule],
+  imports: [ClientsModule, IdentityModule, KeysModule],
   controllers: [
     SmartConfigurationController,
     UserGrantsAdminController,
@@ -44,7 +43,6 @@ import { SmartLaunchService } from './smart-launch.service.js';
     { provide: CONSENT_CLOCK, useValue: systemConsentClock },
     ConsentRepository,
     ConsentService,
-    ProviderGrants,
     ClientPolicyService,
     ScopeCatalogueService,
     SmartContextService,

@@ -7,7 +7,7 @@ import { allScopes, mergeScopes, type ConsentRecordView, type ScopeSet } from '.
 import { CONSENT_CLOCK, type ConsentClock } from './consent-clock.js';
 import { ConsentError, ConsentErrorCode } from './consent.errors.js';
 import { ConsentRepository, type StoredConsentGrant } from './consent.repository.js';
-import { ProviderGrants } from './provider-grants.js';
+import { CONSENT_PROVIDER, type ConsentProvider } from './consent-ports.js';
 
 export type ConsentGrant = StoredConsentGrant;
 
@@ -41,7 +41,7 @@ export class ConsentService {
     private readonly repo: ConsentRepository,
     private readonly uow: UnitOfWork,
     private readonly bus: EventBus,
-    private readonly providerGrants: ProviderGrants,
+    @Inject(CONSENT_PROVIDER) private readonly provider: ConsentProvider,
   ) {}
 
   async findLive(userId: string, clientId: string): Promise<(ConsentRecordView & { id: string }) | null> {
@@ -145,7 +145,7 @@ export class ConsentService {
     const grant = await this.get(userId, grantId);
     if (grant.revokedAt) return { revoked: false };
     const before = await this.repo.authorizationsOf(grant.id);
-    const outcome = await this.providerGrants.revoke(grant.userId, grant.clientId, before);
+    const outcome = await this.provider.revokeGrants(grant.userId, grant.clientId, before);
     const now = this.clock.now();
     const marked = await this.uow.run(async (tx) => {
       if (!(await this.repo.markRevoked(grant.id, `${actor.type}:${actor.id}`, now, tx))) return false;
@@ -166,7 +166,7 @@ export class ConsentService {
     });
     const seen = new Set(before.map((a) => a.oidcGrantId));
     const late = (await this.repo.authorizationsOf(grant.id)).filter((a) => !seen.has(a.oidcGrantId));
-    if (late.length) await this.providerGrants.revoke(grant.userId, grant.clientId, late);
+    if (late.length) await this.provider.revokeGrants(grant.userId, grant.clientId, late);
     return { revoked: marked };
   }
 }

@@ -23,3 +23,4 @@ export { isConsentSatisfied, consentRoute, launchNeeds, choosePatient, type Scop
 export { AccountService, ACCOUNT_CLIENT_ID, ACCOUNT_CALLBACK_PATH } from './account.service.js';
 export { ACCOUNT_APPS_PATH } from './consent.step.js';
 export { SmartScopePolicy } from './smart-scope.policy.js';
+export { CONSENT_PROVIDER, type ConsentProvider, type ProviderRevocation } from './consent-ports.js';

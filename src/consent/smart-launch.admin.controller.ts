@@ -3,7 +3,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { AdminRoute, adminEventContext, ApiProblems, badRequest, ProblemError, type AdminRequest } from '../admin/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { OidcService } from '../oidc/index.js';
+import { CONSENT_PROVIDER, type ConsentProvider } from './consent-ports.js';
 import { createLaunchSchema, launchResponseSchema } from './dto/smart-launch.dto.js';
 import { SmartLaunchService } from './smart-launch.service.js';
 
@@ -18,7 +18,7 @@ export class SmartLaunchAdminController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly launches: SmartLaunchService,
-    private readonly oidc: OidcService,
+    @Inject(CONSENT_PROVIDER) private readonly provider: ConsentProvider,
   ) {}
 
   @Post()
@@ -32,7 +32,7 @@ export class SmartLaunchAdminController {
     }
     const fhirBase = this.config.smart.fhirBaseUrls.find((b) => b === body.fhirBase.replace(/\/+$/, ''));
     if (!fhirBase) throw badRequest([{ field: 'fhirBase', message: 'is not one of the FHIR servers of this service (FHIR_BASE_URLS)' }]);
-    if (!(await this.oidc.current.Client.find(body.clientId))) throw badRequest([{ field: 'clientId', message: 'is not a registered app' }]);
+    if (!(await this.provider.findApp(body.clientId))) throw badRequest([{ field: 'clientId', message: 'is not a registered app' }]);
     const { actor, correlationId } = adminEventContext(request);
     const created = await this.launches.create(
       {

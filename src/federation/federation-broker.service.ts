@@ -9,8 +9,7 @@ import type { FederationFailureReason } from './federation.events.js';
 import { FederationRepository, type FlowRow, type IdpRow } from './federation.repository.js';
 import { IdentityProvidersService } from './identity-providers.service.js';
 import { UpstreamClients } from './upstream-clients.js';
-// SessionsService is exported by OidcModule but not yet by oidc/index.ts.
-import { SessionsService } from '../oidc/index.js';
+import { FEDERATION_SESSION_ENDER, type LocalSessionEnder } from './federation-ports.js';
 import { verifyLogoutToken, type LogoutClaims } from './logout-token.js';
 
 /** What a verified upstream sign-in means here, kept on the flow until the interaction takes it. */
@@ -49,7 +48,7 @@ export class FederationBroker {
     private readonly upstream: UpstreamClients,
     private readonly identity: IdentityService,
     private readonly bus: EventBus,
-    private readonly sessions: SessionsService,
+    @Inject(FEDERATION_SESSION_ENDER) private readonly sessions: LocalSessionEnder,
   ) {}
 
   get callbackUrl(): string {
@@ -204,7 +203,7 @@ export class FederationBroker {
       return false;
     }
     for (const userId of await this.repo.usersForLogout(idp.id, claims.sub, claims.sid)) {
-      const sessionsEnded = await this.sessions.revokeAllOfUser(userId, { actor: { type: 'system', id: `federation:${idp.id}` } });
+      const sessionsEnded = await this.sessions.endAllSessionsOf(userId, { type: 'system', id: `federation:${idp.id}` });
       await this.bus.publish('federation.logout.received', { idpId: idp.id, userId, sessionsEnded }, { actor: { type: 'system', id: `federation:${idp.id}` } });
     }
     return true;

@@ -4,12 +4,12 @@
  * strategy), JIT provisioning and account links keyed by (IdP, upstream sub).
  * It exports FederationBroker (for the sign-in dispatcher) and emits federation.* events.
  * It never finishes an interaction or decides about MFA itself (auth/ does), and never links by email alone.
+ * It ends local sessions on an upstream logout through its port (federation-ports.ts, bound in src/app/).
  */
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { IdentityModule } from '../identity/index.js';
 import { KeysModule } from '../keys/index.js';
-import { OidcModule } from '../oidc/index.js';
 import { OutboundModule } from '../outbound/index.js';
 import { FederationBroker } from './federation-broker.service.js';
 import { FederationController } from './federation.controller.js';
@@ -21,7 +21,7 @@ import { UpstreamClients } from './upstream-clients.js';
 import { UpstreamLogout } from './upstream-logout.js';
 
 @Module({
-  imports: [PassportModule, IdentityModule, KeysModule, OidcModule, OutboundModule],
+  imports: [PassportModule, IdentityModule, KeysModule, OutboundModule],
   controllers: [FederationController, IdentityProvidersAdminController],
   providers: [FederationRepository, IdentityProvidersService, UpstreamClients, FederationBroker, UpstreamLogout, FederationStrategy, FederationAuthGuard],
   exports: [FederationBroker, UpstreamLogout],

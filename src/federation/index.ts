@@ -7,3 +7,4 @@ export { failureStatus } from './federation-failures.js';
 export { federationChoices, federationErrorPage, type FederationChoices, type FederationOption } from './federation-pages.js';
 export { upstreamFailure as failureReason } from './upstream-clients.js';
 export { IdentityProvidersService } from './identity-providers.service.js';
+export { FEDERATION_SESSION_ENDER, type LocalSessionEnder } from './federation-ports.js';

@@ -20,5 +20,6 @@ export { AMR_EMERGENCY } from './provider-lifetimes.js';
 export type { OidcEvents } from './oidc.events.js';
 export { SessionsService } from './sessions.service.js';
 export { HeldAccessTokens } from './held-access-tokens.js';
+export { ProviderGrants } from './provider-grants.js';
 export { outagePage } from './database-outage.js';
 export { parseCertificateHeader } from './client-certificate.js';

@@ -20,11 +20,12 @@ import { SessionsService } from './sessions.service.js';
 import { HeldAccessTokens } from './held-access-tokens.js';
 import { SessionsAdminController, UserSessionsAdminController } from './sessions.admin.controller.js';
 import { OidcPorts } from './oidc.ports.js';
+import { ProviderGrants } from './provider-grants.js';
 
 @Module({
   imports: [ClientsModule, KeysModule, IdentityModule, PoliciesModule, OutboundModule],
   controllers: [SessionsAdminController, UserSessionsAdminController],
-  providers: [OidcArtifactRepository, OidcService, OidcCleanupJob, AccountRevocationListener, SessionsService, HeldAccessTokens, OidcPorts],
-  exports: [OidcService, SessionsService, HeldAccessTokens],
+  providers: [OidcArtifactRepository, OidcService, OidcCleanupJob, AccountRevocationListener, SessionsService, HeldAccessTokens, OidcPorts, ProviderGrants],
+  exports: [OidcService, SessionsService, HeldAccessTokens, ProviderGrants],
 })
 export class OidcModule {}

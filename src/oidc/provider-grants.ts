@@ -1,6 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { OidcService } from '../oidc/index.js';
-import type { StoredAuthorization } from './consent.repository.js';
+import { OidcService } from './oidc.service.js';
+
+/** A consent's hold on provider state: the provider grant, and the browser session it was given in. */
+export interface StoredAuthorization {
+  oidcGrantId: string;
+  sessionUid: string | null;
+}
 
 export interface ProviderRevocation {
   /** Provider grants that still existed and were destroyed. */
@@ -10,7 +15,7 @@ export interface ProviderRevocation {
 }
 
 /**
- * The provider side of taking a consent back, through oidc-provider's own models: each provider
+ * The provider side of taking a consent back (consent/'s port, bound in src/app/), through oidc-provider's own models: each provider
  * grant's tokens and codes are revoked and the grant destroyed, the browser sessions forget the
  * app's authorisation, and an app registered for back-channel logout is told, per session.
  */
