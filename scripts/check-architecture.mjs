@@ -9,8 +9,7 @@
  *    composition root for src/*.ts and src/app/), and the strongly connected parts of that
  *    graph are its cycles. dependency-cruiser's own `circular` sees cycles of files, and its
  *    folder scope sees each sub-folder as a folder of its own, so neither sees a loop of modules.
- * Known violations (listed in the configuration with their reason) are left out of both; a
- * listed one that no longer occurs fails the check too, so the list can only shrink.
+ * There is no exception list: a `knownViolations` entry in the configuration fails the check.
  * Exit code 0 when the borders hold, 1 otherwise.
  */
 import { createRequire } from 'node:module';
@@ -21,7 +20,10 @@ import extractTSConfig from 'dependency-cruiser/config-utl/extract-ts-config';
 const require = createRequire(import.meta.url);
 const root = process.cwd();
 const config = require(resolve(root, '.dependency-cruiser.cjs'));
-const known = config.knownViolations ?? [];
+const failures = [];
+if ((config.knownViolations ?? []).length) {
+  failures.push('knownViolations: the borders take no exceptions; cut the arrow with a port bound in src/app/ instead');
+}
 
 const moduleOf = (file) => {
   if (/^src\/[^/]+\.ts$/.test(file) || file.startsWith('src/app/')) return 'src (composition root)';
@@ -35,22 +37,15 @@ const result = await cruise(
     ...config.options,
     validate: true,
     ruleSet: { forbidden: config.forbidden },
-    knownViolations: known.filter((k) => k.rule !== 'no-module-cycle').map((k) => ({ type: 'dependency', from: k.from, to: k.to, rule: { severity: 'error', name: k.rule } })),
     outputType: 'json',
   },
   {},
   { tsConfig: extractTSConfig(resolve(root, config.options.tsConfig.fileName)) },
 );
 const output = typeof result.output === 'string' ? JSON.parse(result.output) : result.output;
-const failures = [];
 
-// 1. Forbidden arrows (dependency-cruiser marks the known ones as `ignore`).
-const seenKnown = new Set();
-for (const v of output.summary.violations) {
-  const key = `${v.rule.name} ${v.from} ${v.to}`;
-  if (v.rule.severity === 'ignore') seenKnown.add(key);
-  else failures.push(`${v.rule.name}: ${v.from} → ${v.to}`);
-}
+// 1. Forbidden arrows.
+for (const v of output.summary.violations) failures.push(`${v.rule.name}: ${v.from} → ${v.to}`);
 
 // 2. Cycles between modules.
 const edges = new Map();
@@ -60,10 +55,6 @@ for (const mod of output.modules) {
   for (const dep of mod.dependencies) {
     const to = moduleOf(dep.resolved);
     if (!to || to === from) continue;
-    if (known.some((k) => k.rule === 'no-module-cycle' && k.from === from && k.to === to)) {
-      seenKnown.add(`no-module-cycle ${from} ${to}`);
-      continue;
-    }
     if (!edges.has(from)) edges.set(from, new Map());
     if (!edges.get(from).has(to)) edges.get(from).set(to, `${mod.source} → ${dep.resolved}`);
   }
@@ -74,13 +65,9 @@ for (const part of stronglyConnected(edges)) {
   failures.push(`no-module-cycle: ${part.join(', ')} import each other:\n${arrows.join('\n')}`);
 }
 
-for (const k of known) {
-  if (!seenKnown.has(`${k.rule} ${k.from} ${k.to}`)) failures.push(`stale known violation (no longer occurs, remove it from .dependency-cruiser.cjs): ${k.rule}: ${k.from} → ${k.to}`);
-}
-
 const cruised = `${output.summary.totalCruised} files, ${output.summary.totalDependenciesCruised} imports`;
 if (failures.length === 0) {
-  console.log(`architecture: the module borders hold (${cruised}; ${known.length} known violations, see .dependency-cruiser.cjs)`);
+  console.log(`architecture: the module borders hold (${cruised}, no exceptions)`);
 } else {
   console.error(`architecture: ${failures.length} violation(s) of the module borders (${cruised}):`);
   for (const f of failures) console.error(`  ${f}`);

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,9 +28,14 @@ describe('npm run check:architecture', { timeout: 180_000 }, () => {
     await rm(copy, { recursive: true, force: true });
   });
 
-  /** Runs the check in the copy with the given files planted; removes them afterwards. */
+  /** Runs the check in the copy with the given files planted; removes them (or puts the copied file back) afterwards. */
   async function checkWith(planted: Record<string, string>): Promise<{ ok: boolean; output: string }> {
-    for (const [path, text] of Object.entries(planted)) await writeFile(join(copy, path), text);
+    const replaced = new Map<string, string>();
+    for (const [path, text] of Object.entries(planted)) {
+      const before = await readFile(join(copy, path), 'utf8').catch(() => undefined);
+      if (before !== undefined) replaced.set(path, before);
+      await writeFile(join(copy, path), text);
+    }
     try {
       const { stdout, stderr } = await run(process.execPath, ['scripts/check-architecture.mjs'], { cwd: copy });
       return { ok: true, output: stdout + stderr };
@@ -38,14 +43,29 @@ describe('npm run check:architecture', { timeout: 180_000 }, () => {
       const e = err as { stdout: string; stderr: string };
       return { ok: false, output: e.stdout + e.stderr };
     } finally {
-      for (const path of Object.keys(planted)) await rm(join(copy, path), { force: true });
+      for (const path of Object.keys(planted)) {
+        if (replaced.has(path)) await writeFile(join(copy, path), replaced.get(path)!);
+        else await rm(join(copy, path), { force: true });
+      }
     }
   }
 
-  it('passes on the tree as it is', async () => {
+  it('passes on the tree as it is, with no exception list', async () => {
     const result = await checkWith({});
     expect(result.output).toContain('the module borders hold');
+    expect(result.output).toContain('no exceptions');
     expect(result.ok).toBe(true);
+  });
+
+  it('refuses an exception list in the configuration', async () => {
+    const config = await readFile(join(repo, '.dependency-cruiser.cjs'), 'utf8');
+    const result = await checkWith({
+      '.dependency-cruiser.cjs': `${config}\nmodule.exports.knownViolations = [{ rule: 'domain-not-to-oidc', from: 'src/webhooks/planted.ts', to: 'src/oidc/index.ts' }];\n`,
+      'src/webhooks/planted.ts': "import { OidcModule } from '../oidc/index.js';\nexport const planted = OidcModule;\n",
+    });
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('knownViolations: the borders take no exceptions');
+    expect(result.output).toContain('domain-not-to-oidc: src/webhooks/planted.ts → src/oidc/index.ts');
   });
 
   it('fails on a cycle planted between two modules, naming both and the imports that close it', async () => {
@@ -86,6 +106,15 @@ describe('npm run check:architecture', { timeout: 180_000 }, () => {
     });
     expect(result.ok).toBe(false);
     expect(result.output).toContain('kit-not-to-domain: src/events/planted.ts → src/identity/index.ts');
+  });
+
+  it('fails on the admin kit importing a domain module, and on the cycle that closes (domain modules import the kit)', async () => {
+    const result = await checkWith({
+      'src/admin/planted.ts': "import { ClientsService } from '../clients/index.js';\nexport const planted = ClientsService;\n",
+    });
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('kit-not-to-domain: src/admin/planted.ts → src/clients/index.ts');
+    expect(result.output).toMatch(/no-module-cycle: [^\n]*src\/admin, [^\n]*src\/clients[^\n]* import each other/);
   });
 
   it('fails on a forbidden arrow: a domain module importing oidc/', async () => {
