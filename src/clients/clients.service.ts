@@ -15,7 +15,9 @@ import { ClientsRepository, type StoredResourceServer } from './clients.reposito
 import { signingAlgRefusal } from './signing-algs.js';
 import {
   effectiveAuthMethod,
+  isReservedClientId,
   newClientSchema,
+  RESERVED_CLIENT_ID_MESSAGE,
   newResourceServerSchema,
   SECRET_AUTH_METHODS,
   type NewClient,
@@ -79,9 +81,15 @@ export class ClientsService {
   async createClient(
     input: NewClient,
     actor?: EventActor,
-    opts: { bootstrap?: boolean; correlationId?: string } = {},
+    opts: { bootstrap?: boolean; correlationId?: string; builtIn?: boolean } = {},
   ): Promise<CreatedClient> {
     const { clientSecret: chosenSecret, ...registration } = parse(newClientSchema, input, ClientsErrorCode.INVALID_CLIENT_METADATA);
+    // Whoever registered a built-in id first would choose the sign-in policy of a service app: only the service itself may.
+    if (registration.clientId && isReservedClientId(registration.clientId) && !opts.builtIn) {
+      throw new ClientsError(ClientsErrorCode.INVALID_CLIENT_METADATA, `clientId ${RESERVED_CLIENT_ID_MESSAGE}`, {
+        fields: [{ field: 'clientId', message: RESERVED_CLIENT_ID_MESSAGE }],
+      });
+    }
     this.assertSigningAlg('idTokenSignedResponseAlg', registration.idTokenSignedResponseAlg, ClientsErrorCode.INVALID_CLIENT_METADATA);
     if (registration.userinfoSignedResponseAlg) {
       this.assertSigningAlg('userinfoSignedResponseAlg', registration.userinfoSignedResponseAlg, ClientsErrorCode.INVALID_CLIENT_METADATA);
