@@ -89,6 +89,16 @@ describe('dual control: credentials of protected-role holders, and who may appro
     expect(res.body).toMatchObject({ kind: 'clients.secret.rotate', status: 'pending', details: { clientId: targetId } });
     expect(JSON.stringify(res.body)).not.toMatch(/clientSecret/);
     expect(await tokenOf(targetId, targetSecret)).toEqual(expect.any(String));
+    // Its keys and way of authenticating are credentials too.
+    const current = await api.call('GET', `/admin/v1/clients/${targetId}`, { token: root });
+    const keys = await api.call('PATCH', `/admin/v1/clients/${targetId}`, {
+      token: root,
+      body: { tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: 'https://target.hospital.test/jwks' },
+      headers: { 'if-match': current.headers.get('etag')! },
+    });
+    expect(keys.status).toBe(202);
+    expect(keys.body).toMatchObject({ kind: 'clients.update', details: { clientId: targetId, credentials: ['tokenEndpointAuthMethod', 'jwksUri'] } });
+    expect((await api.call('GET', `/admin/v1/clients/${targetId}`, { token: root })).body.tokenEndpointAuthMethod).toBe('client_secret_basic');
 
     const approved = await api.call('POST', `/admin/v1/approvals/${res.body.id}/approve`, { token: second });
     expect(approved.status).toBe(200);
