@@ -212,4 +212,17 @@ describe('dual control: credentials of protected-role holders, and who may appro
     await api.db.query(`UPDATE admin_approvals SET status = 'executing', claimed_at = now() WHERE id = $1`, [fresh.body.id]);
     expect((await api.call('GET', `/admin/v1/approvals/${fresh.body.id}`, { token: root })).body.status).toBe('executing');
   });
+
+  it('documents the 202 pending change on each newly held route in the OpenAPI document', async () => {
+    const doc = (await api.call('GET', '/admin/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const held: Array<[string, string]> = [
+      ['/admin/v1/clients/{clientId}/secret', 'post'],
+      ['/admin/v1/users/{id}/password', 'post'],
+      ['/admin/v1/users/{id}/mfa', 'delete'],
+      ['/admin/v1/users/{id}/mfa/enrolment-code', 'post'],
+      ['/admin/v1/identity-providers', 'post'],
+      ['/admin/v1/identity-providers/{id}', 'patch'],
+    ];
+    for (const [path, method] of held) expect(doc.paths[path]?.[method]?.responses['202'], `${method} ${path}`).toBeDefined();
+  });
 });
