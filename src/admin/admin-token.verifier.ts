@@ -15,7 +15,7 @@ import {
   type AdminUserDirectory,
 } from './admin-ports.js';
 import { ADMIN_RESOURCE, rolesFromScope, type AdminRole } from './admin-roles.js';
-import { AdminError, AdminErrorCode } from './admin.errors.js';
+import { AdminError, AdminErrorCode, dpopRefusal } from './admin.errors.js';
 import { DPOP_IAT_WINDOW_SECONDS, dpopProofJti, senderConstraintFailure } from './sender-constraint.js';
 
 export interface AdminPrincipal {
@@ -72,13 +72,19 @@ export class AdminTokenVerifier {
       throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the access token was not issued by this service, or has been revoked');
     }
     const unbound = await senderConstraintFailure(scheme, token, held.cnf, presentation, new URL(this.config.issuer).origin, this.certificates);
-    if (unbound) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, unbound);
+    if (unbound) {
+      const bound = Boolean(held.cnf && typeof (held.cnf as Record<string, unknown>).jkt === 'string');
+      // RFC 9449 §7.1: a proof that does not hold is invalid_dpop_proof; a DPoP-bound token shown as Bearer (or an unbound one as DPoP) is invalid_token.
+      if (bound && scheme === 'dpop' && /DPoP proof/.test(unbound)) throw dpopRefusal(unbound, 'invalid_dpop_proof');
+      if (bound || scheme === 'dpop') throw dpopRefusal(unbound, 'invalid_token');
+      throw new AdminError(AdminErrorCode.UNAUTHENTICATED, unbound);
+    }
     if (scheme === 'dpop') {
       // A proof is good for one request: one seen before (on any instance) within its window is a replay.
       const jkt = String((held.cnf as Record<string, unknown>).jkt);
       const proofJti = dpopProofJti(presentation)!;
       if (!(await this.tokens.firstUseOfProof(jkt, proofJti, 2 * DPOP_IAT_WINDOW_SECONDS))) {
-        throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'this DPoP proof was used before: make a new one for every request');
+        throw dpopRefusal('this DPoP proof was used before: make a new one for every request', 'invalid_dpop_proof');
       }
     }
     const clientId = typeof payload.client_id === 'string' ? payload.client_id : undefined;

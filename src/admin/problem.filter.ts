@@ -1,6 +1,7 @@
 import { Catch, HttpException, Inject, Injectable, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminError, AdminErrorCode } from './admin.errors.js';
+import { DPOP_ALGS } from './sender-constraint.js';
 import { isDatabaseUnavailable } from '../database/index.js';
 
 /** Seconds a caller should wait before retrying when the database is unavailable. */
@@ -92,7 +93,7 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error({ err: exception, reqId: request.id }, 'unexpected error in the admin API');
       problem = { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: `request ${request.id} failed` };
     }
-    if (problem.status === 401) reply.header('WWW-Authenticate', 'Bearer realm="caduceus-admin"');
+    if (problem.status === 401) reply.header('WWW-Authenticate', challengeOf(exception, request, problem.detail));
     reply
       .status(problem.status)
       .header('Cache-Control', 'no-store')
@@ -103,6 +104,23 @@ export class ProblemFilter implements ExceptionFilter {
   private mapperFor(exception: unknown): ProblemMapper<Error> | undefined {
     return this.mappings.find((m) => exception instanceof m.type)?.map;
   }
+}
+
+/**
+ * The WWW-Authenticate of a 401: without a token, both schemes the admin API accepts (RFC 6750
+ * §3.1, RFC 9449 §7.1, no error); a refused DPoP presentation (a DPoP-bound token, or the DPoP
+ * scheme) a DPoP challenge with its error (invalid_token or invalid_dpop_proof) and the proof
+ * algorithms; any other refused token a Bearer challenge with invalid_token.
+ */
+function challengeOf(exception: unknown, request: FastifyRequest, detail: string | undefined): string {
+  const realm = 'realm="caduceus-admin"';
+  const algs = `algs="${DPOP_ALGS.join(' ')}"`;
+  const description = `error_description="${(detail ?? '').replace(/["\\\r\n]/g, '')}"`;
+  const scheme = /^\s*(Bearer|DPoP)\s/i.exec(String(request.headers.authorization ?? ''))?.[1]?.toLowerCase();
+  const dpopError = exception instanceof AdminError ? exception.dpopError : undefined;
+  if (dpopError || scheme === 'dpop') return `DPoP ${realm}, error="${dpopError ?? 'invalid_token'}", ${description}, ${algs}`;
+  if (scheme === 'bearer') return `Bearer ${realm}, error="invalid_token", ${description}`;
+  return `Bearer ${realm}, DPoP ${realm}, ${algs}`;
 }
 
 /** Fastify's own client errors carry a `FST_ERR_` code and a 4xx statusCode. */

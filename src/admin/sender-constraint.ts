@@ -4,7 +4,8 @@ import type { AdminCertificateSource, AdminPresentation } from './admin-ports.js
 
 /** How far a DPoP proof's iat may be from now (oidc-provider's window at the token endpoint). */
 export const DPOP_IAT_WINDOW_SECONDS = 300;
-const DPOP_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'];
+/** The algorithms a DPoP proof may be signed with (advertised as `algs` in a DPoP challenge). */
+export const DPOP_ALGS = ['ES256', 'PS256', 'RS256', 'EdDSA'];
 
 /** Why a sender-constrained token was refused, or undefined when the constraint holds. */
 export type ConstraintFailure = string | undefined;

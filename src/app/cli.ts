@@ -16,7 +16,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AppModule } from '../app.module.js';
 import { ApprovalsService, grantsHighRiskRole, groupGrantsHighRiskRole } from '../approvals/index.js';
-import { ClientsService } from '../clients/index.js';
+import { ClientsError, ClientsService, type CreatedClient } from '../clients/index.js';
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
 import { openDatabase, runMigrations, type OpenedDatabase } from '../database/index.js';
 import { entities } from './entities.js';
@@ -145,17 +145,25 @@ async function createAdminClient(config: AppConfig, args: string[], out: Out, er
   await migrate(config);
   return withApp(config, async (app) => {
     if (await refusedUnderDualControl(app, grantsHighRiskRole([], roles, config.breakGlass.role), 'an admin client', 'POST /admin/v1/clients', err)) return 1;
-    const created = await app.get(ClientsService).createClient(
-      {
-        name: values.name ?? 'Admin client',
-        clientId: values['client-id'],
-        type: 'confidential',
-        grantTypes: ['client_credentials'],
-        tokenEndpointAuthMethod: 'client_secret_basic',
-        resourceScopes: (roles as AdminRole[]).map(roleScope),
-      },
-      { type: 'system', id: `cli:${safeUser()}` },
-    );
+    let created: CreatedClient;
+    try {
+      created = await app.get(ClientsService).createClient(
+        {
+          name: values.name ?? 'Admin client',
+          clientId: values['client-id'],
+          type: 'confidential',
+          grantTypes: ['client_credentials'],
+          tokenEndpointAuthMethod: 'client_secret_basic',
+          resourceScopes: (roles as AdminRole[]).map(roleScope),
+        },
+        { type: 'system', id: `cli:${safeUser()}` },
+      );
+    } catch (e) {
+      // The service's own rules (a reserved or taken id, a bad name): the operator sees which field, nothing is created.
+      if (!(e instanceof ClientsError)) throw e;
+      for (const f of e.fields.length ? e.fields : [{ field: 'client', message: e.message }]) err(`${f.field}: ${f.message}`);
+      return 1;
+    }
     if (values.json) {
       out(JSON.stringify({ clientId: created.clientId, clientSecret: created.clientSecret, roles }));
     } else {

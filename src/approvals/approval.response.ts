@@ -11,7 +11,7 @@ export const approvalResponseSchema = z.object({
   kind: z.string().describe('the high-risk act, e.g. keys.import, users.create, policies.update'),
   summary: z.string(),
   details: z.record(z.string(), z.unknown()).describe('what will be done (never key material or passwords)'),
-  status: z.enum(['pending', 'executing', 'approved', 'rejected', 'expired']),
+  status: z.enum(['pending', 'executing', 'approved', 'rejected', 'expired', 'failed']).describe('failed: interrupted while being carried out (the requester asks again)'),
   requestedBy: party,
   requestedAt: z.string(),
   expiresAt: z.string().describe('24 hours after the request; an expired change can no longer be approved'),

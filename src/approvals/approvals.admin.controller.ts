@@ -20,7 +20,7 @@ import { ApprovalsService } from './approvals.service.js';
 const approvalIdParam = z.uuid('is not an approval id');
 const listQuerySchema = pageQuery(z.object({ c: z.iso.datetime(), id: z.uuid() })).extend({
   status: z
-    .enum(['pending', 'executing', 'approved', 'rejected', 'expired'], { error: 'must be pending, executing, approved, rejected or expired' })
+    .enum(['pending', 'executing', 'approved', 'rejected', 'expired', 'failed'], { error: 'must be pending, executing, approved, rejected, expired or failed' })
     .optional(),
 });
 const rejectBody = z.strictObject({ reason: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters').optional() });
@@ -40,7 +40,7 @@ export class ApprovalsAdminController {
 
   @Get()
   @AdminRoute()
-  @ApiOperation({ summary: 'Pending and decided changes, newest first; expired ones are marked on read' })
+  @ApiOperation({ summary: 'Pending and decided changes, newest first; expired ones (and interrupted ones: failed) are marked on read' })
   @ApiResponse({ status: 200, description: 'a page of approvals', standardSchema: pageSchema(approvalResponseSchema) })
   @ApiProblems(400)
   async list(@Query({ schema: listQuerySchema }) query: z.output<typeof listQuerySchema>): Promise<Page<ApprovalResponse>> {
@@ -60,7 +60,11 @@ export class ApprovalsAdminController {
   @Post(':id/approve')
   @HttpCode(200)
   @AdminRoute()
-  @ApiOperation({ summary: 'Approve a pending change (not your own): it is carried out now, with you as actor and the requester recorded' })
+  @ApiOperation({
+    summary: 'Approve a pending change (not your own): it is carried out now, with you as actor and the requester recorded',
+    description:
+      'Counts only from a super-admin who held the role when the change was requested and whose credentials (a person: password, MFA, enrolment; a client: secret, keys) have not changed since (403 otherwise, audited as approval.failed).',
+  })
   @ApiResponse({ status: 200, description: 'the approval and the result of the act', standardSchema: approveResponse })
   @ApiProblems(400, 403, 404, 409, 412)
   async approve(@Param('id', { schema: approvalIdParam }) id: string, @Req() request: AdminRequest) {
@@ -88,6 +92,8 @@ export function approvalsProblem(err: ApprovalsError): Problem {
     case ApprovalsErrorCode.APPROVAL_NOT_FOUND:
       return { type: 'about:blank', title: 'Not Found', status: 404, detail: err.message };
     case ApprovalsErrorCode.OWN_REQUEST:
+    case ApprovalsErrorCode.APPROVER_NOT_ELIGIBLE:
+    case ApprovalsErrorCode.APPROVER_CREDENTIALS_CHANGED:
       return { type: 'about:blank', title: 'Forbidden', status: 403, detail: err.message };
     case ApprovalsErrorCode.NOT_PENDING:
     case ApprovalsErrorCode.UNKNOWN_KIND:

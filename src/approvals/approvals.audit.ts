@@ -9,5 +9,6 @@ export const approvalMappings: MappingsFor<ApprovalEvents> = {
   'approval.approved': { category: 'user-administration', action: 'U', subject: approval },
   'approval.rejected': { category: 'user-administration', action: 'U', subject: approval },
   'approval.failed': { category: 'user-administration', action: 'U', outcome: () => 'failure', subject: approval },
+  'approval.interrupted': { category: 'user-administration', action: 'U', outcome: () => 'failure', subject: approval },
   'approval.expired': { category: 'user-administration', action: 'U', subject: approval },
 };

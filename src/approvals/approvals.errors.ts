@@ -6,6 +6,10 @@ export enum ApprovalsErrorCode {
   OWN_REQUEST = 'OWN_REQUEST',
   /** Nobody on this instance knows how to carry out the stored act. */
   UNKNOWN_KIND = 'UNKNOWN_KIND',
+  /** The approver did not hold super-admin when the change was requested (minted since). */
+  APPROVER_NOT_ELIGIBLE = 'APPROVER_NOT_ELIGIBLE',
+  /** The approver's credentials changed since the change was requested (possibly seized). */
+  APPROVER_CREDENTIALS_CHANGED = 'APPROVER_CREDENTIALS_CHANGED',
 }
 
 export class ApprovalsError extends Error {

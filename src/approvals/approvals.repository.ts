@@ -1,11 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 
-export type ApprovalStatus = 'pending' | 'executing' | 'approved' | 'rejected' | 'expired';
+export type ApprovalStatus = 'pending' | 'executing' | 'approved' | 'rejected' | 'expired' | 'failed';
 
 export interface Party {
   type: string;
   id: string;
+}
+
+/** A super-admin who could approve a change when it was requested, and a mark of their credentials then. */
+export interface EligibleApprover extends Party {
+  credentials: string;
 }
 
 export interface StoredApproval {
@@ -21,6 +26,9 @@ export interface StoredApproval {
   decidedBy: Party | null;
   decidedAt: Date | null;
   reason: string | null;
+  /** Who held super-admin when the change was requested (the only ones who may approve it). */
+  approvers: EligibleApprover[];
+  claimedAt: Date | null;
 }
 
 type Row = {
@@ -38,6 +46,8 @@ type Row = {
   decided_by_id: string | null;
   decided_at: Date | null;
   reason: string | null;
+  approvers: EligibleApprover[] | null;
+  claimed_at: Date | null;
 };
 
 const toApproval = (r: Row): StoredApproval => ({
@@ -53,6 +63,8 @@ const toApproval = (r: Row): StoredApproval => ({
   decidedBy: r.decided_by_type && r.decided_by_id ? { type: r.decided_by_type, id: r.decided_by_id } : null,
   decidedAt: r.decided_at,
   reason: r.reason,
+  approvers: r.approvers ?? [],
+  claimedAt: r.claimed_at,
 });
 
 /** The admin_approvals table: pending changes and their decisions. Status moves by compare-and-swap only. */
@@ -60,11 +72,11 @@ const toApproval = (r: Row): StoredApproval => ({
 export class ApprovalsRepository {
   constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
 
-  async insert(a: Omit<StoredApproval, 'status' | 'decidedBy' | 'decidedAt' | 'reason'>, tx: Transaction): Promise<void> {
+  async insert(a: Omit<StoredApproval, 'status' | 'decidedBy' | 'decidedAt' | 'reason' | 'claimedAt'>, tx: Transaction): Promise<void> {
     await managerFor(this.db, tx).query(
-      `INSERT INTO admin_approvals (id, kind, summary, details, sealed_act, status, requested_by_type, requested_by_id, requested_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9)`,
-      [a.id, a.kind, a.summary, JSON.stringify(a.details), a.sealedAct, a.requestedBy.type, a.requestedBy.id, a.requestedAt, a.expiresAt],
+      `INSERT INTO admin_approvals (id, kind, summary, details, sealed_act, status, requested_by_type, requested_by_id, requested_at, expires_at, approvers)
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10)`,
+      [a.id, a.kind, a.summary, JSON.stringify(a.details), a.sealedAct, a.requestedBy.type, a.requestedBy.id, a.requestedAt, a.expiresAt, JSON.stringify(a.approvers)],
     );
   }
 
@@ -98,7 +110,7 @@ export class ApprovalsRepository {
   /** pending → executing, only while unexpired: one approver wins, the act runs once. */
   async claim(id: string, now: Date): Promise<StoredApproval | null> {
     const result: unknown = await this.db.dataSource.query(
-      `UPDATE admin_approvals SET status = 'executing' WHERE id = $1 AND status = 'pending' AND expires_at > $2 RETURNING *`,
+      `UPDATE admin_approvals SET status = 'executing', claimed_at = $2 WHERE id = $1 AND status = 'pending' AND expires_at > $2 RETURNING *`,
       [id, now],
     );
     const row = rowsOf<Row>(result)[0];
@@ -107,7 +119,21 @@ export class ApprovalsRepository {
 
   /** executing → pending again: the act failed (a precondition, a conflict), nothing was done. */
   async release(id: string): Promise<void> {
-    await this.db.dataSource.query(`UPDATE admin_approvals SET status = 'pending' WHERE id = $1 AND status = 'executing'`, [id]);
+    await this.db.dataSource.query(`UPDATE admin_approvals SET status = 'pending', claimed_at = NULL WHERE id = $1 AND status = 'executing'`, [id]);
+  }
+
+  /**
+   * executing → failed for changes claimed before `claimedBefore`: the instance carrying one out
+   * died between the claim and the decision. Whether the act ran is unknown, so it is never run
+   * again from here; the requester asks anew if it is still wanted.
+   */
+  async failInterrupted(claimedBefore: Date, now: Date, tx: Transaction): Promise<StoredApproval[]> {
+    const result: unknown = await managerFor(this.db, tx).query(
+      `UPDATE admin_approvals SET status = 'failed', decided_at = $2, reason = 'interrupted while being carried out'
+       WHERE status = 'executing' AND COALESCE(claimed_at, requested_at) < $1 RETURNING *`,
+      [claimedBefore, now],
+    );
+    return rowsOf<Row>(result).map(toApproval);
   }
 
   async decide(id: string, from: ApprovalStatus, to: 'approved' | 'rejected', by: Party, now: Date, reason: string | null, tx: Transaction): Promise<StoredApproval | null> {

@@ -4,12 +4,22 @@ import { adminEventContext, type AdminEventContext, type AdminRequest, type Admi
 import { UnitOfWork } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
 import { openAct, sealAct } from './approval-seal.js';
-import { APPROVAL_SECRET_SOURCE, DUAL_CONTROL_SWITCH, type ApprovalSecretSource, type DualControlSwitch } from './approvals-ports.js';
+import {
+  APPROVAL_SECRET_SOURCE,
+  APPROVER_DIRECTORY,
+  DUAL_CONTROL_SWITCH,
+  type ApprovalSecretSource,
+  type ApproverDirectory,
+  type DualControlSwitch,
+} from './approvals-ports.js';
 import { ApprovalsError, ApprovalsErrorCode } from './approvals.errors.js';
 import { ApprovalsRepository, type ApprovalStatus, type StoredApproval } from './approvals.repository.js';
 
 /** How long a pending change waits for a second super-admin. */
 export const APPROVAL_TTL_MS = 24 * 3600 * 1000;
+
+/** How long a claimed change may stay `executing` before it counts as interrupted (an act takes seconds). */
+export const APPROVAL_EXECUTION_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Who approves carries out the act: their event context, their roles, and who asked for it. */
 export interface ApprovedContext extends AdminEventContext {
@@ -32,7 +42,7 @@ export interface HighRiskAct {
   act: unknown;
 }
 
-export type Approval = Omit<StoredApproval, 'sealedAct'>;
+export type Approval = Omit<StoredApproval, 'sealedAct' | 'approvers' | 'claimedAt'>;
 
 /**
  * Dual control (four-eyes) for high-risk admin acts. Rules: while the dualControl policy is
@@ -52,6 +62,7 @@ export class ApprovalsService {
     private readonly bus: EventBus,
     @Inject(DUAL_CONTROL_SWITCH) private readonly dualControl: DualControlSwitch,
     @Inject(APPROVAL_SECRET_SOURCE) private readonly secrets: ApprovalSecretSource,
+    @Inject(APPROVER_DIRECTORY) private readonly approvers: ApproverDirectory,
   ) {}
 
   /** Each module that owns a high-risk act registers how to carry it out (at startup, on every instance). */
@@ -72,7 +83,9 @@ export class ApprovalsService {
     const now = new Date();
     const expiresAt = new Date(now.getTime() + APPROVAL_TTL_MS);
     const sealedAct = sealAct(await this.secrets.sealingKey(), id, act.act);
-    const stored = { id, kind: act.kind, summary: act.summary, details: act.details, sealedAct, requestedBy: actor, requestedAt: now, expiresAt };
+    // Who may approve it: the super-admins of this moment, each with a mark of their credentials.
+    const approvers = (await this.approvers.superAdmins()).map((a) => ({ type: a.type, id: a.id, credentials: a.credentials }));
+    const stored = { id, kind: act.kind, summary: act.summary, details: act.details, sealedAct, requestedBy: actor, requestedAt: now, expiresAt, approvers };
     await this.uow.run(async (tx) => {
       await this.repo.insert(stored, tx);
       await this.bus.publish(
@@ -81,7 +94,7 @@ export class ApprovalsService {
         { actor, correlationId, tx },
       );
     });
-    const { sealedAct: _sealed, ...approval } = stored;
+    const { sealedAct: _sealed, approvers: _approvers, ...approval } = stored;
     return { ...approval, status: 'pending', decidedBy: null, decidedAt: null, reason: null };
   }
 
@@ -101,6 +114,7 @@ export class ApprovalsService {
     const context = adminEventContext(request);
     const pending = await this.find(id);
     this.refuseOwn(pending, context.actor);
+    if (pending.status === 'pending') await this.refuseIneligible(pending, context);
     const claimed = await this.repo.claim(id, new Date());
     if (!claimed) throw notPending(await this.find(id));
     const executor = this.executors.get(claimed.kind);
@@ -150,7 +164,11 @@ export class ApprovalsService {
     );
   }
 
-  /** Marks every pending change older than 24 h expired, audited once each (idempotent, safe on every instance). */
+  /**
+   * Marks every pending change older than 24 h expired, and every change claimed more than
+   * APPROVAL_EXECUTION_TIMEOUT_MS ago and still executing (its instance died) failed, audited once
+   * each (idempotent, safe on every instance). Runs on every read and decision.
+   */
   async expireDue(now = new Date()): Promise<number> {
     return this.uow.run(async (tx) => {
       const expired = await this.repo.expireDue(now, tx);
@@ -158,8 +176,49 @@ export class ApprovalsService {
         await this.bus.publish('approval.expired', { approvalId: a.id, kind: a.kind, summary: a.summary, requestedBy: a.requestedBy }, { tx });
       }
       if (expired.length) this.logger.log({ count: expired.length }, 'pending changes expired');
-      return expired.length;
+      const interrupted = await this.repo.failInterrupted(new Date(now.getTime() - APPROVAL_EXECUTION_TIMEOUT_MS), now, tx);
+      for (const a of interrupted) {
+        await this.bus.publish(
+          'approval.interrupted',
+          { approvalId: a.id, kind: a.kind, summary: a.summary, requestedBy: a.requestedBy, claimedAt: a.claimedAt?.toISOString() ?? null },
+          { tx },
+        );
+      }
+      if (interrupted.length) this.logger.warn({ count: interrupted.length, ids: interrupted.map((a) => a.id) }, 'approved changes interrupted while being carried out: marked failed');
+      return expired.length + interrupted.length;
     });
+  }
+
+  /**
+   * The second pair of eyes must have been there before the request: an approver counts only if
+   * they held super-admin when the change was requested and their credentials (a person's
+   * version, a client's secret and keys) are the same now, so one super-admin cannot mint or
+   * seize a second one and approve their own change. A refusal is audited as approval.failed.
+   */
+  private async refuseIneligible(approval: StoredApproval, context: AdminEventContext): Promise<void> {
+    const then = approval.approvers.find((a) => a.type === context.actor.type && a.id === context.actor.id);
+    let refusal: ApprovalsError | undefined;
+    if (!then) {
+      refusal = new ApprovalsError(
+        ApprovalsErrorCode.APPROVER_NOT_ELIGIBLE,
+        'you did not hold super-admin when this change was requested: a super-admin who did must approve it',
+      );
+    } else {
+      const now = (await this.approvers.superAdmins()).find((a) => a.type === then.type && a.id === then.id);
+      if (!now || now.credentials !== then.credentials) {
+        refusal = new ApprovalsError(
+          ApprovalsErrorCode.APPROVER_CREDENTIALS_CHANGED,
+          'your credentials changed since this change was requested: another super-admin must approve it',
+        );
+      }
+    }
+    if (!refusal) return;
+    await this.bus.publish(
+      'approval.failed',
+      { approvalId: approval.id, kind: approval.kind, summary: approval.summary, requestedBy: approval.requestedBy, error: refusal.code },
+      { actor: context.actor, correlationId: context.correlationId },
+    );
+    throw refusal;
   }
 
   private async find(id: string): Promise<StoredApproval> {
@@ -176,7 +235,7 @@ export class ApprovalsService {
   }
 }
 
-function withoutAct({ sealedAct: _sealed, ...approval }: StoredApproval): Approval {
+function withoutAct({ sealedAct: _sealed, approvers: _approvers, claimedAt: _claimed, ...approval }: StoredApproval): Approval {
   return approval;
 }
 

@@ -65,6 +65,7 @@ export async function ensureBuiltInPublicClient(
         resourceScopes: spec.resourceScopes,
       },
       SYSTEM_ACTOR,
+      { builtIn: true },
     );
     return 'created';
   } catch (created) {

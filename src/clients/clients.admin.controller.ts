@@ -5,6 +5,7 @@ import { z } from 'zod';
 import {
   AdminRoute,
   adminEventContext,
+  adminScopesIn,
   ApiIfMatch,
   ApiProblems,
   assertNever,
@@ -26,6 +27,7 @@ import {
   type Problem,
 } from '../admin/index.js';
 import { acceptedForApproval, ApiPendingApproval, ApprovalsService, grantsHighRiskScope } from '../approvals/index.js';
+import { TLS_CLIENT_AUTH_FIELDS } from './client-mtls.js';
 import { PoliciesService } from '../policies/index.js';
 import type { ClientRecord } from './client-record.js';
 import { ClientManagementService, type ClientAction } from './client-management.service.js';
@@ -40,6 +42,10 @@ const listQuerySchema = pageQuery(z.object({ c: z.iso.datetime(), id: z.string()
 });
 
 const path = (clientId: string) => `/admin/v1/clients/${encodeURIComponent(clientId)}`;
+
+/** The fields of a PATCH that change how a client proves who it is (its keys, its auth method, its certificate). */
+const CREDENTIAL_FIELDS = ['tokenEndpointAuthMethod', 'jwks', 'jwksUri', ...TLS_CLIENT_AUTH_FIELDS.map(([field]) => field)] as const;
+const credentialFieldsIn = (patch: Record<string, unknown>): string[] => CREDENTIAL_FIELDS.filter((f) => patch[f] !== undefined);
 
 /**
  * /admin/v1/clients: registration and lifecycle of downstream apps. client-admin manages them,
@@ -60,6 +66,13 @@ export class ClientsAdminController {
       if (!mayHandleAdminScopes(context.approverRoles, body.resourceScopes)) throw adminScopesForbidden();
       const created = await this.clients.createClient(body, context.actor, { correlationId: context.correlationId });
       return { ...toClientResponse(created.client), clientSecret: created.clientSecret ?? null };
+    });
+    approvals.register('clients.secret.rotate', async (act: { clientId: string; expectedVersions?: number[] }, context) => {
+      const { client, clientSecret } = await this.management.rotateSecret(
+        act.clientId,
+        this.approvedAction(context.approverRoles, context, act.expectedVersions),
+      );
+      return { ...toClientResponse(client), clientSecret };
     });
     approvals.register(
       'clients.update',
@@ -146,18 +159,25 @@ export class ClientsAdminController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const expectedVersions = requireIfMatch(ifMatch);
-    if ((patch.mfaPolicy === 'optional' || patch.resourceScopes !== undefined) && (await this.approvals.dualControlOn())) {
+    const credentials = credentialFieldsIn(patch);
+    if ((patch.mfaPolicy === 'optional' || patch.resourceScopes !== undefined || credentials.length) && (await this.approvals.dualControlOn())) {
       const current = await this.management.get(clientId);
       this.action(request, expectedVersions).authorize!(current);
       if (!mayHandleAdminScopes(request.admin!.roles, patch.resourceScopes ?? [])) throw adminScopesForbidden();
       const weakensMfa = patch.mfaPolicy === 'optional' && current.mfaPolicy === 'required';
       const granted = grantsHighRiskScope(current.resourceScopes, patch.resourceScopes);
-      if (weakensMfa || granted.length) {
-        const what = [...(weakensMfa ? ['make MFA optional for'] : []), ...(granted.length ? [`give ${granted.join(', ')} to`] : [])].join(' and ');
+      // New keys or another way to authenticate for a client holding an admin role: whoever sets them can act as it.
+      const credentialsChanged = credentials.length > 0 && adminScopesIn([...current.resourceScopes, ...(patch.resourceScopes ?? [])]).length > 0;
+      if (weakensMfa || granted.length || credentialsChanged) {
+        const what = [
+          ...(weakensMfa ? ['make MFA optional for'] : []),
+          ...(granted.length ? [`give ${granted.join(', ')} to`] : []),
+          ...(credentialsChanged ? [`change the credentials (${credentials.join(', ')}) of`] : []),
+        ].join(' and ');
         const pending = await this.approvals.gate(request, {
           kind: 'clients.update',
           summary: `${what} client ${clientId}`,
-          details: { clientId, name: current.name, patch, granted },
+          details: { clientId, name: current.name, patch, granted, credentials: credentialsChanged ? credentials : [] },
           act: { clientId, patch, expectedVersions },
         });
         if (pending) return acceptedForApproval(reply, pending);
@@ -173,6 +193,7 @@ export class ClientsAdminController {
   @ApiIfMatch(false)
   @ApiOperation({ summary: 'Rotate the secret: the new one is in this response only, the old one stops working at once' })
   @ApiResponse({ status: 200, description: 'the client with its new secret (once)', standardSchema: clientWithSecretResponseSchema })
+  @ApiPendingApproval()
   @ApiProblems(404, 409, 412, 503)
   async rotateSecret(
     @Param('clientId', { schema: clientIdParam }) clientId: string,
@@ -180,7 +201,23 @@ export class ClientsAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { client, clientSecret } = await this.management.rotateSecret(clientId, this.action(request, optionalIfMatch(ifMatch)));
+    const expectedVersions = optionalIfMatch(ifMatch);
+    if (await this.approvals.dualControlOn()) {
+      const current = await this.management.get(clientId);
+      this.action(request, expectedVersions).authorize!(current);
+      // A new secret for a client holding an admin role is a new holder of that role (a second approver, for super-admin).
+      const held = adminScopesIn(current.resourceScopes);
+      if (held.length) {
+        const pending = await this.approvals.gate(request, {
+          kind: 'clients.secret.rotate',
+          summary: `rotate the secret of client ${clientId} (${held.join(', ')})`,
+          details: { clientId, name: current.name, resourceScopes: held },
+          act: { clientId, expectedVersions },
+        });
+        if (pending) return acceptedForApproval(reply, pending);
+      }
+    }
+    const { client, clientSecret } = await this.management.rotateSecret(clientId, this.action(request, expectedVersions));
     reply.header('ETag', etagOf(client.version));
     return { ...toClientResponse(client), clientSecret };
   }

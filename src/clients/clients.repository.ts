@@ -166,6 +166,15 @@ export class ClientsRepository {
     return rows[0] ? toStored(rows[0]) : null;
   }
 
+  /** Enabled, live clients whose scope ceiling holds `scope` (e.g. admin:super-admin). */
+  async liveClientsWithResourceScope(scope: string): Promise<StoredClient[]> {
+    const rows: Row[] = await this.db.dataSource.query(
+      `SELECT ${COLUMNS} FROM clients WHERE deleted_at IS NULL AND enabled AND metadata->'resource_scopes' ? $1 ORDER BY client_id`,
+      [scope],
+    );
+    return rows.map(toStored);
+  }
+
   async countLiveClients(): Promise<number> {
     const rows: Array<{ n: string }> = await this.db.dataSource.query(`SELECT count(*) AS n FROM clients WHERE deleted_at IS NULL`);
     return Number(rows[0]?.n ?? 0);

@@ -178,6 +178,10 @@ export type ClientRegistration = Omit<z.output<typeof newClientSchema>, 'clientS
 /** Client ids the service keeps for its own built-in clients (caduceus-account, caduceus-admin-console). */
 export const BUILT_IN_CLIENT_ID_PREFIX = 'caduceus-';
 
+/** Whether `clientId` is reserved for a built-in client (the one rule: the admin API, the CLI, bootstrap, any caller of ClientsService). */
+export const isReservedClientId = (clientId: string): boolean => clientId.toLowerCase().startsWith(BUILT_IN_CLIENT_ID_PREFIX);
+export const RESERVED_CLIENT_ID_MESSAGE = `is reserved: ids starting with ${BUILT_IN_CLIENT_ID_PREFIX} belong to the service's built-in clients`;
+
 /**
  * POST /admin/v1/clients: the fields and an optional client id; unknown fields are refused, secrets are always generated.
  * The built-in ids are refused: whoever registered one first would otherwise choose the sign-in policy of a service app.
@@ -186,7 +190,7 @@ export const registerClientSchema = z
   .strictObject({
     ...clientFields,
     clientId: clientIdField
-      .refine((id) => !id.toLowerCase().startsWith(BUILT_IN_CLIENT_ID_PREFIX), `is reserved: ids starting with ${BUILT_IN_CLIENT_ID_PREFIX} belong to the service's built-in clients`)
+      .refine((id) => !isReservedClientId(id), RESERVED_CLIENT_ID_MESSAGE)
       .optional(),
   })
   .superRefine(clientRules);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { z } from 'zod';
@@ -8,13 +8,16 @@ import { EventBus, type EventActor, type EventDelivery } from '../events/index.j
 import { KeysService } from '../keys/index.js';
 import { generateClientSecret, hashClientSecret, verifyClientSecret } from './client-secret.js';
 import { toProviderMetadata } from './client-metadata.js';
+import { TLS_CLIENT_AUTH_FIELDS } from './client-mtls.js';
 import { snapshotOf, toClientRecord, type ClientRecord } from './client-record.js';
 import { ClientsError, ClientsErrorCode } from './clients.errors.js';
 import { ClientsRepository, type StoredResourceServer } from './clients.repository.js';
 import { signingAlgRefusal } from './signing-algs.js';
 import {
   effectiveAuthMethod,
+  isReservedClientId,
   newClientSchema,
+  RESERVED_CLIENT_ID_MESSAGE,
   newResourceServerSchema,
   SECRET_AUTH_METHODS,
   type NewClient,
@@ -78,9 +81,15 @@ export class ClientsService {
   async createClient(
     input: NewClient,
     actor?: EventActor,
-    opts: { bootstrap?: boolean; correlationId?: string } = {},
+    opts: { bootstrap?: boolean; correlationId?: string; builtIn?: boolean } = {},
   ): Promise<CreatedClient> {
     const { clientSecret: chosenSecret, ...registration } = parse(newClientSchema, input, ClientsErrorCode.INVALID_CLIENT_METADATA);
+    // Whoever registered a built-in id first would choose the sign-in policy of a service app: only the service itself may.
+    if (registration.clientId && isReservedClientId(registration.clientId) && !opts.builtIn) {
+      throw new ClientsError(ClientsErrorCode.INVALID_CLIENT_METADATA, `clientId ${RESERVED_CLIENT_ID_MESSAGE}`, {
+        fields: [{ field: 'clientId', message: RESERVED_CLIENT_ID_MESSAGE }],
+      });
+    }
     this.assertSigningAlg('idTokenSignedResponseAlg', registration.idTokenSignedResponseAlg, ClientsErrorCode.INVALID_CLIENT_METADATA);
     if (registration.userinfoSignedResponseAlg) {
       this.assertSigningAlg('userinfoSignedResponseAlg', registration.userinfoSignedResponseAlg, ClientsErrorCode.INVALID_CLIENT_METADATA);
@@ -151,6 +160,19 @@ export class ClientsService {
     if (!client || !client.enabled || client.deletedAt) return null;
     const scopes = (client.metadata as { resource_scopes?: unknown }).resource_scopes;
     return Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === 'string') : [];
+  }
+
+  /**
+   * Enabled clients registered for `scope` now, each with a mark of its credentials: a digest of
+   * its secret hash, auth method and keys, which changes whenever any of them does (dual control
+   * counts an approver only while its credentials are those it had when the change was requested).
+   */
+  async liveClientCredentialsFor(scope: string): Promise<Array<{ clientId: string; credentials: string }>> {
+    return (await this.repo.liveClientsWithResourceScope(scope)).map((c) => {
+      const m = c.metadata as Record<string, unknown>;
+      const keys = [c.secretHash, m.token_endpoint_auth_method, m.jwks, m.jwks_uri, ...TLS_CLIENT_AUTH_FIELDS.map(([, k]) => m[k])];
+      return { clientId: c.clientId, credentials: createHash('sha256').update(JSON.stringify(keys)).digest('base64url') };
+    });
   }
 
   async countClients(): Promise<number> {

@@ -113,13 +113,14 @@ export class ComplianceService {
       const page = await this.users.list({ limit: PAGE, after, status: 'active' });
       for (const { user } of page) {
         active++;
-        user.roles.forEach((r) => roles.add(r));
+        // Roles held through a group count like roles held directly.
+        user.effectiveRoles.forEach((r) => roles.add(r));
         const has = await this.mfa.hasFactor(user.id);
         if (has) withMfa++;
-        const required = mfaPolicy.policy === 'required' || user.roles.some((r) => mfaPolicy.alwaysRoles.includes(r));
+        const required = mfaPolicy.policy === 'required' || user.effectiveRoles.some((r) => mfaPolicy.alwaysRoles.includes(r));
         if (required && !has) requiredWithoutMfa.push({ id: user.id, email: user.email });
         if (user.effectiveRoles.includes('super-admin')) superAdmins++;
-        if (user.roles.includes(this.config.breakGlass.role)) {
+        if (user.effectiveRoles.includes(this.config.breakGlass.role)) {
           designated++;
           if (has) designatedWithFactor++;
         }

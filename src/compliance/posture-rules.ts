@@ -57,7 +57,7 @@ export function postureLines(e: PostureEvidence): PostureLine[] {
  */
 function dualControl(e: PostureEvidence): PostureLine {
   const base = { id: 'dual-control', safeguard: 'Access control (dual control of high-risk acts)', citation: '164.312(a)(1)', evidence: { ...e.admin } };
-  if (e.admin.dualControl) return { ...base, status: 'met', reason: 'Key import and revocation, KEK rotation, grants of super-admin, key-admin or break-glass and MFA weakening wait for a second super-admin.' };
+  if (e.admin.dualControl) return { ...base, status: 'met', reason: 'Key import and revocation, KEK rotation, grants of super-admin, key-admin or break-glass, credential resets of protected-role holders, identity providers mapping to protected roles and MFA weakening wait for a second super-admin who held the role before the request.' };
   if (e.admin.superAdmins >= 2) {
     return { ...base, status: 'attention', reason: `${e.admin.superAdmins} people hold super-admin but dual control is off: one of them alone can import keys, grant admin roles or weaken MFA.` };
   }

@@ -17,6 +17,7 @@ import {
   pageSchema,
   ProblemError,
   problemMapping,
+  protectedRolesIn,
   requireIfMatch,
   toPage,
   type AdminEventContext,
@@ -62,6 +63,10 @@ export class IdentityAdminController {
     approvals.register('users.create', async (body: z.output<typeof createUserSchema>, context) => {
       const { user, link } = await this.users.create(body, this.approvedAction(context.approverRoles, context, undefined));
       return { ...toUserResponse(user), passwordSetupLink: link?.url ?? null, passwordSetupExpiresAt: link?.expiresAt.toISOString() ?? null };
+    });
+    approvals.register('users.password.reset', async (act: { id: string; body: z.output<typeof resetPasswordSchema> }, context) => {
+      const link = await this.users.resetPassword(act.id, act.body, this.approvedAction(context.approverRoles, context, undefined));
+      return { passwordSetupLink: link?.url ?? null, passwordSetupExpiresAt: link?.expiresAt.toISOString() ?? null };
     });
     approvals.register(
       'users.update',
@@ -214,12 +219,30 @@ export class IdentityAdminController {
   @AdminRoute('user-admin')
   @ApiOperation({ summary: 'Reset the password: set a new one (policy-checked) or, with link: true, issue a single-use reset link' })
   @ApiResponse({ status: 200, description: 'the reset link, once (or null)', standardSchema: passwordResetResponseSchema })
+  @ApiPendingApproval()
   @ApiProblems(400, 403, 404, 503)
   async resetPassword(
     @Param('id', { schema: userIdParam }) id: string,
     @Body({ schema: resetPasswordSchema }) body: z.output<typeof resetPasswordSchema>,
     @Req() request: AdminRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    if (await this.approvals.dualControlOn()) {
+      const current = await this.users.get(id);
+      this.action(request, undefined).authorize!(current);
+      // Whoever sets the password of a protected-role holder can sign in as them (a second approver, for super-admin).
+      const held = protectedRolesIn(current.effectiveRoles, this.config.breakGlass.role);
+      if (held.length) {
+        if (body.password !== undefined) await this.users.assertPassword(body.password, current.email);
+        const pending = await this.approvals.gate(request, {
+          kind: 'users.password.reset',
+          summary: `${body.link ? 'issue a password reset link for' : 'set the password of'} user ${current.email} (${held.join(', ')})`,
+          details: { userId: id, email: current.email, method: body.link ? 'link' : 'set', roles: held },
+          act: { id, body },
+        });
+        if (pending) return acceptedForApproval(reply, pending);
+      }
+    }
     const link = await this.users.resetPassword(id, body, this.action(request, undefined));
     return { passwordSetupLink: link?.url ?? null, passwordSetupExpiresAt: link?.expiresAt.toISOString() ?? null };
   }

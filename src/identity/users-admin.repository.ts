@@ -125,7 +125,11 @@ export class UsersAdminRepository {
     }
     if (query.role) {
       params.push(query.role);
-      where.push(`$${params.length} = ANY (u.roles)`);
+      // Effective roles: a role held through a group counts like one held directly.
+      const r = `$${params.length}`;
+      where.push(
+        `(${r} = ANY (u.roles) OR EXISTS (SELECT 1 FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = u.id AND ${r} = ANY (g.roles)))`,
+      );
     }
     params.push(query.limit);
     const rows: Row[] = await this.db.dataSource.query(

@@ -1,7 +1,9 @@
-import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { AdminRoute, ProblemError, type AdminRequest } from '../admin/index.js';
+import { AdminRoute, ProblemError, protectedRolesIn, type AdminRequest } from '../admin/index.js';
+import { acceptedForApproval, ApiPendingApproval, ApprovalsService } from '../approvals/index.js';
 import { IdentityService, mayAdministerUser } from '../identity/index.js';
 import { MfaService } from './mfa.service.js';
 import { EnrolmentCodesService } from './enrolment-codes.service.js';
@@ -30,7 +32,18 @@ export class MfaAdminController {
     private readonly identity: IdentityService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly enrolmentCodes: EnrolmentCodesService,
-  ) {}
+    private readonly approvals: ApprovalsService,
+  ) {
+    // Dual control: the stored act runs as the route would have, the approver acting (a super-admin: may administer anyone).
+    approvals.register('mfa.reset', async (act: { userId: string }, context) => {
+      await this.mfa.reset(act.userId, context.actor);
+      return null;
+    });
+    approvals.register('mfa.enrolment_code.issue', async (act: { userId: string }, context) => {
+      const issued = await this.enrolmentCodes.issue(act.userId, context.actor);
+      return { code: issued.code, expiresAt: issued.expiresAt.toISOString() };
+    });
+  }
 
   @Get()
   @AdminRoute('user-admin', 'auditor')
@@ -50,8 +63,11 @@ export class MfaAdminController {
   })
   @ApiParam({ name: 'id', description: 'user id' })
   @ApiCreatedResponse({ description: 'code (shown once) and expiresAt' })
-  async issueEnrolmentCode(@Param('id') id: string, @Req() req: AdminRequest) {
+  @ApiPendingApproval()
+  async issueEnrolmentCode(@Param('id') id: string, @Req() req: AdminRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const user = await this.administrable(userIdParam(id), req);
+    const pending = await this.heldForApproval(user, req, 'mfa.enrolment_code.issue', 'issue an MFA enrolment code for');
+    if (pending) return acceptedForApproval(reply, pending);
     const issued = await this.enrolmentCodes.issue(user.id, { type: 'admin', id: req.admin!.id });
     return { code: issued.code, expiresAt: issued.expiresAt.toISOString() };
   }
@@ -62,9 +78,23 @@ export class MfaAdminController {
   @ApiOperation({ summary: "Reset a user's MFA: every factor and recovery code is removed; the user enrols again at next sign-in" })
   @ApiParam({ name: 'id', description: 'user id' })
   @ApiNoContentResponse({ description: 'reset done (audited as mfa.reset)' })
-  async reset(@Param('id') id: string, @Req() req: AdminRequest): Promise<void> {
+  @ApiPendingApproval()
+  async reset(@Param('id') id: string, @Req() req: AdminRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     const user = await this.administrable(userIdParam(id), req);
+    const pending = await this.heldForApproval(user, req, 'mfa.reset', 'reset the second factors of');
+    if (pending) return acceptedForApproval(reply, pending);
     await this.mfa.reset(user.id, { type: 'admin', id: req.admin!.id });
+  }
+
+  /**
+   * Dual control: whoever resets the factors of, or opens enrolment for, a holder of a protected
+   * role can take the account over (a second approver, for super-admin), so under dualControl it
+   * waits for another super-admin. Null: go ahead.
+   */
+  private async heldForApproval(user: { id: string; email: string; roles: string[] }, req: AdminRequest, kind: string, what: string) {
+    const held = protectedRolesIn(user.roles, this.config.breakGlass.role);
+    if (!held.length) return null;
+    return this.approvals.gate(req, { kind, summary: `${what} user ${user.email} (${held.join(', ')})`, details: { userId: user.id, email: user.email, roles: held }, act: { userId: user.id } });
   }
 
   /** The user, when this admin may change their second factors (404 / 403 otherwise). */

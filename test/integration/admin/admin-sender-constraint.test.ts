@@ -83,4 +83,23 @@ describe('DPoP-bound admin access tokens', () => {
     expect(replayed.status).toBe(401);
     expect(replayed.body.detail).toBe('this DPoP proof was used before: make a new one for every request');
   });
+
+  // RFC 9449 §7.1: a refusal at a protected resource names the DPoP scheme, the error and the proof algorithms accepted.
+  it('answers each refusal with a DPoP challenge: invalid_token for the token, invalid_dpop_proof for the proof', async () => {
+    const algs = 'algs="ES256 PS256 RS256 EdDSA"';
+    const asBearer = await call({ authorization: `Bearer ${token}` });
+    expect(asBearer.headers.get('www-authenticate')).toMatch(/^DPoP realm="caduceus-admin", error="invalid_token", error_description="[^"]+"/);
+    expect(asBearer.headers.get('www-authenticate')).toContain(algs);
+    const noProof = await call({ authorization: `DPoP ${token}` });
+    expect(noProof.headers.get('www-authenticate')).toMatch(/^DPoP realm="caduceus-admin", error="invalid_dpop_proof", error_description="a DPoP-bound access token needs exactly one DPoP proof header"/);
+    expect(noProof.headers.get('www-authenticate')).toContain(algs);
+    const wrongUrl = await call({ authorization: `DPoP ${token}`, dpop: await proof(keys.privateKey, keys.publicKey, { htu: new URL('/admin/v1/users', api.url).href }) });
+    expect(wrongUrl.headers.get('www-authenticate')).toMatch(/^DPoP .*error="invalid_dpop_proof"/);
+    const forged = await call({ authorization: `DPoP ${token.slice(0, -4)}AAAA`, dpop: await proof(keys.privateKey, keys.publicKey) });
+    expect(forged.status).toBe(401);
+    expect(forged.headers.get('www-authenticate')).toMatch(/^DPoP realm="caduceus-admin", error="invalid_token"/);
+    // Without any token: both schemes are offered, with no error (RFC 6750 §3.1).
+    const anonymous = await call({});
+    expect(anonymous.headers.get('www-authenticate')).toBe(`Bearer realm="caduceus-admin", DPoP realm="caduceus-admin", ${algs}`);
+  });
 });

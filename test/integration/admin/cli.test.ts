@@ -86,4 +86,14 @@ describe('the admin CLI', () => {
     const clients = await fetch(`${running.url}/admin/v1/clients`, { headers: { authorization: `Bearer ${access_token}` } });
     expect(clients.status).toBe(200);
   });
+
+  it('refuses the client ids reserved for the built-in clients, whatever their case', async () => {
+    for (const id of ['caduceus-account', 'caduceus-admin-console', 'Caduceus-Console2']) {
+      const res = await cli('create-admin-client', '--role', 'auditor', '--client-id', id);
+      expect(res.code, id).toBe(1);
+      expect(res.err).toContain('clientId');
+      expect(res.err).toContain('reserved');
+    }
+    expect(await db.query(`SELECT client_id FROM clients WHERE lower(client_id) LIKE 'caduceus-%'`)).toEqual([]);
+  });
 });
