@@ -1,9 +1,64 @@
+/**
+ * The auto-escaping `html` tagged template (#18): every interpolated value is escaped for
+ * element content and quoted attributes unless it is a SafeHtml (built by `html` itself, or
+ * by `trusted()` for a vetted fragment). Arrays are rendered item by item and joined;
+ * null, undefined and false render as nothing (so `${cond && html`…`}` works). Every page
+ * function returns SafeHtml and the reply helpers take only SafeHtml, so a string built by
+ * hand cannot reach a browser unescaped by mistake: TypeScript refuses it.
+ */
+let make: (value: string) => SafeHtml;
+
+export class SafeHtml {
+  /** A private member makes the type nominal: a plain string or lookalike object is not a SafeHtml. */
+  readonly #html: string;
+  private constructor(value: string) {
+    this.#html = value;
+  }
+
+  static {
+    make = (value) => new SafeHtml(value);
+  }
+
+  toString(): string {
+    return this.#html;
+  }
+}
+
+/** What `html` accepts: text and numbers are escaped, SafeHtml is kept, arrays are joined. */
+export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
+
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(
     /[&<>"'`=]/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;', '=': '&#61;' })[c]!,
   );
+}
+
+function render(value: HtmlValue): string {
+  if (value instanceof SafeHtml) return value.toString();
+  if (Array.isArray(value)) return value.map((v: HtmlValue) => render(v)).join('');
+  if (value === null || value === undefined || value === false) return '';
+  return escapeHtml(value);
+}
+
+export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
+  let out = strings[0]!;
+  for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
+  return make(out);
+}
+
+/**
+ * A fragment vetted by its author as safe markup (a constant, or markup another library built
+ * and escaped, such as oidc-provider's logout form). Rarely right: prefer `html`.
+ */
+export function trusted(markup: string): SafeHtml {
+  return make(markup);
+}
+
+/** Items joined by a separator (escaped like any value unless SafeHtml). */
+export function join(items: readonly HtmlValue[], separator: HtmlValue = ''): SafeHtml {
+  return make(items.map(render).join(render(separator)));
 }
 
 export interface Brand {
@@ -14,17 +69,21 @@ export interface Brand {
 }
 
 /** "Need help?" with the hospital's help desk when one is configured (locked, error and expired pages). */
-export function supportLine(brand: Brand): string {
-  const who = brand.supportContact ? escapeHtml(brand.supportContact) : 'your organisation’s help desk';
-  return `<p class="support">Need help? Contact ${who}.</p>`;
+export function supportLine(brand: Brand): SafeHtml {
+  return html`<p class="support">${supportText(brand)}</p>`;
+}
+
+/** The help-desk sentence alone, for inside a paragraph of its own. */
+export function supportText(brand: Brand): SafeHtml {
+  return html`Need help? Contact ${brand.supportContact || 'your organisation’s help desk'}.`;
 }
 
 /**
  * The short reference code of this request (its id: also the log line's req.id and the audit
  * records' correlationId), for a person to read out to the help desk.
  */
-export function referenceLine(reference: string | undefined): string {
-  return reference ? `<p class="muted">Reference code: <code class="ref">${escapeHtml(reference)}</code></p>` : '';
+export function referenceLine(reference: string | undefined): SafeHtml {
+  return reference ? html`<p class="muted">Reference code: <code class="ref">${reference}</code></p>` : html``;
 }
 
 export interface ConsoleNav {
@@ -36,32 +95,30 @@ export interface ConsoleNav {
 }
 
 /** The consoles' shell: the sign-in pages' look on a wider card, with a labelled navigation. */
-export function consoleLayout(brand: Brand, title: string, nav: ConsoleNav, body: string): string {
-  const links = nav.links
-    .map((l) => `<li><a href="${escapeHtml(l.href)}"${l.href === nav.current ? ' aria-current="page"' : ''}>${escapeHtml(l.label)}</a></li>`)
-    .join('');
-  const who = nav.who ? `<p class="muted who">Signed in as <strong>${escapeHtml(nav.who)}</strong></p>` : '';
-  return layout(brand, title, `<nav aria-label="Account"><ul class="nav">${links}</ul></nav>${who}\n${body}`, { wide: true });
+export function consoleLayout(brand: Brand, title: string, nav: ConsoleNav, body: SafeHtml): SafeHtml {
+  const links = nav.links.map((l) => html`<li><a href="${l.href}"${l.href === nav.current && html` aria-current="page"`}>${l.label}</a></li>`);
+  const who = nav.who && html`<p class="muted who">Signed in as <strong>${nav.who}</strong></p>`;
+  return layout(brand, title, html`<nav aria-label="Account"><ul class="nav">${links}</ul></nav>${who}\n${body}`, { wide: true });
 }
 
 /**
  * The page shell every sign-in page shares: no inline script or style (the CSP forbids
  * them), one stylesheet from this server, the organisation's name and logo.
  */
-export function layout(brand: Brand, title: string, body: string, options: { wide?: boolean } = {}): string {
-  const logo = brand.logoUrl ? `<img class="logo" src="${escapeHtml(brand.logoUrl)}" alt="" width="48" height="48">` : '';
-  return `<!DOCTYPE html>
+export function layout(brand: Brand, title: string, body: SafeHtml, options: { wide?: boolean } = {}): SafeHtml {
+  const logo = brand.logoUrl && html`<img class="logo" src="${brand.logoUrl}" alt="" width="48" height="48">`;
+  return html`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${escapeHtml(title)} · ${escapeHtml(brand.name)}</title>
+<title>${title} · ${brand.name}</title>
 <link rel="stylesheet" href="/assets/caduceus.css">
 </head>
 <body>
-<main class="card${options.wide ? ' wide' : ''}">
-<header class="brand">${logo}<span class="product">${escapeHtml(brand.name)}</span></header>
+<main class="card${options.wide && ' wide'}">
+<header class="brand">${logo}<span class="product">${brand.name}</span></header>
 ${body}
 </main>
 </body>
