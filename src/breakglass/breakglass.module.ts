@@ -12,6 +12,7 @@ import { IdentityModule } from '../identity/index.js';
 import { KeysModule } from '../keys/index.js';
 import { MfaModule } from '../mfa/index.js';
 import { OidcModule } from '../oidc/index.js';
+import { WebhooksModule } from '../webhooks/index.js';
 import { BreakGlassEndJob } from './breakglass-end.job.js';
 import { BreakGlassAdminController } from './breakglass.admin.controller.js';
 import { BreakGlassRepository } from './breakglass.repository.js';
@@ -19,7 +20,7 @@ import { BreakGlassService } from './breakglass.service.js';
 import { EmergencyStep } from './emergency.step.js';
 
 @Module({
-  imports: [IdentityModule, KeysModule, MfaModule, OidcModule],
+  imports: [IdentityModule, KeysModule, MfaModule, OidcModule, WebhooksModule],
   controllers: [BreakGlassAdminController],
   providers: [BreakGlassRepository, BreakGlassService, BreakGlassEndJob, EmergencyStep],
   exports: [BreakGlassService, EmergencyStep],

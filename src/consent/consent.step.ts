@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { IdentityService } from '../identity/index.js';
 import { consentPage, messagePage, patientPickerPage, type SafeHtml } from '../ui/index.js';
 import { page, type InteractionDetails, type InteractionGrants, type StepContext, type StepOutcome } from '../common/interaction.js';
 import { ClientPolicyService } from './client-policy.service.js';
@@ -63,6 +64,7 @@ export class ConsentStep {
     private readonly smart: SmartContextService,
     private readonly catalogue: ScopeCatalogueService,
     private readonly launches: SmartLaunchService,
+    private readonly identity: IdentityService,
   ) {}
 
   /** GET /interaction/:uid for the consent prompt. */
@@ -172,7 +174,10 @@ export class ConsentStep {
   private async consentHtml(ctx: ConsentContext, s: Situation): Promise<SafeHtml> {
     const groups = await this.catalogue.describe(s.requested);
     const days = Math.round(this.config.consent.ttlSeconds / 86400);
+    const user = await this.identity.findById(s.accountId);
+    const name = [user?.givenName, user?.familyName].filter(Boolean).join(' ');
     return consentPage(this.config.brand, {
+      signedInAs: user ? { name: name || undefined, email: user.email } : undefined,
       action: `/interaction/${ctx.uid}/consent`,
       csrf: await ctx.csrf('consent'),
       clientName: s.clientName,

@@ -10,7 +10,7 @@ function groupsHtml(groups: readonly ScopeGroupItems[]): SafeHtml {
   return html`${groups.map(
       (g) => html`<section class="scope-group">
 <h2>${g.label}</h2>
-<ul>${g.items.map((i) => html`<li>${i.text} <span class="muted">(${i.scope})</span></li>`)}</ul>
+<ul class="scopes">${g.items.map((i) => html`<li>${i.text} <small class="muted scope-name">(<code>${i.scope}</code>)</small></li>`)}</ul>
 </section>`,
     )}`;
 }
@@ -26,15 +26,22 @@ export interface ConsentPage {
   lasts: string;
   /** Where the user can take it back later. */
   manageUrl: string;
+  /** Who is signed in (the person who is about to allow it). */
+  signedInAs?: { name?: string; email: string };
 }
 
 /** "Allow" / "Deny": what the app asks for, grouped, in plain language; nothing is granted until Allow. */
 export function consentPage(brand: Brand, page: ConsentPage): SafeHtml {
-  const patient = page.patientName ? html`<p>Patient record: <strong>${page.patientName}</strong></p>` : '';
+  const patient = page.patientName && html`<p>Patient record: <strong>${page.patientName}</strong></p>`;
+  const who = page.signedInAs;
+  const signedIn =
+    who &&
+    html`<p class="muted who">Signed in as <strong>${who.name ?? who.email}</strong>${who.name && html` (${who.email})`}. Not you? Choose Deny, then start again from the application and sign in as yourself.</p>`;
   return layout(
     brand,
     'Allow access?',
     html`<h1>Allow ${page.clientName} to access your information?</h1>
+${signedIn}
 <p>${page.clientName} is asking to:</p>
 ${patient}
 ${groupsHtml(page.groups)}
@@ -72,10 +79,17 @@ ${buttons}
 
 export interface ConnectedApp {
   name: string;
-  grantedOn: string;
-  expiresOn: string;
+  grantedAt: Date;
+  expiresAt: Date;
   groups: ScopeGroupItems[];
   revokeAction: string;
+}
+
+const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** A day as people read it ("3 Dec 2026"), machine-readable in datetime, never broken across lines. */
+function date(d: Date): SafeHtml {
+  return html`<time class="nowrap" datetime="${d.toISOString().slice(0, 10)}">${DAY.format(d)}</time>`;
 }
 
 export interface ConnectedAppsPage {
@@ -92,7 +106,7 @@ export function connectedAppsPage(brand: Brand, page: ConnectedAppsPage, shell?:
         .map(
           (app) => html`<article class="connected-app">
 <h2>${app.name}</h2>
-<p class="muted">Allowed on <span class="nowrap">${app.grantedOn}</span>; lasts until <span class="nowrap">${app.expiresOn}</span> unless you take it back.</p>
+<p class="muted">Allowed on ${date(app.grantedAt)}; lasts until ${date(app.expiresAt)} unless you take it back.</p>
 ${groupsHtml(app.groups)}
 <form method="post" action="${app.revokeAction}">
 <input type="hidden" name="csrf" value="${page.csrf}">

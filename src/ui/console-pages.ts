@@ -1,4 +1,5 @@
 import { html, layout, consoleLayout, referenceLine, supportLine, supportText, type Brand, type SafeHtml } from './html.js';
+import { recoveryCodesBlock } from './recovery-codes.js';
 
 /** Page templates of the first run, the landing page, the not-found page and the account console (#20). */
 
@@ -94,7 +95,7 @@ export function totpEnrolPage(brand: Brand, title: string, p: TotpEnrolPage, she
     html`<h1>${title}</h1>
 <p>Scan this code with an authenticator app, then enter the six-digit code it shows. The app will list it as <strong>${p.issuer}</strong> (${p.account}).</p>${alert(p.error)}
 <img class="qr" src="${qr}" alt="QR code for your authenticator app" width="200" height="200">
-<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret">${grouped}</code></p>
+<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret" class="key">${grouped}</code></p>
 <form method="post" action="${p.action}">
 ${p.csrf && csrfField(p.csrf)}<input type="hidden" name="factorId" value="${p.factorId}">
 <label for="code">Authentication code</label>
@@ -104,14 +105,6 @@ ${p.csrf && csrfField(p.csrf)}<input type="hidden" name="factorId" value="${p.fa
   );
 }
 
-/** Recovery codes, shown once, with a download of them as text (a data: link: no script needed). */
-export function recoveryCodesBlock(codes: string[]): SafeHtml {
-  const text = `${codes.join('\n')}\n`;
-  const href = `data:text/plain;charset=utf-8,${encodeURIComponent(text)}`;
-  return html`<p>Keep these recovery codes somewhere safe. Each works once if you lose your authenticator. They will not be shown again.</p>
-<ul class="codes" id="recovery-codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
-<p><a class="button-link" href="${href}" download="recovery-codes.txt">Download the codes</a></p>`;
-}
 
 export function setupDonePage(brand: Brand, codes: string[], consoleUrl: string): SafeHtml {
   return layout(

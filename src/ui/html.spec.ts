@@ -84,7 +84,7 @@ describe('pages escape what a person or an attacker typed', () => {
   });
 
   it('the emergency page: the typed reason is kept, escaped, inside its textarea', () => {
-    const out = emergencyStartPage(brand, { uid: 'abcdefghijk', csrf: 'c', email: 'a@b.c', justification: `</textarea>${HOSTILE}`, minJustification: 20 }).toString();
+    const out = emergencyStartPage(brand, { uid: 'abcdefghijk', csrf: 'c', email: 'a@b.c', justification: `</textarea>${HOSTILE}`, minJustification: 20, alerted: false }).toString();
     expect(out).not.toContain('</textarea><script>');
     expect(out).toContain('&lt;/textarea&gt;');
   });
@@ -106,14 +106,14 @@ describe('no page shows its own markup as text (a string joined by hand would be
     consent: () =>
       consentPage(brand, { action: '/a', csrf: 'c', clientName: 'App', groups: [{ label: 'G', items: [{ scope: 'openid', text: 'Know who you are' }] }], lasts: '90 days', manageUrl: '/account/apps', patientName: 'P' }),
     patientPicker: () => patientPickerPage(brand, { action: '/a', csrf: 'c', clientName: 'App', patients: [{ id: '1', name: 'P' }] }),
-    connectedApps: () => connectedAppsPage(brand, { csrf: 'c', apps: [{ name: 'App', grantedOn: '1 Dec 2026', expiresOn: '1 Mar 2027', groups: [{ label: 'G', items: [{ scope: 's', text: 't' }] }], revokeAction: '/r' }], notice: 'Done' }),
+    connectedApps: () => connectedAppsPage(brand, { csrf: 'c', apps: [{ name: 'App', grantedAt: new Date('2026-12-01'), expiresAt: new Date('2027-03-01'), groups: [{ label: 'G', items: [{ scope: 's', text: 't' }] }], revokeAction: '/r' }], notice: 'Done' }),
     message: () => messagePage(brand, 'This sign-in has expired', 'Start again.', 'invalid_request: x'),
     logout: () => logoutConfirmPage(brand, trusted('<form id="op.logoutForm"></form>'), 'App'),
     mfaChallenge: () => mfaChallengePage(brand, { uid: 'abcdefghijk', csrf: 'c', hasTotp: true, hasPasskey: true, error: 'Wrong' }),
-    mfaEnrol: () => mfaEnrolPage(brand, { uid: 'abcdefghijk', csrf: 'c', secret: 'JBSWY3DPEHPK3PXP', qrSvg: '<svg></svg>' }),
+    mfaEnrol: () => mfaEnrolPage(brand, { uid: 'abcdefghijk', csrf: 'c', secret: 'JBSWY3DPEHPK3PXP', qrSvg: '<svg></svg>', issuer: 'General Hospital', account: 'ann@example.org' }),
     recovery: () => recoveryCodesPage(brand, 'abcdefghijk', 'c', codes),
     enrolmentCode: () => enrolmentCodePage(brand, { uid: 'abcdefghijk', csrf: 'c', error: 'Wrong' }),
-    emergency: () => emergencyStartPage(brand, { uid: 'abcdefghijk', csrf: 'c', minJustification: 20, error: 'Too short' }),
+    emergency: () => emergencyStartPage(brand, { uid: 'abcdefghijk', csrf: 'c', minJustification: 20, alerted: true, error: 'Too short' }),
     emergencyFactor: () => emergencyFactorPage(brand, { uid: 'abcdefghijk', csrf: 'c', factor: 'webauthn' }),
     federationError: () => federationErrorPage(brand, 'upstream_denied'),
     landing: () => landingPage(brand, { issuer: 'https://id', accountUrl: '/account', consoleUrl: '/admin/console', discoveryUrl: '/.well-known/openid-configuration' }),

@@ -1,4 +1,4 @@
-import { html, type SafeHtml, layout, type Brand } from '../../ui/index.js';
+import { html, layout, recoveryCodesBlock, savedConfirmation, type Brand, type SafeHtml } from '../../ui/index.js';
 
 export interface MfaChallengePage {
   uid: string;
@@ -58,6 +58,9 @@ export interface MfaEnrolPage {
   csrf: string;
   secret: string;
   qrSvg: string;
+  /** What the authenticator app will list: the issuer (the organisation) and the account label (the otpauth URI's). */
+  issuer: string;
+  account: string;
   error?: string;
 }
 
@@ -72,8 +75,9 @@ export function mfaEnrolPage(brand: Brand, p: MfaEnrolPage): SafeHtml {
     'Set up two-step verification',
     html`<h1>Set up two-step verification</h1>
 <p>Your organisation requires a second factor. Scan this code with an authenticator app, then enter the six-digit code it shows.</p>${error}
-<img class="qr" src="${qr}" alt="QR code for your authenticator app" width="200" height="200">
-<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret">${grouped}</code></p>
+<p>The app will list it as <strong>${p.issuer}</strong> (${p.account}).</p>
+<img class="qr" src="${qr}" alt="QR code for your authenticator app: ${p.issuer}, ${p.account}" width="200" height="200">
+<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret" class="key">${grouped}</code></p>
 <form method="post" action="${base}/enrol">
 <input type="hidden" name="csrf" value="${p.csrf}">
 <label for="code">Authentication code</label>
@@ -85,19 +89,16 @@ ${passkeyButton(base, p.csrf, 'register', 'Add a passkey')}${WEBAUTHN_SCRIPTS}`,
   );
 }
 
-/** Shown once, right after enrolment: ten single-use codes for when the phone is lost. */
+/** Shown once, right after enrolment: ten single-use codes for when the phone is lost, and "I have saved them" before continuing. */
 export function recoveryCodesPage(brand: Brand, uid: string, csrf: string, codes: string[] | null): SafeHtml {
-  const body = codes
-    ? html`<p>Keep these recovery codes somewhere safe. Each works once if you lose your authenticator. They will not be shown again.</p>
-<ul class="codes" id="recovery-codes">${codes.map((c) => html`<li><code>${c}</code></li>`)}</ul>
-<p><a class="button-link" href="data:text/plain;charset=utf-8,${encodeURIComponent(`${codes.join('\n')}\n`)}" download="recovery-codes.txt">Download the codes</a></p>`
-    : html`<p>Your recovery codes were already shown. You can create a new set after signing in.</p>`;
+  const body = codes ? recoveryCodesBlock(codes) : html`<p>Your recovery codes were already shown. You can create a new set after signing in.</p>`;
   return layout(
     brand,
     'Recovery codes',
     html`<h1>Recovery codes</h1>${body}
 <form method="post" action="/interaction/${uid}/mfa/done">
 <input type="hidden" name="csrf" value="${csrf}">
+${codes && savedConfirmation()}
 <button type="submit">Continue</button>
 </form>`,
   );
