@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { html, layout, type SafeHtml } from '../ui/index.js';
+import { html, layout, supportLine, type SafeHtml } from '../ui/index.js';
 import { IdentityError } from './identity.errors.js';
 import { PASSWORD_SETUP_PATH, UserManagementService } from './user-management.service.js';
 
@@ -70,7 +70,7 @@ export class PasswordSetupController {
     this.page(
       reply,
       400,
-      layout(this.config.brand, 'Link not valid', html`<h1>Link not valid</h1><p>This link is invalid, expired or already used. Ask your administrator for a new one.</p>`),
+      layout(this.config.brand, 'Link not valid', html`<h1>Link not valid</h1><p>This link is invalid, expired or already used. Ask your administrator for a new one.</p>${supportLine(this.config.brand)}`),
     );
   }
 
