@@ -95,7 +95,7 @@ export function totpEnrolPage(brand: Brand, title: string, p: TotpEnrolPage, she
     html`<h1>${title}</h1>
 <p>Scan this code with an authenticator app, then enter the six-digit code it shows. The app will list it as <strong>${p.issuer}</strong> (${p.account}).</p>${alert(p.error)}
 <img class="qr" src="${qr}" alt="QR code for your authenticator app" width="200" height="200">
-<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret" class="key">${grouped}</code></p>
+<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret">${grouped}</code></p>
 <form method="post" action="${p.action}">
 ${p.csrf && csrfField(p.csrf)}<input type="hidden" name="factorId" value="${p.factorId}">
 <label for="code">Authentication code</label>

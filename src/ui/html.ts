@@ -144,7 +144,7 @@ details{margin-top:1.25rem}a{color:var(--accent)}
 .nowrap{white-space:nowrap}a.button-link{display:inline-block;padding:.6rem 1.2rem;border:1px solid var(--accent);border-radius:8px;font-weight:600;text-decoration:none}summary{cursor:pointer;color:var(--accent)}code{font-family:ui-monospace,Menlo,Consolas,monospace}
 .error{color:var(--error);border-left:4px solid var(--error);padding:.5rem .75rem;margin:0 0 1rem;background:rgba(164,22,26,.06)}
 .hint{margin:0 0 .35rem}textarea.reason{display:block;min-height:8rem;line-height:1.45}[aria-invalid=true]{border-color:var(--error);border-width:2px}
-.key{font-size:1.05rem;letter-spacing:.04em;word-break:keep-all;overflow-wrap:normal}.scope-name{font-size:.8rem}.scopes li{margin:.25rem 0}
+#totp-secret{font-size:1.05rem;letter-spacing:.04em;word-break:keep-all;overflow-wrap:normal}.scope-name{font-size:.8rem}.scopes li{margin:.25rem 0}
 .code-actions{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:0 0 1rem}.code-actions button.inline{margin-top:0}
 .confirm{display:flex;gap:.6rem;align-items:flex-start;margin:1.25rem 0 0}.confirm input{width:auto;margin:.3rem 0 0;flex:none;width:1.15rem;height:1.15rem}.confirm label{margin:0}
 input[type=checkbox]:focus-visible{outline:3px solid var(--accent);outline-offset:2px}

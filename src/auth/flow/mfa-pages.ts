@@ -77,7 +77,7 @@ export function mfaEnrolPage(brand: Brand, p: MfaEnrolPage): SafeHtml {
 <p>Your organisation requires a second factor. Scan this code with an authenticator app, then enter the six-digit code it shows.</p>${error}
 <p>The app will list it as <strong>${p.issuer}</strong> (${p.account}).</p>
 <img class="qr" src="${qr}" alt="QR code for your authenticator app: ${p.issuer}, ${p.account}" width="200" height="200">
-<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret" class="key">${grouped}</code></p>
+<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret">${grouped}</code></p>
 <form method="post" action="${base}/enrol">
 <input type="hidden" name="csrf" value="${p.csrf}">
 <label for="code">Authentication code</label>
