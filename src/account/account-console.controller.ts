@@ -18,6 +18,7 @@ import {
   accountVerifyPage,
   messagePage,
   type AccountShell,
+  type SafeHtml,
 } from '../ui/index.js';
 import { AccountSession, type AccountVisitor } from './account-session.js';
 
@@ -347,7 +348,7 @@ export class AccountConsoleController {
     return true;
   }
 
-  private lockedOutPage(): string {
+  private lockedOutPage(): SafeHtml {
     return messagePage(
       this.config.brand,
       'Too many wrong codes',
@@ -378,12 +379,12 @@ export class AccountConsoleController {
     return { current, who: v.user.email, csrf: v.csrf };
   }
 
-  private async passwordPage(v: AccountVisitor, error?: string, notice?: string): Promise<string> {
+  private async passwordPage(v: AccountVisitor, error?: string, notice?: string): Promise<SafeHtml> {
     const { minLength } = await this.identity.passwordLength();
     return accountPasswordPage(this.config.brand, this.shell(v, '/account/password'), { minLength, email: v.user.email, error, notice });
   }
 
-  private async securityPage(req: FastifyRequest, v: AccountVisitor, notice?: string, error?: string): Promise<string> {
+  private async securityPage(req: FastifyRequest, v: AccountVisitor, notice?: string, error?: string): Promise<SafeHtml> {
     const factors = await this.mfa.confirmedFactors(v.user.id);
     return accountSecurityPage(this.config.brand, this.shell(v, '/account/security'), {
       factors: factors.map((f) => ({ id: f.id, type: f.type, label: f.label, createdOn: day(f.createdAt), lastUsedOn: f.lastUsedAt ? day(f.lastUsedAt) : undefined })),
@@ -394,7 +395,7 @@ export class AccountConsoleController {
     });
   }
 
-  private async verifyPage(v: AccountVisitor, next: string, error?: string): Promise<string> {
+  private async verifyPage(v: AccountVisitor, next: string, error?: string): Promise<SafeHtml> {
     const factors = await this.mfa.confirmedFactors(v.user.id);
     return accountVerifyPage(this.config.brand, this.shell(v, '/account/security'), {
       next,

@@ -27,7 +27,6 @@ export class AppsController {
     const v = await this.session.visitor(req, reply);
     if (!v) return seeOther(reply, await this.session.signInUrl());
     const apps = await this.account.connectedApps(v.user.id);
-    const day = (d: Date) => d.toISOString().slice(0, 10);
     const shell = { current: ACCOUNT_APPS_PATH, who: v.user.email, csrf: v.csrf };
     return htmlReply(
       reply,
@@ -39,8 +38,8 @@ export class AppsController {
           notice: revoked === '1' ? 'Access was taken back. The app can no longer use what you had allowed.' : undefined,
           apps: apps.map((a) => ({
             name: a.clientName,
-            grantedOn: day(a.grant.createdAt),
-            expiresOn: day(a.grant.expiresAt),
+            grantedAt: a.grant.createdAt,
+            expiresAt: a.grant.expiresAt,
             groups: a.groups.map((g) => ({ label: g.label, items: g.items.map((i) => ({ scope: i.scope, text: i.text })) })),
             revokeAction: `${ACCOUNT_APPS_PATH}/${a.grant.id}/revoke`,
           })),

@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import type { AppConfig } from '../config/index.js';
-import { escapeHtml } from '../ui/html.js';
+import { html, type SafeHtml } from '../ui/html.js';
 import { ADMIN_RESOURCE } from './admin-roles.js';
 
 const require = createRequire(import.meta.url);
@@ -88,15 +88,15 @@ a:focus-visible,button:focus-visible,input:focus-visible,select:focus-visible,te
 .swagger-ui .opblock-tag{font-size:1.25rem}
 `;
 
-function docsPage(brand: string): string {
-  return `<!DOCTYPE html>
+function docsPage(brand: string): SafeHtml {
+  return html`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <link rel="icon" href="data:,">
-<title>Admin API reference · ${escapeHtml(brand)}</title>
+<title>Admin API reference · ${brand}</title>
 <link rel="stylesheet" href="/admin/docs/assets/swagger-ui.css">
 <link rel="stylesheet" href="/admin/docs/docs.css">
 </head>
@@ -123,7 +123,7 @@ function docsPage(brand: string): string {
  */
 export function setupDocsPage(app: NestFastifyApplication, config: AppConfig, tokenUrl: string): void {
   const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
-  const page = docsPage(config.brand.name);
+  const page = docsPage(config.brand.name).toString();
   const script = docsScript(tokenUrl);
   void fastify.register(fastifyStatic, {
     root: SWAGGER_UI_DIST,

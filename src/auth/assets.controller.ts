@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { STYLESHEET } from '../ui/index.js';
+import { RECOVERY_CODES_SCRIPT, STYLESHEET } from '../ui/index.js';
 import { PASSKEY_SCRIPT } from './flow/mfa-pages.js';
 
 const require = createRequire(import.meta.url);
@@ -29,6 +29,13 @@ export class AssetsController {
   @Header('Cache-Control', 'public, max-age=3600')
   passkey(): string {
     return PASSKEY_SCRIPT;
+  }
+
+  @Get('recovery-codes.js')
+  @Header('Content-Type', 'text/javascript; charset=utf-8')
+  @Header('Cache-Control', 'public, max-age=3600')
+  recoveryCodes(): string {
+    return RECOVERY_CODES_SCRIPT;
   }
 
   @Get('simplewebauthn-browser.js')

@@ -11,6 +11,7 @@ import { Module } from '@nestjs/common';
 import { IdentityModule } from '../identity/index.js';
 import { KeysModule } from '../keys/index.js';
 import { MfaModule } from '../mfa/index.js';
+import { WebhooksModule } from '../webhooks/index.js';
 import { BreakGlassEndJob } from './breakglass-end.job.js';
 import { BreakGlassAdminController } from './breakglass.admin.controller.js';
 import { BreakGlassRepository } from './breakglass.repository.js';
@@ -18,7 +19,7 @@ import { BreakGlassService } from './breakglass.service.js';
 import { EmergencyStep } from './emergency.step.js';
 
 @Module({
-  imports: [IdentityModule, KeysModule, MfaModule],
+  imports: [IdentityModule, KeysModule, MfaModule, WebhooksModule],
   controllers: [BreakGlassAdminController],
   providers: [BreakGlassRepository, BreakGlassService, BreakGlassEndJob, EmergencyStep],
   exports: [BreakGlassService, EmergencyStep],

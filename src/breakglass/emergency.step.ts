@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { IdentityService } from '../identity/index.js';
 import { MfaService } from '../mfa/index.js';
+import { WebhooksService } from '../webhooks/index.js';
 import { messagePage } from '../ui/index.js';
 import { emergencyFactorPage, emergencyStartPage } from './emergency-pages.js';
 import { deny, json, page, type StepContext, type StepOutcome } from '../common/interaction.js';
@@ -12,6 +13,7 @@ import type { EmergencyAttempt } from './breakglass.repository.js';
 const REFUSED = 'Emergency access is not possible with these details. Use the normal sign-in, or call the help desk.';
 const NO_FACTOR = 'Emergency access needs a second factor (an authenticator app or a passkey) that you have already set up.';
 const WRONG = 'That did not work. Try again.';
+const WRONG_RECOVERY = 'Recovery code: that code is not right or was already used.';
 
 type Body = Record<string, unknown>;
 
@@ -29,10 +31,11 @@ export class EmergencyStep {
     private readonly identity: IdentityService,
     private readonly mfa: MfaService,
     private readonly breakGlass: BreakGlassService,
+    private readonly webhooks: WebhooksService,
   ) {}
 
   async show(ctx: StepContext): Promise<StepOutcome> {
-    return page(200, emergencyStartPage(this.config.brand, { uid: ctx.uid, csrf: await ctx.csrf('breakglass'), minJustification: MIN_JUSTIFICATION }));
+    return page(200, emergencyStartPage(this.config.brand, { uid: ctx.uid, csrf: await ctx.csrf('breakglass'), minJustification: MIN_JUSTIFICATION, alerted: await this.alerted() }));
   }
 
   /** The answer to an emergency form whose token or origin is wrong (or whose attempt is gone). */
@@ -46,7 +49,8 @@ export class EmergencyStep {
     const email = typeof body.email === 'string' ? body.email.slice(0, 320) : '';
     const justification = typeof body.justification === 'string' ? body.justification.slice(0, 1000) : '';
     const problem = justificationProblem(justification);
-    if (problem) return this.startPage(ctx, 400, problem, body);
+    // Only the reason is wrong: nothing typed is lost, the password included (it was not checked yet).
+    if (problem) return this.startPage(ctx, 400, problem, body, { keepPassword: true });
     const throttled = await this.breakGlass.throttled(email);
     // The password is checked even when throttled, so a refusal costs the same either way.
     const check = await this.identity.checkPassword(email, typeof body.password === 'string' ? body.password : '');
@@ -83,6 +87,16 @@ export class EmergencyStep {
     return this.proven(ctx, attempt, result.amr);
   }
 
+  /** A recovery code instead of the authenticator code (the TOTP step only: a passkey holder must use the passkey). */
+  async recovery(ctx: StepContext, attempt: EmergencyAttempt, body: Body): Promise<StepOutcome> {
+    const result = await this.mfa.useRecoveryCode(attempt.userId, typeof body.code === 'string' ? body.code : '');
+    if (!result.ok) {
+      if (await this.breakGlass.failedFactor(attempt)) return deny('too many failed verification attempts');
+      return this.factorPage(ctx, 401, 'totp', WRONG_RECOVERY);
+    }
+    return this.proven(ctx, attempt, result.amr);
+  }
+
   async passkeyOptions(ctx: StepContext, attempt: EmergencyAttempt): Promise<StepOutcome> {
     const options = await this.mfa.webauthnAuthenticationOptions(attempt.userId);
     await this.breakGlass.setChallenge(ctx.uid, options.challenge);
@@ -112,10 +126,20 @@ export class EmergencyStep {
     return page(400, messagePage(this.config.brand, 'This sign-in has expired', 'Return to the application and start again.'));
   }
 
-  private async startPage(ctx: StepContext, status: number, error: string, body: Body): Promise<StepOutcome> {
+  private async startPage(ctx: StepContext, status: number, error: string, body: Body, options: { keepPassword?: boolean } = {}): Promise<StepOutcome> {
     const email = typeof body.email === 'string' ? body.email.slice(0, 320) : '';
     const justification = typeof body.justification === 'string' ? body.justification.slice(0, 1000) : '';
-    return page(status, emergencyStartPage(this.config.brand, { uid: ctx.uid, csrf: await ctx.csrf('breakglass'), email, justification, minJustification: MIN_JUSTIFICATION, error }));
+    const password = options.keepPassword && typeof body.password === 'string' ? body.password.slice(0, 1024) : undefined;
+    const csrf = await ctx.csrf('breakglass');
+    return page(
+      status,
+      emergencyStartPage(this.config.brand, { uid: ctx.uid, csrf, email, password, justification, minJustification: MIN_JUSTIFICATION, alerted: await this.alerted(), error, errorField: options.keepPassword ? 'justification' : undefined }),
+    );
+  }
+
+  /** The page promises an alert only when one goes out: a webhook subscribed to breakglass.started. */
+  private alerted(): Promise<boolean> {
+    return this.webhooks.subscribed('breakglass.started');
   }
 
   private async factorPage(ctx: StepContext, status: number, factor: 'totp' | 'webauthn', error?: string): Promise<StepOutcome> {

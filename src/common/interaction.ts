@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type Provider from 'oidc-provider';
+import type { SafeHtml } from '../ui/html.js';
 
 /**
  * What every sign-in step's pages share, defined once: the shape of an interaction id (checked
@@ -11,8 +12,9 @@ export const INTERACTION_UID = /^[A-Za-z0-9_-]{10,64}$/;
 
 export type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
-export function htmlReply(reply: FastifyReply, status: number, html: string): void {
-  reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html);
+/** Sends a page: only a SafeHtml (built by the `html` template), never a hand-made string. */
+export function htmlReply(reply: FastifyReply, status: number, html: SafeHtml): void {
+  reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(html.toString());
 }
 
 export function seeOther(reply: FastifyReply, location: string): void {
@@ -26,7 +28,7 @@ export function seeOther(reply: FastifyReply, location: string): void {
  * (src/auth/flow) turns each into the HTTP answer and is the only caller of interactionResult.
  */
 export type StepOutcome =
-  | { kind: 'page'; status: number; html: string }
+  | { kind: 'page'; status: number; html: SafeHtml }
   | { kind: 'goto'; location: string }
   | { kind: 'json'; status: number; body: unknown }
   | { kind: 'proven'; login: ProvenLogin }
@@ -53,7 +55,7 @@ export type InteractionResult = {
   [key: string]: unknown;
 };
 
-export const page = (status: number, html: string): StepOutcome => ({ kind: 'page', status, html });
+export const page = (status: number, html: SafeHtml): StepOutcome => ({ kind: 'page', status, html });
 export const goto = (location: string): StepOutcome => ({ kind: 'goto', location });
 export const json = (status: number, body: unknown): StepOutcome => ({ kind: 'json', status, body });
 export const deny = (description: string): StepOutcome => ({ kind: 'deny', error: 'access_denied', description });

@@ -28,7 +28,7 @@ export class ComplianceAdminController {
     const report = await this.compliance.report(q.format, actor, correlationId);
     if (q.format === 'json') return report;
     reply.type('text/html; charset=utf-8');
-    return postureReportPage(report);
+    return postureReportPage(report).toString();
   }
 
   @Get('patients/:patientId/disclosures')

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { consentPage, messagePage, patientPickerPage } from '../ui/index.js';
+import { IdentityService } from '../identity/index.js';
+import { consentPage, messagePage, patientPickerPage, type SafeHtml } from '../ui/index.js';
 import { page, type InteractionDetails, type InteractionGrants, type StepContext, type StepOutcome } from '../common/interaction.js';
 import { ClientPolicyService } from './client-policy.service.js';
 import {
@@ -63,6 +64,7 @@ export class ConsentStep {
     private readonly smart: SmartContextService,
     private readonly catalogue: ScopeCatalogueService,
     private readonly launches: SmartLaunchService,
+    private readonly identity: IdentityService,
   ) {}
 
   /** GET /interaction/:uid for the consent prompt. */
@@ -169,10 +171,13 @@ export class ConsentStep {
     return { kind: 'finish', result: { consent: { grantId: oidcGrantId } }, merge: true };
   }
 
-  private async consentHtml(ctx: ConsentContext, s: Situation): Promise<string> {
+  private async consentHtml(ctx: ConsentContext, s: Situation): Promise<SafeHtml> {
     const groups = await this.catalogue.describe(s.requested);
     const days = Math.round(this.config.consent.ttlSeconds / 86400);
+    const user = await this.identity.findById(s.accountId);
+    const name = [user?.givenName, user?.familyName].filter(Boolean).join(' ');
     return consentPage(this.config.brand, {
+      signedInAs: user ? { name: name || undefined, email: user.email } : undefined,
       action: `/interaction/${ctx.uid}/consent`,
       csrf: await ctx.csrf('consent'),
       clientName: s.clientName,
@@ -183,7 +188,7 @@ export class ConsentStep {
     });
   }
 
-  private async pickerHtml(ctx: ConsentContext, s: Situation, choice: Extract<PatientChoice, { kind: 'pick' }>): Promise<string> {
+  private async pickerHtml(ctx: ConsentContext, s: Situation, choice: Extract<PatientChoice, { kind: 'pick' }>): Promise<SafeHtml> {
     return patientPickerPage(this.config.brand, {
       action: `/interaction/${ctx.uid}/patient`,
       csrf: await ctx.csrf('patient'),

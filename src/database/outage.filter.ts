@@ -1,6 +1,7 @@
 import { Catch, type ArgumentsHost } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SafeHtml } from '../ui/html.js';
 import { isDatabaseUnavailable } from './connection-errors.js';
 
 /** Retry-After, in seconds, on a 503 for a database outage (as on the OIDC endpoints and the admin API). */
@@ -19,7 +20,7 @@ export const OUTAGE_RETRY_AFTER_SECONDS = 5;
 export class DatabaseOutageFilter extends BaseExceptionFilter {
   constructor(
     applicationRef: ConstructorParameters<typeof BaseExceptionFilter>[0],
-    private readonly page: () => string,
+    private readonly page: () => SafeHtml,
     private readonly otherwise: (exception: unknown, host: ArgumentsHost) => boolean = () => false,
   ) {
     super(applicationRef);
@@ -34,7 +35,7 @@ export class DatabaseOutageFilter extends BaseExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     if (reply.sent) return;
     reply.status(503).header('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS)).header('Cache-Control', 'no-store');
-    if (wantsPage(request)) reply.type('text/html; charset=utf-8').send(this.page());
+    if (wantsPage(request)) reply.type('text/html; charset=utf-8').send(this.page().toString());
     else reply.type('application/json').send({ error: 'temporarily_unavailable', error_description: 'the service cannot reach its database; try again shortly' });
   }
 }

@@ -1,4 +1,4 @@
-import { escapeHtml, layout, type Brand } from '../ui/index.js';
+import { html, type SafeHtml, layout, type Brand } from '../ui/index.js';
 
 export interface FederationOption {
   /** The IdP's display name: the button reads "Sign in with <name>". */
@@ -16,23 +16,22 @@ export interface FederationChoices {
 }
 
 /** The "Sign in with …" buttons and the organisation-email form shown under the password form. */
-export function federationChoices(choices: FederationChoices | undefined): string {
-  if (!choices || (!choices.options.length && !choices.discoveryAction)) return '';
-  const csrf = `<input type="hidden" name="csrf" value="${escapeHtml(choices.csrf)}">`;
+export function federationChoices(choices: FederationChoices | undefined): SafeHtml {
+  if (!choices || (!choices.options.length && !choices.discoveryAction)) return html``;
+  const csrf = html`<input type="hidden" name="csrf" value="${choices.csrf}">`;
   const buttons = choices.options
     .map((o) => {
-      const logo = o.logoUri?.startsWith('data:image/') ? `<img class="idp-logo" src="${escapeHtml(o.logoUri)}" alt="" width="20" height="20"> ` : '';
-      return `<form method="post" action="${escapeHtml(o.action)}">${csrf}<button type="submit" class="secondary">${logo}Sign in with ${escapeHtml(o.name)}</button></form>`;
-    })
-    .join('\n');
+      const logo = o.logoUri?.startsWith('data:image/') ? html`<img class="idp-logo" src="${o.logoUri}" alt="" width="20" height="20"> ` : '';
+      return html`<form method="post" action="${o.action}">${csrf}<button type="submit" class="secondary">${logo}Sign in with ${o.name}</button></form>`;
+    });
   const discovery = choices.discoveryAction
-    ? `<form method="post" action="${escapeHtml(choices.discoveryAction)}">${csrf}
+    ? html`<form method="post" action="${choices.discoveryAction}">${csrf}
 <label for="org-email">Organisation account</label>
 <input id="org-email" name="email" type="email" autocomplete="username" required maxlength="320">
 <button type="submit" class="secondary">Continue with organisation sign-in</button>
 </form>`
     : '';
-  return `<section class="federation" aria-label="Organisation sign-in"><p class="muted">or</p>
+  return html`<section class="federation" aria-label="Organisation sign-in"><p class="muted">or</p>
 ${buttons}
 ${discovery}</section>`;
 }
@@ -62,7 +61,7 @@ const FAILURES: Record<string, { title: string; message: string }> = {
 };
 
 /** A readable page for a failed organisation sign-in; the reason code is shown for the help desk. */
-export function federationErrorPage(brand: Brand, reason: string): string {
+export function federationErrorPage(brand: Brand, reason: string): SafeHtml {
   const f = FAILURES[reason] ?? FAILURES.invalid_upstream_response!;
-  return layout(brand, f.title, `<h1>${escapeHtml(f.title)}</h1><p>${escapeHtml(f.message)}</p><p class="muted">Reference: ${escapeHtml(reason)}</p>`);
+  return layout(brand, f.title, html`<h1>${f.title}</h1><p>${f.message}</p><p class="muted">Reference: ${reason}</p>`);
 }

@@ -34,7 +34,7 @@ export class FederationController {
     const to = await this.logout.continueTo(state);
     reply.header('Cache-Control', 'no-store').header('Referrer-Policy', 'no-referrer');
     if (to) return void reply.code(303).header('Location', to).send();
-    reply.code(200).type('text/html; charset=utf-8').send(logoutDonePage(this.config.brand));
+    reply.code(200).type('text/html; charset=utf-8').send(logoutDonePage(this.config.brand).toString());
   }
 
   /** OpenID Connect Back-Channel Logout 1.0: the upstream ends its session, we end ours. */
@@ -68,6 +68,6 @@ export class FederationController {
       .code(failureStatus(outcome.reason))
       .header('Cache-Control', 'no-store')
       .type('text/html; charset=utf-8')
-      .send(federationErrorPage(this.config.brand, outcome.reason));
+      .send(federationErrorPage(this.config.brand, outcome.reason).toString());
   }
 }

@@ -23,7 +23,7 @@ export class HomeController {
           accountUrl: at('/account'),
           consoleUrl: at('/admin/console'),
           discoveryUrl: at('/.well-known/openid-configuration'),
-        }),
+        }).toString(),
       );
   }
 }

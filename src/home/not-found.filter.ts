@@ -17,7 +17,7 @@ export function answerUnknownRoute(exception: unknown, host: ArgumentsHost, bran
   if (!request?.method || exception.message !== `Cannot ${request.method} ${request.url}` || reply.sent) return false;
   const accept = String(request.headers.accept ?? '');
   if (/\btext\/html\b/.test(accept)) {
-    void reply.code(404).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(notFoundPage(brand, String(request.id)));
+    void reply.code(404).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(notFoundPage(brand, String(request.id)).toString());
     return true;
   }
   void reply

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { escapeHtml, layout } from '../ui/index.js';
+import { html, layout, supportLine, type SafeHtml } from '../ui/index.js';
 import { IdentityError } from './identity.errors.js';
 import { PASSWORD_SETUP_PATH, UserManagementService } from './user-management.service.js';
 
@@ -44,21 +44,21 @@ export class PasswordSetupController {
     return this.page(
       reply,
       200,
-      layout(this.config.brand, 'Password set', '<h1>Password set</h1><p>Your password is set. You can now sign in from your application.</p>'),
+      layout(this.config.brand, 'Password set', html`<h1>Password set</h1><p>Your password is set. You can now sign in from your application.</p>`),
     );
   }
 
   /** The hint and the field's bounds follow the password policy in force. */
-  private async form(token: string, error?: string): Promise<string> {
+  private async form(token: string, error?: string): Promise<SafeHtml> {
     const { minLength } = await this.users.passwordLength();
-    const alert = error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '';
+    const alert = error && html`<p class="error" role="alert">${error}</p>`;
     return layout(
       this.config.brand,
       'Choose a password',
-      `<h1>Choose a password</h1>${alert}
+      html`<h1>Choose a password</h1>${alert}
 <p class="muted">At least ${minLength} characters; a long phrase is best. This link works once.</p>
-<form method="post" action="${escapeHtml(PASSWORD_SETUP_PATH)}" autocomplete="off">
-<input type="hidden" name="token" value="${escapeHtml(token)}">
+<form method="post" action="${PASSWORD_SETUP_PATH}" autocomplete="off">
+<input type="hidden" name="token" value="${token}">
 <label for="password">New password</label>
 <input id="password" name="password" type="password" autocomplete="new-password" required minlength="${minLength}" maxlength="1024" autofocus>
 <button type="submit">Set password</button>
@@ -70,16 +70,16 @@ export class PasswordSetupController {
     this.page(
       reply,
       400,
-      layout(this.config.brand, 'Link not valid', '<h1>Link not valid</h1><p>This link is invalid, expired or already used. Ask your administrator for a new one.</p>'),
+      layout(this.config.brand, 'Link not valid', html`<h1>Link not valid</h1><p>This link is invalid, expired or already used. Ask your administrator for a new one.</p>${supportLine(this.config.brand)}`),
     );
   }
 
-  private page(reply: FastifyReply, status: number, html: string): void {
+  private page(reply: FastifyReply, status: number, page: SafeHtml): void {
     void reply
       .status(status)
       .header('Cache-Control', 'no-store')
       .header('Referrer-Policy', 'no-referrer')
       .type('text/html; charset=utf-8')
-      .send(html);
+      .send(page.toString());
   }
 }

@@ -1,9 +1,9 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { isDatabaseUnavailable, OUTAGE_RETRY_AFTER_SECONDS, wantsPage } from '../database/index.js';
-import { messagePage, type Brand } from '../ui/index.js';
+import { messagePage, type Brand, type SafeHtml } from '../ui/index.js';
 
 /** What a person's browser shows while the database cannot answer: a 503 page that says to try again. */
-export function outagePage(brand: Brand): string {
+export function outagePage(brand: Brand): SafeHtml {
   return messagePage(
     brand,
     'Sign-in is briefly unavailable',
@@ -28,7 +28,7 @@ type Middleware = (ctx: KoaContextWithOIDC, next: () => Promise<void>) => Promis
  * thrown through here), or, for a bare server_error, from a ping that fails. Nothing the
  * failed request produced (token, code, cookie, redirect) is kept. A browser gets the outage page.
  */
-export function databaseOutage(databaseUp: () => Promise<boolean>, page?: () => string): Middleware {
+export function databaseOutage(databaseUp: () => Promise<boolean>, page?: () => SafeHtml): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -52,7 +52,7 @@ export function databaseOutage(databaseUp: () => Promise<boolean>, page?: () => 
     // A browser (the authorization request, logout) gets a page; an OAuth client its error object.
     if (page && wantsPage({ method: ctx.method, url: ctx.url, headers: ctx.headers })) {
       ctx.type = 'text/html; charset=utf-8';
-      ctx.body = page();
+      ctx.body = page().toString();
       return;
     }
     ctx.type = 'application/json';

@@ -1,7 +1,7 @@
 import { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AppConfig } from '../config/index.js';
 import { ACR_MFA, mfaRequested } from '../mfa/mfa-policy.js';
-import { errorPage, logoutConfirmPage, logoutDonePage } from '../ui/index.js';
+import { errorPage, logoutConfirmPage, logoutDonePage, trusted } from '../ui/index.js';
 import type { ScopePolicy, SecondFactorPolicy } from './oidc.ports.js';
 import { withScopePolicy } from './provider-smart.js';
 
@@ -30,11 +30,12 @@ export function rpInitiatedLogout(config: AppConfig) {
     enabled: true,
     logoutSource: async (ctx: KoaContextWithOIDC, form: string) => {
       ctx.type = 'html';
-      ctx.body = logoutConfirmPage(config.brand, form, ctx.oidc.client?.clientName);
+      // oidc-provider's own form (its action and xsrf value, escaped by oidc-provider).
+      ctx.body = logoutConfirmPage(config.brand, trusted(form), ctx.oidc.client?.clientName).toString();
     },
     postLogoutSuccessSource: async (ctx: KoaContextWithOIDC) => {
       ctx.type = 'html';
-      ctx.body = logoutDonePage(config.brand);
+      ctx.body = logoutDonePage(config.brand).toString();
     },
   };
 }
@@ -43,7 +44,7 @@ export function rpInitiatedLogout(config: AppConfig) {
 export function renderError(config: AppConfig): NonNullable<Configuration['renderError']> {
   return async (ctx, out) => {
     ctx.type = 'html';
-    ctx.body = errorPage(config.brand, out.error, out.error_description);
+    ctx.body = errorPage(config.brand, out.error, out.error_description).toString();
   };
 }
 

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { IdentityService } from '../identity/index.js';
-import { notFoundPage, setupAccountPage, setupDonePage, totpEnrolPage } from '../ui/index.js';
+import { notFoundPage, setupAccountPage, setupDonePage, totpEnrolPage, type SafeHtml } from '../ui/index.js';
 import { SETUP_PATH, SetupRefused, SetupService, type SetupState } from './setup.service.js';
 
 const ADMIN_CONSOLE_PATH = '/admin/console';
@@ -109,7 +109,7 @@ export class SetupController {
     );
   }
 
-  private async accountForm(token: string, p: { email?: string; givenName?: string; familyName?: string; error?: string }): Promise<string> {
+  private async accountForm(token: string, p: { email?: string; givenName?: string; familyName?: string; error?: string }): Promise<SafeHtml> {
     const { minLength } = await this.identity.passwordLength();
     return setupAccountPage(this.config.brand, { action: `${SETUP_PATH}/${token}`, minLength, ...p });
   }
@@ -118,8 +118,8 @@ export class SetupController {
     this.page(reply, 404, notFoundPage(this.config.brand, String(reply.request.id)));
   }
 
-  private page(reply: FastifyReply, status: number, html: string): void {
-    void reply.status(status).header('Cache-Control', 'no-store').header('Referrer-Policy', 'no-referrer').type('text/html; charset=utf-8').send(html);
+  private page(reply: FastifyReply, status: number, html: SafeHtml): void {
+    void reply.status(status).header('Cache-Control', 'no-store').header('Referrer-Policy', 'no-referrer').type('text/html; charset=utf-8').send(html.toString());
   }
 }
 

@@ -1,4 +1,4 @@
-import { escapeHtml, layout, type Brand } from './html.js';
+import { html, type SafeHtml, layout, type Brand } from './html.js';
 
 /** A group of plain-language scope descriptions (the consent module decides them; these pages only show them). */
 export interface ScopeGroupItems {
@@ -6,15 +6,13 @@ export interface ScopeGroupItems {
   items: Array<{ scope: string; text: string }>;
 }
 
-function groupsHtml(groups: readonly ScopeGroupItems[]): string {
-  return groups
-    .map(
-      (g) => `<section class="scope-group">
-<h2>${escapeHtml(g.label)}</h2>
-<ul>${g.items.map((i) => `<li>${escapeHtml(i.text)} <span class="muted">(${escapeHtml(i.scope)})</span></li>`).join('')}</ul>
+function groupsHtml(groups: readonly ScopeGroupItems[]): SafeHtml {
+  return html`${groups.map(
+      (g) => html`<section class="scope-group">
+<h2>${g.label}</h2>
+<ul class="scopes">${g.items.map((i) => html`<li>${i.text} <small class="muted scope-name">(<code>${i.scope}</code>)</small></li>`)}</ul>
 </section>`,
-    )
-    .join('\n');
+    )}`;
 }
 
 export interface ConsentPage {
@@ -28,21 +26,28 @@ export interface ConsentPage {
   lasts: string;
   /** Where the user can take it back later. */
   manageUrl: string;
+  /** Who is signed in (the person who is about to allow it). */
+  signedInAs?: { name?: string; email: string };
 }
 
 /** "Allow" / "Deny": what the app asks for, grouped, in plain language; nothing is granted until Allow. */
-export function consentPage(brand: Brand, page: ConsentPage): string {
-  const patient = page.patientName ? `<p>Patient record: <strong>${escapeHtml(page.patientName)}</strong></p>` : '';
+export function consentPage(brand: Brand, page: ConsentPage): SafeHtml {
+  const patient = page.patientName && html`<p>Patient record: <strong>${page.patientName}</strong></p>`;
+  const who = page.signedInAs;
+  const signedIn =
+    who &&
+    html`<p class="muted who">Signed in as <strong>${who.name ?? who.email}</strong>${who.name && html` (${who.email})`}. Not you? Choose Deny, then start again from the application and sign in as yourself.</p>`;
   return layout(
     brand,
     'Allow access?',
-    `<h1>Allow ${escapeHtml(page.clientName)} to access your information?</h1>
-<p>${escapeHtml(page.clientName)} is asking to:</p>
+    html`<h1>Allow ${page.clientName} to access your information?</h1>
+${signedIn}
+<p>${page.clientName} is asking to:</p>
 ${patient}
 ${groupsHtml(page.groups)}
-<p class="muted">This permission lasts ${escapeHtml(page.lasts)} unless you take it back. You can see and take back what you allowed at <a href="${escapeHtml(page.manageUrl)}">your connected apps</a>.</p>
-<form method="post" action="${escapeHtml(page.action)}">
-<input type="hidden" name="csrf" value="${escapeHtml(page.csrf)}">
+<p class="muted">This permission lasts ${page.lasts} unless you take it back. You can see and take back what you allowed at <a href="${page.manageUrl}">your connected apps</a>.</p>
+<form method="post" action="${page.action}">
+<input type="hidden" name="csrf" value="${page.csrf}">
 <button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
 </form>`,
@@ -57,17 +62,16 @@ export interface PatientPickerPage {
 }
 
 /** Standalone SMART launch: the user chooses which patient record the app opens (one button each). */
-export function patientPickerPage(brand: Brand, page: PatientPickerPage): string {
+export function patientPickerPage(brand: Brand, page: PatientPickerPage): SafeHtml {
   const buttons = page.patients
-    .map((p) => `<button type="submit" name="patient" value="${escapeHtml(p.id)}" class="secondary">${escapeHtml(p.name)}</button>`)
-    .join('\n');
+    .map((p) => html`<button type="submit" name="patient" value="${p.id}" class="secondary">${p.name}</button>`);
   return layout(
     brand,
     'Choose a patient',
-    `<h1>Choose a patient</h1>
-<p>Which patient record should ${escapeHtml(page.clientName)} open?</p>
-<form method="post" action="${escapeHtml(page.action)}">
-<input type="hidden" name="csrf" value="${escapeHtml(page.csrf)}">
+    html`<h1>Choose a patient</h1>
+<p>Which patient record should ${page.clientName} open?</p>
+<form method="post" action="${page.action}">
+<input type="hidden" name="csrf" value="${page.csrf}">
 ${buttons}
 </form>`,
   );
@@ -75,10 +79,17 @@ ${buttons}
 
 export interface ConnectedApp {
   name: string;
-  grantedOn: string;
-  expiresOn: string;
+  grantedAt: Date;
+  expiresAt: Date;
   groups: ScopeGroupItems[];
   revokeAction: string;
+}
+
+const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+/** A day as people read it ("3 Dec 2026"), machine-readable in datetime, never broken across lines. */
+function date(d: Date): SafeHtml {
+  return html`<time class="nowrap" datetime="${d.toISOString().slice(0, 10)}">${DAY.format(d)}</time>`;
 }
 
 export interface ConnectedAppsPage {
@@ -88,23 +99,22 @@ export interface ConnectedAppsPage {
 }
 
 /** The apps a user has allowed (SMART's management endpoint), each with "Revoke access". */
-export function connectedAppsPage(brand: Brand, page: ConnectedAppsPage, shell?: (title: string, body: string) => string): string {
-  const notice = page.notice ? `<p role="status">${escapeHtml(page.notice)}</p>` : '';
+export function connectedAppsPage(brand: Brand, page: ConnectedAppsPage, shell?: (title: string, body: SafeHtml) => SafeHtml): SafeHtml {
+  const notice = page.notice ? html`<p role="status">${page.notice}</p>` : '';
   const apps = page.apps.length
     ? page.apps
         .map(
-          (app) => `<article class="connected-app">
-<h2>${escapeHtml(app.name)}</h2>
-<p class="muted">Allowed on <span class="nowrap">${escapeHtml(app.grantedOn)}</span>; lasts until <span class="nowrap">${escapeHtml(app.expiresOn)}</span> unless you take it back.</p>
+          (app) => html`<article class="connected-app">
+<h2>${app.name}</h2>
+<p class="muted">Allowed on ${date(app.grantedAt)}; lasts until ${date(app.expiresAt)} unless you take it back.</p>
 ${groupsHtml(app.groups)}
-<form method="post" action="${escapeHtml(app.revokeAction)}">
-<input type="hidden" name="csrf" value="${escapeHtml(page.csrf)}">
-<button type="submit" class="secondary">Revoke access for ${escapeHtml(app.name)}</button>
+<form method="post" action="${app.revokeAction}">
+<input type="hidden" name="csrf" value="${page.csrf}">
+<button type="submit" class="secondary">Revoke access for ${app.name}</button>
 </form>
 </article>`,
         )
-        .join('\n')
-    : '<p>You have not allowed any app to access your information.</p>';
-  const body = `<h1>Connected apps</h1>\n${notice}\n${apps}`;
+    : html`<p>You have not allowed any app to access your information.</p>`;
+  const body = html`<h1>Connected apps</h1>\n${notice}\n${apps}`;
   return shell ? shell('Connected apps', body) : layout(brand, 'Connected apps', body);
 }

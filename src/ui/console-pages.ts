@@ -1,10 +1,11 @@
-import { escapeHtml, layout, consoleLayout, referenceLine, supportLine, type Brand } from './html.js';
+import { html, layout, consoleLayout, referenceLine, supportLine, supportText, type Brand, type SafeHtml } from './html.js';
+import { recoveryCodesBlock } from './recovery-codes.js';
 
 /** Page templates of the first run, the landing page, the not-found page and the account console (#20). */
 
-const alert = (error?: string) => (error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : '');
-const notice = (text?: string) => (text ? `<p class="notice" role="status">${escapeHtml(text)}</p>` : '');
-const csrfField = (csrf: string) => `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">`;
+const alert = (error?: string) => error && html`<p class="error" role="alert">${error}</p>`;
+const notice = (text?: string) => text && html`<p class="notice" role="status">${text}</p>`;
+const csrfField = (csrf: string) => html`<input type="hidden" name="csrf" value="${csrf}">`;
 
 export interface LandingPage {
   issuer: string;
@@ -14,28 +15,28 @@ export interface LandingPage {
 }
 
 /** `/`: what this service is, where a person signs in, and the discovery document for developers. */
-export function landingPage(brand: Brand, p: LandingPage): string {
+export function landingPage(brand: Brand, p: LandingPage): SafeHtml {
   return layout(
     brand,
     'Sign-in service',
-    `<h1>${escapeHtml(brand.name)} sign-in service</h1>
+    html`<h1>${brand.name} sign-in service</h1>
 <p>This is your organisation's sign-in service. Applications send you here to sign in; you do not need to start here.</p>
 <h2>People</h2>
-<p><a href="${escapeHtml(p.accountUrl)}">Your account</a>: your password, two-step verification, signed-in devices and connected apps.</p>
+<p><a href="${p.accountUrl}">Your account</a>: your password, two-step verification, signed-in devices and connected apps.</p>
 <h2>Administrators</h2>
-<p><a href="${escapeHtml(p.consoleUrl)}">Admin console</a></p>
+<p><a href="${p.consoleUrl}">Admin console</a></p>
 <h2>Developers</h2>
-<p>OpenID Connect issuer <code>${escapeHtml(p.issuer)}</code>, <a href="${escapeHtml(p.discoveryUrl)}">discovery document</a>.</p>
+<p>OpenID Connect issuer <code>${p.issuer}</code>, <a href="${p.discoveryUrl}">discovery document</a>.</p>
 ${supportLine(brand)}`,
   );
 }
 
 /** The branded 404 for browsers; API clients get problem+json instead. */
-export function notFoundPage(brand: Brand, reference?: string): string {
+export function notFoundPage(brand: Brand, reference?: string): SafeHtml {
   return layout(
     brand,
     'Page not found',
-    `<h1>Page not found</h1><p>There is no page at this address. Check the link, or go to the <a href="/">start page</a>.</p>${supportLine(brand)}${referenceLine(reference)}`,
+    html`<h1>Page not found</h1><p>There is no page at this address. Check the link, or go to the <a href="/">start page</a>.</p>${supportLine(brand)}${referenceLine(reference)}`,
   );
 }
 
@@ -50,22 +51,22 @@ export interface SetupAccountPage {
   error?: string;
 }
 
-export function setupAccountPage(brand: Brand, p: SetupAccountPage): string {
+export function setupAccountPage(brand: Brand, p: SetupAccountPage): SafeHtml {
   return layout(
     brand,
     'Create the first administrator',
-    `<h1>Create the first administrator</h1>
+    html`<h1>Create the first administrator</h1>
 <p>No administrator exists yet. This one-time page creates the first one (super-admin), protected by a password and two-step verification.</p>${alert(p.error)}
-<form method="post" action="${escapeHtml(p.action)}">
+<form method="post" action="${p.action}">
 <label for="email">Email</label>
-<input id="email" name="email" type="email" autocomplete="username" required maxlength="320" value="${escapeHtml(p.email ?? '')}"${p.error ? '' : ' autofocus'}>
+<input id="email" name="email" type="email" autocomplete="username" required maxlength="320" value="${p.email ?? ''}"${!p.error && html` autofocus`}>
 <label for="given-name">Given name <span class="muted">(optional)</span></label>
-<input id="given-name" name="givenName" autocomplete="given-name" maxlength="100" value="${escapeHtml(p.givenName ?? '')}">
+<input id="given-name" name="givenName" autocomplete="given-name" maxlength="100" value="${p.givenName ?? ''}">
 <label for="family-name">Family name <span class="muted">(optional)</span></label>
-<input id="family-name" name="familyName" autocomplete="family-name" maxlength="100" value="${escapeHtml(p.familyName ?? '')}">
+<input id="family-name" name="familyName" autocomplete="family-name" maxlength="100" value="${p.familyName ?? ''}">
 <label for="password">Password</label>
 <p class="muted" id="password-hint">At least ${p.minLength} characters; a long phrase is best. Common passwords are refused.</p>
-<input id="password" name="password" type="password" autocomplete="new-password" required minlength="${p.minLength}" maxlength="1024" aria-describedby="password-hint"${p.error ? ' autofocus' : ''}>
+<input id="password" name="password" type="password" autocomplete="new-password" required minlength="${p.minLength}" maxlength="1024" aria-describedby="password-hint"${p.error && html` autofocus`}>
 <button type="submit">Create administrator</button>
 </form>`,
   );
@@ -85,43 +86,35 @@ export interface TotpEnrolPage {
 }
 
 /** Scan the QR (issuer and account label shown beside it), or type the key, then confirm with one code. */
-export function totpEnrolPage(brand: Brand, title: string, p: TotpEnrolPage, shell: (title: string, body: string) => string = (t, b) => layout(brand, t, b)): string {
+export function totpEnrolPage(brand: Brand, title: string, p: TotpEnrolPage, shell: (title: string, body: SafeHtml) => SafeHtml = (t, b) => layout(brand, t, b)): SafeHtml {
   const qr = `data:image/svg+xml;base64,${Buffer.from(p.qrSvg).toString('base64')}`;
   // Groups of four never break inside (no break opportunity), only between groups.
-  const grouped = escapeHtml(p.secret.match(/.{1,4}/g)!.join(' '));
+  const grouped = p.secret.match(/.{1,4}/g)!.join(' ');
   return shell(
     title,
-    `<h1>${escapeHtml(title)}</h1>
-<p>Scan this code with an authenticator app, then enter the six-digit code it shows. The app will list it as <strong>${escapeHtml(p.issuer)}</strong> (${escapeHtml(p.account)}).</p>${alert(p.error)}
+    html`<h1>${title}</h1>
+<p>Scan this code with an authenticator app, then enter the six-digit code it shows. The app will list it as <strong>${p.issuer}</strong> (${p.account}).</p>${alert(p.error)}
 <img class="qr" src="${qr}" alt="QR code for your authenticator app" width="200" height="200">
 <p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret">${grouped}</code></p>
-<form method="post" action="${escapeHtml(p.action)}">
-${p.csrf ? csrfField(p.csrf) : ''}<input type="hidden" name="factorId" value="${escapeHtml(p.factorId)}">
+<form method="post" action="${p.action}">
+${p.csrf && csrfField(p.csrf)}<input type="hidden" name="factorId" value="${p.factorId}">
 <label for="code">Authentication code</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
 <button type="submit">Verify</button>
-</form>${p.cancelUrl ? `<p><a href="${escapeHtml(p.cancelUrl)}">Cancel</a></p>` : ''}`,
+</form>${p.cancelUrl && html`<p><a href="${p.cancelUrl}">Cancel</a></p>`}`,
   );
 }
 
-/** Recovery codes, shown once, with a download of them as text (a data: link: no script needed). */
-export function recoveryCodesBlock(codes: string[]): string {
-  const text = `${codes.join('\n')}\n`;
-  const href = `data:text/plain;charset=utf-8,${encodeURIComponent(text)}`;
-  return `<p>Keep these recovery codes somewhere safe. Each works once if you lose your authenticator. They will not be shown again.</p>
-<ul class="codes" id="recovery-codes">${codes.map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join('')}</ul>
-<p><a class="button-link" href="${href}" download="recovery-codes.txt">Download the codes</a></p>`;
-}
 
-export function setupDonePage(brand: Brand, codes: string[], consoleUrl: string): string {
+export function setupDonePage(brand: Brand, codes: string[], consoleUrl: string): SafeHtml {
   return layout(
     brand,
     'Administrator created',
-    `<h1>Administrator created</h1>
+    html`<h1>Administrator created</h1>
 <p>The first administrator is ready and this setup link no longer works.</p>
 <h2>Recovery codes</h2>
 ${recoveryCodesBlock(codes)}
-<p><a class="button-link" href="${escapeHtml(consoleUrl)}">Open the admin console</a></p>
+<p><a class="button-link" href="${consoleUrl}">Open the admin console</a></p>
 <p class="muted">You will sign in there with your email, password and authentication code.</p>`,
   );
 }
@@ -142,12 +135,12 @@ export interface AccountShell {
   csrf: string;
 }
 
-export function accountPage(brand: Brand, shell: AccountShell, title: string, body: string): string {
+export function accountPage(brand: Brand, shell: AccountShell, title: string, body: SafeHtml): SafeHtml {
   return consoleLayout(
     brand,
     title,
     { current: shell.current, who: shell.who, links: ACCOUNT_NAV },
-    `${body}
+    html`${body}
 <form method="post" action="/account/sign-out">${csrfField(shell.csrf)}<button type="submit" class="secondary inline">Sign out</button></form>`,
   );
 }
@@ -159,31 +152,31 @@ export interface ProfilePage {
   notice?: string;
 }
 
-export function accountProfilePage(brand: Brand, shell: AccountShell, p: ProfilePage): string {
+export function accountProfilePage(brand: Brand, shell: AccountShell, p: ProfilePage): SafeHtml {
   return accountPage(
     brand,
     shell,
     'Your account',
-    `<h1>Your account</h1>${notice(p.notice)}
+    html`<h1>Your account</h1>${notice(p.notice)}
 <dl>
-<dt>Name</dt><dd>${escapeHtml(p.name || 'Not set')}</dd>
-<dt>Email</dt><dd>${escapeHtml(p.email)}</dd>
-${p.roles.length ? `<dt>Roles</dt><dd>${p.roles.map(escapeHtml).join(', ')}</dd>` : ''}
+<dt>Name</dt><dd>${p.name || 'Not set'}</dd>
+<dt>Email</dt><dd>${p.email}</dd>
+${p.roles.length > 0 && html`<dt>Roles</dt><dd>${p.roles.join(', ')}</dd>`}
 </dl>
-<p class="muted">Your name and email are managed by your organisation. ${supportLine(brand).replace(/<\/?p[^>]*>/g, '')}</p>`,
+<p class="muted">Your name and email are managed by your organisation. ${supportText(brand)}</p>`,
   );
 }
 
-export function accountPasswordPage(brand: Brand, shell: AccountShell, p: { minLength: number; email: string; error?: string; notice?: string }): string {
+export function accountPasswordPage(brand: Brand, shell: AccountShell, p: { minLength: number; email: string; error?: string; notice?: string }): SafeHtml {
   return accountPage(
     brand,
     shell,
     'Change password',
-    `<h1>Change password</h1>${notice(p.notice)}${alert(p.error)}
+    html`<h1>Change password</h1>${notice(p.notice)}${alert(p.error)}
 <p>Changing your password signs you out on every other device.</p>
 <form method="post" action="/account/password">
 ${csrfField(shell.csrf)}
-<input type="text" name="username" autocomplete="username" value="${escapeHtml(p.email)}" hidden>
+<input type="text" name="username" autocomplete="username" value="${p.email}" hidden>
 <label for="current-password">Current password</label>
 <input id="current-password" name="currentPassword" type="password" autocomplete="current-password" required maxlength="1024">
 <label for="new-password">New password</label>
@@ -203,31 +196,31 @@ export interface SecurityPage {
   error?: string;
 }
 
-export function accountSecurityPage(brand: Brand, shell: AccountShell, p: SecurityPage): string {
+export function accountSecurityPage(brand: Brand, shell: AccountShell, p: SecurityPage): SafeHtml {
   const csrf = csrfField(shell.csrf);
   const factors = p.factors.length
-    ? `<ul class="list" id="factors">${p.factors
+    ? html`<ul class="list" id="factors">${p.factors
         .map(
-          (f) => `<li><strong>${escapeHtml(f.label)}</strong> <span class="muted">(${f.type === 'totp' ? 'authenticator app' : 'passkey'})</span><br>
-<span class="muted">Added <span class="nowrap">${escapeHtml(f.createdOn)}</span>${f.lastUsedOn ? `, last used <span class="nowrap">${escapeHtml(f.lastUsedOn)}</span>` : ''}</span><br>
-<form method="post" action="/account/security/factors/${escapeHtml(f.id)}/remove">${csrf}<button type="submit" class="secondary inline" aria-label="Remove ${escapeHtml(f.label)}">Remove</button></form></li>`,
+          (f) => html`<li><strong>${f.label}</strong> <span class="muted">(${f.type === 'totp' ? 'authenticator app' : 'passkey'})</span><br>
+<span class="muted">Added <span class="nowrap">${f.createdOn}</span>${f.lastUsedOn && html`, last used <span class="nowrap">${f.lastUsedOn}</span>`}</span><br>
+<form method="post" action="/account/security/factors/${f.id}/remove">${csrf}<button type="submit" class="secondary inline" aria-label="Remove ${f.label}">Remove</button></form></li>`,
         )
-        .join('')}</ul>`
-    : '<p>You have no second factor yet. Add one so a stolen password is not enough to sign in as you.</p>';
+}</ul>`
+    : html`<p>You have no second factor yet. Add one so a stolen password is not enough to sign in as you.</p>`;
   const stepUp = p.steppedUp
-    ? '<p class="muted">You verified yourself recently: you can remove factors and create recovery codes for a few minutes.</p>'
-    : '<p class="muted">Removing a factor or creating new recovery codes asks for a fresh code from one of your factors first.</p>';
+    ? html`<p class="muted">You verified yourself recently: you can remove factors and create recovery codes for a few minutes.</p>`
+    : html`<p class="muted">Removing a factor or creating new recovery codes asks for a fresh code from one of your factors first.</p>`;
   return accountPage(
     brand,
     shell,
     'Two-step verification',
-    `<h1>Two-step verification</h1>${notice(p.notice)}${alert(p.error)}
+    html`<h1>Two-step verification</h1>${notice(p.notice)}${alert(p.error)}
 <h2>Your factors</h2>
 ${factors}${stepUp}
 <h2>Add a factor</h2>
 <form method="post" action="/account/security/totp">${csrf}<button type="submit" class="inline">Add an authenticator app</button></form>
 <button type="button" class="secondary inline" id="passkey-register" data-ceremony="register"
- data-options="/account/security/passkey/register-options" data-verify="/account/security/passkey/register" data-csrf="${escapeHtml(shell.csrf)}">Add a passkey</button>
+ data-options="/account/security/passkey/register-options" data-verify="/account/security/passkey/register" data-csrf="${shell.csrf}">Add a passkey</button>
 <p class="error" role="alert" id="passkey-error" hidden></p>
 <h2>Recovery codes</h2>
 <p>${p.recoveryCodesLeft} unused recovery code${p.recoveryCodesLeft === 1 ? '' : 's'} left.</p>
@@ -237,17 +230,17 @@ ${factors}${stepUp}
   );
 }
 
-export function accountRecoveryCodesPage(brand: Brand, shell: AccountShell, codes: string[]): string {
+export function accountRecoveryCodesPage(brand: Brand, shell: AccountShell, codes: string[]): SafeHtml {
   return accountPage(
     brand,
     shell,
     'New recovery codes',
-    `<h1>New recovery codes</h1><p>Your previous recovery codes no longer work.</p>${recoveryCodesBlock(codes)}
+    html`<h1>New recovery codes</h1><p>Your previous recovery codes no longer work.</p>${recoveryCodesBlock(codes)}
 <p><a class="button-link" href="/account/security">I have saved them</a></p>`,
   );
 }
 
-export function accountTotpPage(brand: Brand, shell: AccountShell, p: Omit<TotpEnrolPage, 'action' | 'csrf' | 'cancelUrl'>): string {
+export function accountTotpPage(brand: Brand, shell: AccountShell, p: Omit<TotpEnrolPage, 'action' | 'csrf' | 'cancelUrl'>): SafeHtml {
   return totpEnrolPage(
     brand,
     'Add an authenticator app',
@@ -257,19 +250,19 @@ export function accountTotpPage(brand: Brand, shell: AccountShell, p: Omit<TotpE
 }
 
 /** Step-up: a fresh code from one of the person's factors before a sensitive change. */
-export function accountVerifyPage(brand: Brand, shell: AccountShell, p: { next: string; hasTotp: boolean; hasPasskey: boolean; error?: string }): string {
+export function accountVerifyPage(brand: Brand, shell: AccountShell, p: { next: string; hasTotp: boolean; hasPasskey: boolean; error?: string }): SafeHtml {
   const csrf = csrfField(shell.csrf);
-  const next = `<input type="hidden" name="next" value="${escapeHtml(p.next)}">`;
+  const next = html`<input type="hidden" name="next" value="${p.next}">`;
   const totp = p.hasTotp
-    ? `<form method="post" action="/account/verify">${csrf}${next}
+    ? html`<form method="post" action="/account/verify">${csrf}${next}
 <label for="code">Authentication code</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
 <button type="submit">Verify</button>
 </form>`
     : '';
   const passkey = p.hasPasskey
-    ? `<button type="button" class="secondary" id="passkey-authenticate" data-ceremony="authenticate"
- data-options="/account/verify/passkey-options" data-verify="/account/verify/passkey?next=${encodeURIComponent(p.next)}" data-csrf="${escapeHtml(shell.csrf)}">Use a passkey</button>
+    ? html`<button type="button" class="secondary" id="passkey-authenticate" data-ceremony="authenticate"
+ data-options="/account/verify/passkey-options" data-verify="/account/verify/passkey?next=${encodeURIComponent(p.next)}" data-csrf="${shell.csrf}">Use a passkey</button>
 <p class="error" role="alert" id="passkey-error" hidden></p>
 <script src="/assets/simplewebauthn-browser.js" defer></script>
 <script src="/assets/passkey.js" defer></script>`
@@ -278,7 +271,7 @@ export function accountVerifyPage(brand: Brand, shell: AccountShell, p: { next: 
     brand,
     shell,
     'Verify it is you',
-    `<h1>Verify it is you</h1><p>This change needs a fresh second factor.</p>${alert(p.error)}${totp}${passkey}
+    html`<h1>Verify it is you</h1><p>This change needs a fresh second factor.</p>${alert(p.error)}${totp}${passkey}
 <details><summary>Use a recovery code</summary>
 <form method="post" action="/account/verify">${csrf}${next}
 <label for="recovery">Recovery code</label>
@@ -294,23 +287,23 @@ export interface SessionsPage {
   notice?: string;
 }
 
-export function accountSessionsPage(brand: Brand, shell: AccountShell, p: SessionsPage): string {
+export function accountSessionsPage(brand: Brand, shell: AccountShell, p: SessionsPage): SafeHtml {
   const others = p.sessions.filter((s) => !s.current).length;
   return accountPage(
     brand,
     shell,
     'Signed-in devices',
-    `<h1>Signed-in devices</h1>${notice(p.notice)}
+    html`<h1>Signed-in devices</h1>${notice(p.notice)}
 <ul class="list" id="sessions">${p.sessions
       .map(
-        (s) => `<li>${s.current ? '<strong>This device</strong>' : 'Another device'}<br>
-<span class="muted">Signed in <span class="nowrap">${escapeHtml(s.signedInAt)}</span> with ${escapeHtml(s.methods)}${s.apps.length ? `; apps: ${s.apps.map(escapeHtml).join(', ')}` : ''}</span></li>`,
+        (s) => html`<li>${s.current ? html`<strong>This device</strong>` : 'Another device'}<br>
+<span class="muted">Signed in <span class="nowrap">${s.signedInAt}</span> with ${s.methods}${s.apps.length ? `; apps: ${s.apps.join(', ')}` : ''}</span></li>`,
       )
-      .join('')}</ul>
+}</ul>
 ${
   others
-    ? `<form method="post" action="/account/sessions/sign-out-others">${csrfField(shell.csrf)}<button type="submit">Sign out all other devices (${others})</button></form>`
-    : '<p>You are not signed in anywhere else.</p>'
+    ? html`<form method="post" action="/account/sessions/sign-out-others">${csrfField(shell.csrf)}<button type="submit">Sign out all other devices (${others})</button></form>`
+    : html`<p>You are not signed in anywhere else.</p>`
 }`,
   );
 }

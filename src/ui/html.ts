@@ -1,9 +1,64 @@
+/**
+ * The auto-escaping `html` tagged template (#18): every interpolated value is escaped for
+ * element content and quoted attributes unless it is a SafeHtml (built by `html` itself, or
+ * by `trusted()` for a vetted fragment). Arrays are rendered item by item and joined;
+ * null, undefined and false render as nothing (so `${cond && html`…`}` works). Every page
+ * function returns SafeHtml and the reply helpers take only SafeHtml, so a string built by
+ * hand cannot reach a browser unescaped by mistake: TypeScript refuses it.
+ */
+let make: (value: string) => SafeHtml;
+
+export class SafeHtml {
+  /** A private member makes the type nominal: a plain string or lookalike object is not a SafeHtml. */
+  readonly #html: string;
+  private constructor(value: string) {
+    this.#html = value;
+  }
+
+  static {
+    make = (value) => new SafeHtml(value);
+  }
+
+  toString(): string {
+    return this.#html;
+  }
+}
+
+/** What `html` accepts: text and numbers are escaped, SafeHtml is kept, arrays are joined. */
+export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
+
 /** Escapes text for HTML element content and double-quoted attributes. */
 export function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(
     /[&<>"'`=]/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;', '=': '&#61;' })[c]!,
   );
+}
+
+function render(value: HtmlValue): string {
+  if (value instanceof SafeHtml) return value.toString();
+  if (Array.isArray(value)) return value.map((v: HtmlValue) => render(v)).join('');
+  if (value === null || value === undefined || value === false) return '';
+  return escapeHtml(value);
+}
+
+export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
+  let out = strings[0]!;
+  for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
+  return make(out);
+}
+
+/**
+ * A fragment vetted by its author as safe markup (a constant, or markup another library built
+ * and escaped, such as oidc-provider's logout form). Rarely right: prefer `html`.
+ */
+export function trusted(markup: string): SafeHtml {
+  return make(markup);
+}
+
+/** Items joined by a separator (escaped like any value unless SafeHtml). */
+export function join(items: readonly HtmlValue[], separator: HtmlValue = ''): SafeHtml {
+  return make(items.map(render).join(render(separator)));
 }
 
 export interface Brand {
@@ -14,17 +69,21 @@ export interface Brand {
 }
 
 /** "Need help?" with the hospital's help desk when one is configured (locked, error and expired pages). */
-export function supportLine(brand: Brand): string {
-  const who = brand.supportContact ? escapeHtml(brand.supportContact) : 'your organisation’s help desk';
-  return `<p class="support">Need help? Contact ${who}.</p>`;
+export function supportLine(brand: Brand): SafeHtml {
+  return html`<p class="support">${supportText(brand)}</p>`;
+}
+
+/** The help-desk sentence alone, for inside a paragraph of its own. */
+export function supportText(brand: Brand): SafeHtml {
+  return html`Need help? Contact ${brand.supportContact || 'your organisation’s help desk'}.`;
 }
 
 /**
  * The short reference code of this request (its id: also the log line's req.id and the audit
  * records' correlationId), for a person to read out to the help desk.
  */
-export function referenceLine(reference: string | undefined): string {
-  return reference ? `<p class="muted">Reference code: <code class="ref">${escapeHtml(reference)}</code></p>` : '';
+export function referenceLine(reference: string | undefined): SafeHtml {
+  return reference ? html`<p class="muted">Reference code: <code class="ref">${reference}</code></p>` : html``;
 }
 
 export interface ConsoleNav {
@@ -36,32 +95,30 @@ export interface ConsoleNav {
 }
 
 /** The consoles' shell: the sign-in pages' look on a wider card, with a labelled navigation. */
-export function consoleLayout(brand: Brand, title: string, nav: ConsoleNav, body: string): string {
-  const links = nav.links
-    .map((l) => `<li><a href="${escapeHtml(l.href)}"${l.href === nav.current ? ' aria-current="page"' : ''}>${escapeHtml(l.label)}</a></li>`)
-    .join('');
-  const who = nav.who ? `<p class="muted who">Signed in as <strong>${escapeHtml(nav.who)}</strong></p>` : '';
-  return layout(brand, title, `<nav aria-label="Account"><ul class="nav">${links}</ul></nav>${who}\n${body}`, { wide: true });
+export function consoleLayout(brand: Brand, title: string, nav: ConsoleNav, body: SafeHtml): SafeHtml {
+  const links = nav.links.map((l) => html`<li><a href="${l.href}"${l.href === nav.current && html` aria-current="page"`}>${l.label}</a></li>`);
+  const who = nav.who && html`<p class="muted who">Signed in as <strong>${nav.who}</strong></p>`;
+  return layout(brand, title, html`<nav aria-label="Account"><ul class="nav">${links}</ul></nav>${who}\n${body}`, { wide: true });
 }
 
 /**
  * The page shell every sign-in page shares: no inline script or style (the CSP forbids
  * them), one stylesheet from this server, the organisation's name and logo.
  */
-export function layout(brand: Brand, title: string, body: string, options: { wide?: boolean } = {}): string {
-  const logo = brand.logoUrl ? `<img class="logo" src="${escapeHtml(brand.logoUrl)}" alt="" width="48" height="48">` : '';
-  return `<!DOCTYPE html>
+export function layout(brand: Brand, title: string, body: SafeHtml, options: { wide?: boolean } = {}): SafeHtml {
+  const logo = brand.logoUrl && html`<img class="logo" src="${brand.logoUrl}" alt="" width="48" height="48">`;
+  return html`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${escapeHtml(title)} · ${escapeHtml(brand.name)}</title>
+<title>${title} · ${brand.name}</title>
 <link rel="stylesheet" href="/assets/caduceus.css">
 </head>
 <body>
-<main class="card${options.wide ? ' wide' : ''}">
-<header class="brand">${logo}<span class="product">${escapeHtml(brand.name)}</span></header>
+<main class="card${options.wide && ' wide'}">
+<header class="brand">${logo}<span class="product">${brand.name}</span></header>
 ${body}
 </main>
 </body>
@@ -86,4 +143,11 @@ details{margin-top:1.25rem}a{color:var(--accent)}
 .notice{border-left:4px solid var(--accent);padding:.5rem .75rem;margin:0 0 1rem}.support{font-size:.95rem}.ref{font-weight:600;letter-spacing:.05em}
 .nowrap{white-space:nowrap}a.button-link{display:inline-block;padding:.6rem 1.2rem;border:1px solid var(--accent);border-radius:8px;font-weight:600;text-decoration:none}summary{cursor:pointer;color:var(--accent)}code{font-family:ui-monospace,Menlo,Consolas,monospace}
 .error{color:var(--error);border-left:4px solid var(--error);padding:.5rem .75rem;margin:0 0 1rem;background:rgba(164,22,26,.06)}
+.hint{margin:0 0 .35rem}textarea.reason{display:block;min-height:8rem;line-height:1.45}[aria-invalid=true]{border-color:var(--error);border-width:2px}
+#totp-secret{font-size:1.05rem;letter-spacing:.04em;word-break:keep-all;overflow-wrap:normal}.scope-name{font-size:.8rem}.scopes li{margin:.25rem 0}
+.code-actions{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin:0 0 1rem}.code-actions button.inline{margin-top:0}
+.confirm{display:flex;gap:.6rem;align-items:flex-start;margin:1.25rem 0 0}.confirm input{width:auto;margin:.3rem 0 0;flex:none;width:1.15rem;height:1.15rem}.confirm label{margin:0}
+input[type=checkbox]:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
+@media (max-width:30rem){body{align-items:flex-start}.card{padding:1.25rem;border-radius:0;box-shadow:none}}
+@media print{body{background:#fff;color:#000;display:block}.card{box-shadow:none;max-width:none}form,button,nav,.code-actions,.support,.who,.confirm,details,a.button-link{display:none!important}.codes{font-size:1.2rem}}
 `;

@@ -1,8 +1,9 @@
 /**
- * ui/: the layout, the escaping helpers and the pages shared by several modules (messages,
- * errors, logout, consent). Each sign-in step's own page sits beside its step (#18).
+ * ui/: the layout, the auto-escaping `html` template and the pages shared by several modules
+ * (messages, errors, logout, consent). Each sign-in step's own page sits beside its step (#18).
  */
-export { escapeHtml, layout, consoleLayout, supportLine, referenceLine, STYLESHEET, type Brand, type ConsoleNav } from './html.js';
+export { html, trusted, join, SafeHtml, type HtmlValue, layout, consoleLayout, supportLine, referenceLine, STYLESHEET, type Brand, type ConsoleNav } from './html.js';
 export * from './console-pages.js';
+export { recoveryCodesBlock, savedConfirmation, RECOVERY_CODES_SCRIPT } from './recovery-codes.js';
 export { consentPage, patientPickerPage, connectedAppsPage, type ConsentPage, type PatientPickerPage, type ConnectedAppsPage, type ScopeGroupItems } from './consent-pages.js';
 export { messagePage, logoutConfirmPage, logoutDonePage, errorPage } from './pages.js';

@@ -67,6 +67,11 @@ export class WebhooksService {
     return { subscription: toSubscription(stored), secret };
   }
 
+  /** Whether an enabled subscription receives `eventType` (a page promises an alert only then). */
+  async subscribed(eventType: WebhookEventType): Promise<boolean> {
+    return (await this.repo.subscribersOf(eventType)).length > 0;
+  }
+
   async list(): Promise<Subscription[]> {
     return (await this.repo.listSubscriptions()).map(toSubscription);
   }

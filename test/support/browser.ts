@@ -34,3 +34,9 @@ export async function reachApp(page: Page, redirectUri: string, timeout = 15_000
     await page.waitForURL(atApp, { timeout });
   }
 }
+
+/** The recovery-codes page of a sign-in: "I have saved my recovery codes" (required), then Continue. */
+export async function continuePastRecoveryCodes(page: Page): Promise<void> {
+  await page.getByLabel('I have saved my recovery codes').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+}

@@ -200,6 +200,16 @@ export class InteractionController {
     await s.answer(attempt ? await this.emergency.totp(s, attempt, body) : await this.emergency.forged(s, 'totp', body));
   }
 
+  /** A recovery code in place of the authenticator code (a user whose strongest factor is a passkey must use it). */
+  @Post(':uid/emergency/recovery')
+  async emergencyRecovery(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
+    const body = (req.body ?? {}) as Body;
+    const s = await this.sessions.open(uid, 'emergencyRecovery', req, reply, (s) => this.emergency.forged(s, 'totp', body));
+    if (!s) return;
+    const attempt = await this.emergency.attempt(uid, 'totp');
+    await s.answer(attempt ? await this.emergency.recovery(s, attempt, body) : await this.emergency.forged(s, 'totp', body));
+  }
+
   @Post(':uid/emergency/webauthn-options')
   async emergencyPasskeyOptions(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const s = await this.sessions.open(uid, 'emergencyPasskeyOptions', req, reply, (s) => this.emergency.forged(s, 'json', {}));

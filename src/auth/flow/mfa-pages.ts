@@ -1,4 +1,4 @@
-import { escapeHtml, layout, type Brand } from '../../ui/index.js';
+import { html, layout, recoveryCodesBlock, savedConfirmation, type Brand, type SafeHtml } from '../../ui/index.js';
 
 export interface MfaChallengePage {
   uid: string;
@@ -9,12 +9,12 @@ export interface MfaChallengePage {
 }
 
 /** The second-factor challenge: "Authentication code" + "Verify", a passkey, or a "Recovery code". */
-export function mfaChallengePage(brand: Brand, p: MfaChallengePage): string {
-  const error = p.error ? `<p class="error" role="alert">${escapeHtml(p.error)}</p>` : '';
-  const base = `/interaction/${escapeHtml(p.uid)}/mfa`;
+export function mfaChallengePage(brand: Brand, p: MfaChallengePage): SafeHtml {
+  const error = p.error ? html`<p class="error" role="alert">${p.error}</p>` : '';
+  const base = `/interaction/${p.uid}/mfa`;
   const totp = p.hasTotp
-    ? `<form method="post" action="${base}/totp">
-<input type="hidden" name="csrf" value="${escapeHtml(p.csrf)}">
+    ? html`<form method="post" action="${base}/totp">
+<input type="hidden" name="csrf" value="${p.csrf}">
 <label for="code">Authentication code</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
 <button type="submit">Verify</button>
@@ -24,11 +24,11 @@ export function mfaChallengePage(brand: Brand, p: MfaChallengePage): string {
   return layout(
     brand,
     'Verify it is you',
-    `<h1>Verify it is you</h1><p>Enter the code from your authenticator app${p.hasPasskey ? ', or use your passkey' : ''}.</p>${error}
+    html`<h1>Verify it is you</h1><p>Enter the code from your authenticator app${p.hasPasskey ? ', or use your passkey' : ''}.</p>${error}
 ${totp}${passkey}
 <details><summary>Use a recovery code</summary>
 <form method="post" action="${base}/recovery">
-<input type="hidden" name="csrf" value="${escapeHtml(p.csrf)}">
+<input type="hidden" name="csrf" value="${p.csrf}">
 <label for="recovery">Recovery code</label>
 <input id="recovery" name="code" autocomplete="off" maxlength="32" required>
 <button type="submit" class="secondary">Verify</button>
@@ -37,15 +37,15 @@ ${totp}${passkey}
 }
 
 /** MFA_ENROLMENT=invite-only: the one-time code an administrator gave, before any factor can be enrolled. */
-export function enrolmentCodePage(brand: Brand, p: { uid: string; csrf: string; error?: string }): string {
-  const error = p.error ? `<p class="error" role="alert">${escapeHtml(p.error)}</p>` : '';
+export function enrolmentCodePage(brand: Brand, p: { uid: string; csrf: string; error?: string }): SafeHtml {
+  const error = p.error ? html`<p class="error" role="alert">${p.error}</p>` : '';
   return layout(
     brand,
     'Set up two-step verification',
-    `<h1>Set up two-step verification</h1>
+    html`<h1>Set up two-step verification</h1>
 <p>Your organisation requires a second factor. Enter the enrolment code your administrator gave you to set one up.</p>${error}
-<form method="post" action="/interaction/${escapeHtml(p.uid)}/mfa/enrolment-code">
-<input type="hidden" name="csrf" value="${escapeHtml(p.csrf)}">
+<form method="post" action="/interaction/${p.uid}/mfa/enrolment-code">
+<input type="hidden" name="csrf" value="${p.csrf}">
 <label for="code">Enrolment code</label>
 <input id="code" name="code" autocomplete="off" maxlength="32" required autofocus>
 <button type="submit">Verify</button>
@@ -58,24 +58,28 @@ export interface MfaEnrolPage {
   csrf: string;
   secret: string;
   qrSvg: string;
+  /** What the authenticator app will list: the issuer (the organisation) and the account label (the otpauth URI's). */
+  issuer: string;
+  account: string;
   error?: string;
 }
 
 /** First sign-in under an MFA policy: scan the QR code (rendered here, no outside service) or add a passkey. */
-export function mfaEnrolPage(brand: Brand, p: MfaEnrolPage): string {
-  const error = p.error ? `<p class="error" role="alert">${escapeHtml(p.error)}</p>` : '';
-  const base = `/interaction/${escapeHtml(p.uid)}/mfa`;
+export function mfaEnrolPage(brand: Brand, p: MfaEnrolPage): SafeHtml {
+  const error = p.error ? html`<p class="error" role="alert">${p.error}</p>` : '';
+  const base = `/interaction/${p.uid}/mfa`;
   const qr = `data:image/svg+xml;base64,${Buffer.from(p.qrSvg).toString('base64')}`;
   const grouped = p.secret.match(/.{1,4}/g)!.join(' ');
   return layout(
     brand,
     'Set up two-step verification',
-    `<h1>Set up two-step verification</h1>
+    html`<h1>Set up two-step verification</h1>
 <p>Your organisation requires a second factor. Scan this code with an authenticator app, then enter the six-digit code it shows.</p>${error}
-<img class="qr" src="${qr}" alt="QR code for your authenticator app" width="200" height="200">
-<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret">${escapeHtml(grouped)}</code></p>
+<p>The app will list it as <strong>${p.issuer}</strong> (${p.account}).</p>
+<img class="qr" src="${qr}" alt="QR code for your authenticator app: ${p.issuer}, ${p.account}" width="200" height="200">
+<p class="muted">Can't scan it? Enter this key in the app: <code id="totp-secret">${grouped}</code></p>
 <form method="post" action="${base}/enrol">
-<input type="hidden" name="csrf" value="${escapeHtml(p.csrf)}">
+<input type="hidden" name="csrf" value="${p.csrf}">
 <label for="code">Authentication code</label>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxlength="6" required autofocus>
 <button type="submit">Verify</button>
@@ -85,31 +89,28 @@ ${passkeyButton(base, p.csrf, 'register', 'Add a passkey')}${WEBAUTHN_SCRIPTS}`,
   );
 }
 
-/** Shown once, right after enrolment: ten single-use codes for when the phone is lost. */
-export function recoveryCodesPage(brand: Brand, uid: string, csrf: string, codes: string[] | null): string {
-  const body = codes
-    ? `<p>Keep these recovery codes somewhere safe. Each works once if you lose your authenticator. They will not be shown again.</p>
-<ul class="codes" id="recovery-codes">${codes.map((c) => `<li><code>${escapeHtml(c)}</code></li>`).join('')}</ul>
-<p><a class="button-link" href="data:text/plain;charset=utf-8,${encodeURIComponent(`${codes.join('\n')}\n`)}" download="recovery-codes.txt">Download the codes</a></p>`
-    : `<p>Your recovery codes were already shown. You can create a new set after signing in.</p>`;
+/** Shown once, right after enrolment: ten single-use codes for when the phone is lost, and "I have saved them" before continuing. */
+export function recoveryCodesPage(brand: Brand, uid: string, csrf: string, codes: string[] | null): SafeHtml {
+  const body = codes ? recoveryCodesBlock(codes) : html`<p>Your recovery codes were already shown. You can create a new set after signing in.</p>`;
   return layout(
     brand,
     'Recovery codes',
-    `<h1>Recovery codes</h1>${body}
-<form method="post" action="/interaction/${escapeHtml(uid)}/mfa/done">
-<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+    html`<h1>Recovery codes</h1>${body}
+<form method="post" action="/interaction/${uid}/mfa/done">
+<input type="hidden" name="csrf" value="${csrf}">
+${codes && savedConfirmation()}
 <button type="submit">Continue</button>
 </form>`,
   );
 }
 
-function passkeyButton(base: string, csrf: string, ceremony: 'authenticate' | 'register', label: string): string {
-  return `<button type="button" class="secondary" id="passkey-${ceremony}" data-ceremony="${ceremony}"
- data-options="${base}/webauthn/${ceremony}-options" data-verify="${base}/webauthn/${ceremony}" data-csrf="${escapeHtml(csrf)}">${escapeHtml(label)}</button>
+function passkeyButton(base: string, csrf: string, ceremony: 'authenticate' | 'register', label: string): SafeHtml {
+  return html`<button type="button" class="secondary" id="passkey-${ceremony}" data-ceremony="${ceremony}"
+ data-options="${base}/webauthn/${ceremony}-options" data-verify="${base}/webauthn/${ceremony}" data-csrf="${csrf}">${label}</button>
 <p class="error" role="alert" id="passkey-error" hidden></p>`;
 }
 
-const WEBAUTHN_SCRIPTS = `
+const WEBAUTHN_SCRIPTS = html`
 <script src="/assets/simplewebauthn-browser.js" defer></script>
 <script src="/assets/passkey.js" defer></script>`;
 

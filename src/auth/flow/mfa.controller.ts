@@ -218,7 +218,7 @@ export class FlowMfaController {
       enrolment = await this.mfa.startTotpEnrolment(row.userId, account);
       await this.progress.setEnrolmentFactor(s.uid, enrolment.factorId);
     }
-    return page(status, mfaEnrolPage(this.config.brand, { uid: s.uid, csrf: await s.csrf('interaction'), secret: enrolment.secret, qrSvg: enrolment.qrSvg, error }));
+    return page(status, mfaEnrolPage(this.config.brand, { uid: s.uid, csrf: await s.csrf('interaction'), secret: enrolment.secret, qrSvg: enrolment.qrSvg, issuer: this.config.brand.name, account, error }));
   }
 }
 

@@ -43,6 +43,7 @@ export const FLOW_ROUTES = {
   emergency: { method: 'GET', path: 'emergency', serves: ['identify'], kind: 'page' },
   emergencyStart: { method: 'POST', path: 'emergency', serves: ['identify'], kind: 'form', csrf: 'breakglass' },
   emergencyTotp: { method: 'POST', path: 'emergency/totp', serves: ['identify'], kind: 'form', csrf: 'breakglass' },
+  emergencyRecovery: { method: 'POST', path: 'emergency/recovery', serves: ['identify'], kind: 'form', csrf: 'breakglass' },
   emergencyPasskeyOptions: { method: 'POST', path: 'emergency/webauthn-options', serves: ['identify'], kind: 'json', csrf: 'breakglass' },
   emergencyPasskey: { method: 'POST', path: 'emergency/webauthn', serves: ['identify'], kind: 'json', csrf: 'breakglass' },
 } as const satisfies Record<string, FlowRoute>;

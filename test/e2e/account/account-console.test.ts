@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService } from '../../../src/identity/index.js';
 import { expectAccessible } from '../../support/axe.js';
-import { launchBrowser } from '../../support/browser.js';
+import { launchBrowser, continuePastRecoveryCodes } from '../../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 import { totpCode } from '../../support/totp.js';
@@ -71,7 +71,7 @@ describe('the account console', () => {
       await p.getByRole('button', { name: 'Verify' }).click();
       await p.getByRole('heading', { name: 'Recovery codes' }).waitFor();
       firstCodes = (await p.locator('#recovery-codes li').allTextContents()).map((c) => c.trim());
-      await p.getByRole('button', { name: 'Continue' }).click();
+      await continuePastRecoveryCodes(p);
     });
     expect(await page.textContent('main')).toContain(EMAIL);
     await expectAccessible(page, 'profile');
@@ -202,7 +202,7 @@ describe('the account console', () => {
     const own = (await page.textContent('#totp-secret'))!;
     await page.getByLabel('Authentication code').fill(await totpCode(own, -1));
     await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await continuePastRecoveryCodes(page);
     await page.getByRole('heading', { name: 'Your account' }).waitFor();
 
     await page.goto(`${running.url}/account/verify`);

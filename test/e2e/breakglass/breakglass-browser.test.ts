@@ -71,6 +71,44 @@ describe('break-glass emergency access in a real browser', () => {
     return request;
   }
 
+  it('keeps what was typed when the reason is refused, promises no alert without an alert channel, and takes a recovery code', async () => {
+    await userWithTotp('registrar@hospital.test', ['clinician', 'breakglass']);
+    const [code] = await api.running.app.get(MfaService).regenerateRecoveryCodes((await api.running.app.get(IdentityService).findByEmail('registrar@hospital.test'))!.id);
+    const page = await (await browser.newContext()).newPage();
+    const request = await buildAuthorizationUrl(config, rp.redirectUri, { scope: 'openid email' });
+    await page.goto(request.url.href);
+    await page.getByRole('link', { name: 'Emergency access' }).click();
+    // No webhook is subscribed to breakglass.started yet: the page does not promise an alert.
+    const intro = await page.textContent('main');
+    expect(intro).toContain('recorded in the audit trail and reviewed');
+    expect(intro).not.toMatch(/alerted/i);
+    await page.getByLabel('Email').fill('registrar@hospital.test');
+    await page.getByLabel('Password').fill(PASSWORD);
+    // Long enough for the browser's own check, too short once trimmed: the server refuses it.
+    const padded = `ICU${' '.repeat(30)}`;
+    await page.getByLabel('Reason for emergency access').fill(padded);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The reason must be at least' }).waitFor();
+    expect(await page.getByLabel('Email').inputValue()).toBe('registrar@hospital.test');
+    expect(await page.getByLabel('Password').inputValue()).toBe(PASSWORD);
+    expect(await page.getByLabel('Reason for emergency access').inputValue()).toBe(padded);
+    await page.getByLabel('Reason for emergency access').fill(JUSTIFICATION);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Emergency access: verify it is you' }).waitFor();
+    await page.getByText('Use a recovery code').click();
+    await page.getByLabel('Recovery code').fill(code!);
+    await page.getByRole('button', { name: 'Verify' }).nth(1).click();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL((url) => url.href.startsWith(rp.redirectUri), { timeout: 8000 });
+    await page.context().close();
+    const tokens = await oidc.authorizationCodeGrant(config, rp.callbacks.at(-1)!, { pkceCodeVerifier: request.verifier, expectedState: request.state, expectedNonce: request.nonce });
+    expect(tokens.claims()!.emergency_access).toBe(true);
+    // Close this session's review so the next test sees only its own.
+    const superAdmin = await api.token(['super-admin']);
+    const id = tokens.claims()!.breakglass_session as string;
+    expect((await api.call('POST', `/admin/v1/break-glass/${id}/review`, { token: superAdmin, body: { note: 'test walk' } })).status).toBe(200);
+  });
+
   it('signs in with emergency access; the ID token, the signed alert and the review queue all show it', async () => {
     const superAdmin = await api.token(['super-admin']);
     const subscribed = await api.call('POST', '/admin/v1/webhooks', {
@@ -132,7 +170,9 @@ describe('break-glass emergency access in a real browser', () => {
     expect(reviewed.body.review).toMatchObject({ note: 'Confirmed with the ICU charge nurse: genuine code blue.' });
     expect((await api.call('GET', '/admin/v1/break-glass', { token: auditor })).body.items).toEqual([]);
     const all = await api.call('GET', '/admin/v1/break-glass?status=all', { token: auditor });
-    expect(all.body.items).toHaveLength(1);
+    // This session and the one the first test reviewed.
+    expect(all.body.items.map((i: { id: string }) => i.id)).toEqual(expect.arrayContaining([payload.breakglass_session]));
+    expect(all.body.items).toHaveLength(2);
     const again = await api.call('POST', `/admin/v1/break-glass/${payload.breakglass_session}/review`, { token: superAdmin, body: { note: 'twice' } });
     expect(again.status).toBe(409);
 
@@ -151,9 +191,11 @@ describe('break-glass emergency access in a real browser', () => {
     const page = await (await browser.newContext()).newPage();
     await emergencyForm(page, 'nurse@hospital.test');
     expect(await page.getByRole('alert').textContent()).toMatch(/Emergency access is not possible/);
+    // A webhook now receives breakglass.started: the page says administrators are alerted.
+    expect(await page.textContent('main')).toContain('Administrators are alerted at once');
     const other = await (await browser.newContext()).newPage();
     await emergencyForm(other, 'locum@hospital.test');
     expect(await other.getByRole('alert').textContent()).toMatch(/needs a second factor/);
-    expect(rp.callbacks).toHaveLength(1);
+    expect(rp.callbacks).toHaveLength(2);
   });
 });

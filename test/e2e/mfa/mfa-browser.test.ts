@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
-import { launchBrowser, reachApp } from '../../support/browser.js';
+import { launchBrowser, reachApp, continuePastRecoveryCodes } from '../../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 import { buildAuthorizationUrl, startCallbackServer, type RelyingParty } from '../../support/relying-party.js';
@@ -77,7 +77,7 @@ describe('MFA in a real browser', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await page.getByRole('heading', { name: 'Recovery codes' }).waitFor();
     expect(await page.locator('#recovery-codes li').count()).toBe(10);
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await continuePastRecoveryCodes(page);
     await reachApp(page, rp.redirectUri);
     await page.context().close();
     const enrolled = await exchange(first);
@@ -120,7 +120,7 @@ describe('MFA in a real browser', () => {
     await page.getByRole('heading', { name: 'Recovery codes' }).waitFor({ timeout: 8000 }).catch(async (e) => {
       throw new Error(`${e.message}\n${page.url()}\n${logs.join('\n')}\n${await page.textContent('body')}`);
     });
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await continuePastRecoveryCodes(page);
     await reachApp(page, rp.redirectUri);
     const registered = await exchange(first);
     expect(registered.amr).toEqual(expect.arrayContaining(['pwd', 'mfa']));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible } from '../../support/axe.js';
+import { expectAccessibleAtBothWidths } from '../../support/axe.js';
 import { launchBrowser } from '../../support/browser.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { waitFor } from '../../support/ports.js';
@@ -60,7 +60,7 @@ describe('first run: the one-time setup link', () => {
     const { page: before, status } = await open(old.url);
     expect(status).toBe(200);
     await before.getByRole('heading', { name: 'Create the first administrator' }).waitFor();
-    await expectAccessible(before, 'setup page');
+    await expectAccessibleAtBothWidths(before, 'setup page');
     await before.context().close();
     await stop();
 
@@ -74,7 +74,7 @@ describe('first run: the one-time setup link', () => {
     const expired = await open(fresh.url);
     expect(expired.status).toBe(404);
     await expired.page.getByRole('heading', { name: 'Page not found' }).waitFor();
-    await expectAccessible(expired.page, 'not-found page');
+    await expectAccessibleAtBothWidths(expired.page, 'not-found page');
     // The page's reference code finds the audit record of the refusal.
     const reference = (await expired.page.textContent('code.ref'))!;
     const records = await db.query<{ event_type: string }>(`SELECT event_type FROM audit_events WHERE correlation_id = $1`, [reference]);
@@ -101,7 +101,7 @@ describe('first run: the one-time setup link', () => {
     await page.getByRole('button', { name: 'Create administrator' }).click();
     await page.getByRole('heading', { name: 'Set up two-step verification' }).waitFor();
     expect(await page.textContent('main')).toContain('it.admin@hospital.test');
-    await expectAccessible(page, 'setup TOTP page');
+    await expectAccessibleAtBothWidths(page, 'setup TOTP page');
     const secret = (await page.textContent('#totp-secret'))!;
     await page.getByLabel('Authentication code').fill('000000');
     await page.getByRole('button', { name: 'Verify' }).click();
@@ -112,7 +112,7 @@ describe('first run: the one-time setup link', () => {
     await page.getByRole('heading', { name: 'Administrator created' }).waitFor();
     expect(await page.locator('#recovery-codes li').count()).toBe(10);
     expect(await page.getByRole('link', { name: 'Open the admin console' }).getAttribute('href')).toBe('/admin/console');
-    await expectAccessible(page, 'setup done page');
+    await expectAccessibleAtBothWidths(page, 'setup done page');
     await page.context().close();
 
     const [admin] = await db.query<{ roles: string[]; confirmed: boolean }>(
