@@ -1,4 +1,5 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { useStarted } from './fixture.js';
 
 /** Debian's Chromium, headless, with the flags this machine's closed network needs. */
 export async function launchBrowser(): Promise<Browser> {
@@ -16,6 +17,11 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-quic',
     ],
   });
+}
+
+/** A Chromium for the enclosing describe block: launched in beforeAll, closed in afterAll. */
+export function useBrowser(): Browser {
+  return useStarted('the browser', launchBrowser, (browser) => browser.close());
 }
 
 /**

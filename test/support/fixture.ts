@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll } from 'vitest';
 import { ADMIN_RESOURCE, roleScope, type AdminRole } from '../../src/admin/index.js';
 import { ClientsService, type NewClient } from '../../src/clients/index.js';
+import type { DomainEvent } from '../../src/events/index.js';
 import { IdentityService, type NewUser, type User } from '../../src/identity/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { startApp, testKek, type RunningApp } from './in-process-app.js';
@@ -171,26 +173,48 @@ export async function startFixture(opts: FixtureOptions = {}): Promise<AppFixtur
  * properties may be read from the first beforeAll registered after this call onwards.
  */
 export function useApp(opts: FixtureOptions | (() => FixtureOptions | Promise<FixtureOptions>) = {}): AppFixture {
-  let fixture: AppFixture | undefined;
-  beforeAll(async () => {
-    fixture = await startFixture(typeof opts === 'function' ? await opts() : opts);
-  });
-  afterAll(async () => {
-    await fixture?.close();
-  });
-  return startedLater('the app fixture', () => fixture);
+  return useStarted('the app fixture', async () => startFixture(typeof opts === 'function' ? await opts() : opts), (fixture) => fixture.close());
 }
 
 /** A fresh database for the enclosing describe block (created in beforeAll, dropped in afterAll). */
 export function useDatabase(): TestDatabase {
-  let db: TestDatabase | undefined;
+  return useStarted('the test database', createTestDatabase, (db) => db.drop());
+}
+
+/**
+ * Anything the enclosing describe block starts in beforeAll and stops in afterAll (a browser, a
+ * callback server): read through the returned stand-in from the next hook on. Stopped in reverse
+ * order of starting, as vitest runs afterAll hooks.
+ */
+export function useStarted<T extends object>(what: string, start: () => Promise<T>, stop: (value: T) => Promise<unknown>): T {
+  let value: T | undefined;
   beforeAll(async () => {
-    db = await createTestDatabase();
+    value = await start();
   });
   afterAll(async () => {
-    await db?.drop();
+    if (value) await stop(value);
   });
-  return startedLater('the test database', () => db);
+  return startedLater(what, () => value);
+}
+
+/**
+ * The domain events (as audit sees them) that `keep` accepts, from the enclosing describe
+ * block's beforeAll on; the array is filled as the app emits them.
+ */
+export function useEvents(fixture: Pick<AppFixture, 'app'>, keep: (event: DomainEvent) => boolean = () => true): DomainEvent[] {
+  const seen: DomainEvent[] = [];
+  beforeAll(() => {
+    recordEvents(fixture, keep, seen);
+  });
+  return seen;
+}
+
+/** Every domain event on the app's bus from now on (those `keep` accepts), for assertions. */
+export function recordEvents(target: Pick<AppFixture, 'app'>, keep: (event: DomainEvent) => boolean = () => true, seen: DomainEvent[] = []): DomainEvent[] {
+  target.app.get(EventEmitter2).onAny((_name: string | string[], event: unknown) => {
+    if (event && typeof event === 'object' && 'name' in event && keep(event as DomainEvent)) seen.push(event as DomainEvent);
+  });
+  return seen;
 }
 
 /** Stands for what a beforeAll will set: each property is read from it when used (in a hook or test). */
@@ -202,7 +226,14 @@ function startedLater<T extends object>(what: string, current: () => T | undefin
   };
   return new Proxy({} as T, {
     // Not a promise: `await` on it, or a check for one, must not need it started.
-    get: (_, property) => (property === 'then' ? undefined : Reflect.get(target(), property)),
+    get: (_, property) => {
+      if (property === 'then') return undefined;
+      const value = target();
+      const found = Reflect.get(value, property);
+      // A method runs on the started object itself (some keep private state a stand-in lacks).
+      return typeof found === 'function' ? found.bind(value) : found;
+    },
+    set: (_, property, value) => Reflect.set(target(), property, value),
     has: (_, property) => Reflect.has(target(), property),
   });
 }

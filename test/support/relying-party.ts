@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
+import { useStarted } from './fixture.js';
 
 /**
  * A relying party as a clinical app would run one: openid-client for the protocol, and a tiny
@@ -26,6 +27,42 @@ export async function startCallbackServer(): Promise<RelyingParty> {
     callbacks,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** startCallbackServer for the enclosing describe block: started in beforeAll, closed in afterAll. */
+export function useCallbackServer(): RelyingParty {
+  return useStarted('the callback server', startCallbackServer, (rp) => rp.close());
+}
+
+export interface LogoutReceiver {
+  uri: string;
+  /** Every logout_token posted to it, in order. */
+  tokens: string[];
+  close(): Promise<void>;
+}
+
+/** The back-channel logout endpoint a clinical app would run. */
+export async function startLogoutReceiver(): Promise<LogoutReceiver> {
+  const tokens: string[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel-logout`,
+    tokens,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** startLogoutReceiver for the enclosing describe block: started in beforeAll, closed in afterAll. */
+export function useLogoutReceiver(): LogoutReceiver {
+  return useStarted('the logout receiver', startLogoutReceiver, (receiver) => receiver.close());
 }
 
 export interface AuthorizationRequest {

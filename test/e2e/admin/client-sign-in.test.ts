@@ -1,9 +1,9 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { signIn } from '../../support/sign-in-flow.js';
-import { startAdminApi, type AdminApi } from '../../integration/admin/admin-api.js';
+import { useAdminApi } from '../../integration/admin/admin-api.js';
 
 const REDIRECT = 'https://ward-board.hospital.test/callback';
 
@@ -12,15 +12,7 @@ const REDIRECT = 'https://ward-board.hospital.test/callback';
  * then sign the user in to that app with openid-client (code + PKCE), as the app will.
  */
 describe('a client registered through the admin API signs a user in', () => {
-  let api: AdminApi;
-
-  beforeAll(async () => {
-    api = await startAdminApi();
-  });
-
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = useAdminApi();
 
   it('completes an authorization-code sign-in and gets a verifiable ID token', async () => {
     const admin = await api.token(['client-admin', 'user-admin']);

@@ -1,8 +1,8 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { waitFor } from '../../support/ports.js';
-import { startAdminApi, type AdminApi } from '../../integration/admin/admin-api.js';
+import { useAdminApi } from '../../integration/admin/admin-api.js';
 
 const LAB_API = 'https://lab.hospital.test/api';
 const LAB_AUDIENCE = 'lab-results-api';
@@ -13,7 +13,7 @@ const LAB_AUDIENCE = 'lab-results-api';
  * learns `active: false`, not the token's sub, client_id and scopes, and the refusal is audited.
  */
 describe('introspection, minimum necessary', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let root: string;
   let app: oidc.Configuration;
   let bystander: oidc.Configuration;
@@ -34,16 +34,11 @@ describe('introspection, minimum necessary', () => {
   };
 
   beforeAll(async () => {
-    api = await startAdminApi();
     root = await api.token(['super-admin']);
     await api.running.app.get(ClientsService).registerResourceServer({ identifier: LAB_API, name: 'Lab results API', audience: LAB_AUDIENCE, scopes: ['lab.read'] });
     ({ id: appId, config: app } = await register({ name: 'Lab results viewer', resourceScopes: ['lab.read'] }));
     ({ id: bystanderId, config: bystander } = await register({ name: 'Scheduling app' }));
     ({ config: labApi } = await register({ name: 'Lab results API', clientId: LAB_AUDIENCE }));
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   it('describes an opaque token to its own client only', async () => {

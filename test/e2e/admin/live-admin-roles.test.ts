@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_RESOURCE, roleScope } from '../../../src/admin/index.js';
-import { startAdminApi, type AdminApi } from '../../integration/admin/admin-api.js';
+import { useAdminApi } from '../../integration/admin/admin-api.js';
 
 /**
  * A machine admin's authority is read from its registration on every request: taking an admin
@@ -8,16 +8,11 @@ import { startAdminApi, type AdminApi } from '../../integration/admin/admin-api.
  * not when that token expires (README "Admin API").
  */
 describe('a machine admin whose access is taken away', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let root: string;
 
   beforeAll(async () => {
-    api = await startAdminApi();
     root = await api.token(['super-admin']);
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   const registerUserAdmin = async () => {

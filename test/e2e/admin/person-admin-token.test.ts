@@ -1,14 +1,11 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_RESOURCE, roleScope } from '../../../src/admin/index.js';
-import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
-import { MfaService } from '../../../src/mfa/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { useApp } from '../../support/fixture.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 import { allowIfAsked, authorize } from '../../support/sign-in-flow.js';
-import { totpCode } from '../../support/totp.js';
+import { createUserWithTotp, totpCode } from '../../support/totp.js';
 
 const REDIRECT = 'http://127.0.0.1:9/console/callback';
 const PASSWORD = 'a long and unusual passphrase 7';
@@ -20,39 +17,26 @@ const PASSWORD = 'a long and unusual passphrase 7';
  * alone, the same person is refused (MFA is required of every administrator).
  */
 describe('an administrator signed in as a person', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
+  const running = useApp({ env: { MFA_POLICY: 'optional' } });
   let identity: IdentityService;
-  let mfa: MfaService;
   let strict: oidc.Configuration;
   let lax: oidc.Configuration;
 
-  const register = async (mfaPolicy: 'required' | 'optional') => {
-    const c = await running.app.get(ClientsService).createClient({
-      name: `console ${mfaPolicy}`,
-      type: 'confidential',
-      mfaPolicy,
-      redirectUris: [REDIRECT],
-      grantTypes: ['authorization_code'],
-      resourceScopes: [roleScope('super-admin'), roleScope('auditor')],
-    });
-    return oidc.discovery(new URL(running.url), c.clientId, undefined, oidc.ClientSecretBasic(c.clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
-  };
+  const register = async (mfaPolicy: 'required' | 'optional') =>
+    (
+      await running.registerClient({
+        name: `console ${mfaPolicy}`,
+        mfaPolicy,
+        redirectUris: [REDIRECT],
+        grantTypes: ['authorization_code'],
+        resourceScopes: [roleScope('super-admin'), roleScope('auditor')],
+      })
+    ).config;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), MFA_POLICY: 'optional' });
     identity = running.app.get(IdentityService);
-    mfa = running.app.get(MfaService);
     strict = await register('required');
     lax = await register('optional');
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   /** The whole browser flow for the admin resource; the TOTP secret answers the challenge when one is asked. */
@@ -91,11 +75,9 @@ describe('an administrator signed in as a person', () => {
   };
 
   it('password and TOTP: the API knows the person and the roles they hold', async () => {
-    const user = await identity.createUser({ email: 'admin@hospital.test', password: PASSWORD, roles: ['auditor'] });
-    const enrolment = await mfa.startTotpEnrolment(user.id, user.email);
-    expect((await mfa.confirmTotpEnrolment(user.id, enrolment.factorId, await totpCode(enrolment.secret, -1))).ok).toBe(true);
+    const { user, secret } = await createUserWithTotp(running, { email: 'admin@hospital.test', password: PASSWORD, roles: ['auditor'] });
 
-    const token = await adminToken(strict, 'admin@hospital.test', enrolment.secret);
+    const token = await adminToken(strict, 'admin@hospital.test', secret);
     const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
     expect(claims.amr).toEqual(expect.arrayContaining(['pwd', 'mfa']));
     const me = await whoami(token);

@@ -1,10 +1,10 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsError, ClientsService } from '../../../src/clients/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { signIn } from '../../support/sign-in-flow.js';
-import { startAdminApi, type AdminApi } from '../../integration/admin/admin-api.js';
+import { useAdminApi } from '../../integration/admin/admin-api.js';
 
 const REDIRECT = 'https://imaging.hospital.test/callback';
 const PACS = 'https://pacs.hospital.test/api';
@@ -16,18 +16,13 @@ const PASSWORD = 'a long and unusual passphrase 7';
  * each verifiable against /jwks; an algorithm without a key here is refused, naming the field.
  */
 describe('token signing algorithms per client and per resource server', () => {
-  let api: AdminApi;
+  const api = useAdminApi({ SIGNING_ALGS: 'PS256,EdDSA' });
   let admin: string;
 
   beforeAll(async () => {
-    api = await startAdminApi({ SIGNING_ALGS: 'PS256,EdDSA' });
     admin = await api.token(['client-admin', 'user-admin']);
     const user = await api.call('POST', '/admin/v1/users', { token: admin, body: { email: 'radiologist@hospital.test', password: PASSWORD } });
     expect(user.status).toBe(201);
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   const register = (body: Record<string, unknown>) =>

@@ -1,23 +1,11 @@
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../../src/events/index.js';
-import { launchBrowser } from '../../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
-import { buildAuthorizationUrl, startCallbackServer, type RelyingParty } from '../../support/relying-party.js';
-import {
-  createApp,
-  createUser,
-  exchange,
-  FHIR,
-  PASSWORD,
-  recordEvents,
-  scopeSet,
-  startLogoutReceiver,
-  type LogoutReceiver,
-} from '../../integration/consent/consent-harness.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBrowser } from '../../support/browser.js';
+import { useApp, useEvents } from '../../support/fixture.js';
+import { buildAuthorizationUrl, useCallbackServer, useLogoutReceiver } from '../../support/relying-party.js';
+import { createApp, createUser, exchange, FHIR, PASSWORD, scopeSet } from '../../integration/consent/consent-harness.js';
 
 const EMAIL = 'pat.example@patients.test';
 const CEILING = ['patient/Observation.rs', 'patient/Patient.r', 'launch/patient', 'fhirUser'];
@@ -31,27 +19,15 @@ const GRANTED = 'openid fhirUser launch/patient patient/Observation.rs patient/P
  * sign-in does not ask again, and revoking the app on the account page kills its tokens.
  */
 describe('consent in a real browser', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
-  let browser: Browser;
-  let rp: RelyingParty;
-  let receiver: LogoutReceiver;
-  let events: DomainEvent[];
+  const running = useApp({ env: { FHIR_BASE_URLS: FHIR, OUTBOUND_ALLOW_LOOPBACK: 'true', BRAND_NAME: 'St. Example Hospital' } });
+  const events = useEvents(running);
+  const rp = useCallbackServer();
+  const receiver = useLogoutReceiver();
+  const browser = useBrowser();
   let app: Awaited<ReturnType<typeof createApp>>;
   let userId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({
-      DATABASE_URL: db.url,
-      KEY_ENCRYPTION_KEY: testKek(),
-      FHIR_BASE_URLS: FHIR,
-      OUTBOUND_ALLOW_LOOPBACK: 'true',
-      BRAND_NAME: 'St. Example Hospital',
-    });
-    events = recordEvents(running);
-    rp = await startCallbackServer();
-    receiver = await startLogoutReceiver();
     app = await createApp(running, {
       name: 'Vitals Tracker',
       redirectUris: [rp.redirectUri],
@@ -59,15 +35,6 @@ describe('consent in a real browser', () => {
       backchannelLogoutUri: receiver.uri,
     });
     ({ id: userId } = await createUser(running, EMAIL, { fhirUser: 'Patient/p-123', patients: [] }));
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await receiver?.close();
-    await rp?.close();
-    await running?.close();
-    await db?.drop();
   });
 
   async function signInFrom(page: Page, url: URL): Promise<void> {

@@ -1,13 +1,11 @@
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService } from '../../../src/identity/index.js';
-import { launchBrowser, reachApp, continuePastRecoveryCodes } from '../../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
-import { buildAuthorizationUrl, startCallbackServer, type RelyingParty } from '../../support/relying-party.js';
+import { continuePastRecoveryCodes, reachApp, useBrowser } from '../../support/browser.js';
+import { useApp } from '../../support/fixture.js';
+import { buildAuthorizationUrl, useCallbackServer } from '../../support/relying-party.js';
 import { totpCode } from '../../support/totp.js';
 
 const PASSWORD = 'a long and unusual passphrase 7';
@@ -17,33 +15,17 @@ const PASSWORD = 'a long and unusual passphrase 7';
  * a TOTP challenge on the next, and a passkey with Chromium's virtual authenticator.
  */
 describe('MFA in a real browser', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
-  let browser: Browser;
-  let rp: RelyingParty;
+  const running = useApp();
+  const rp = useCallbackServer();
+  const browser = useBrowser();
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
-    rp = await startCallbackServer();
-    const { clientId, clientSecret } = await running.app.get(ClientsService).createClient({
+    ({ config } = await running.registerClient({
       name: 'Medication chart',
-      type: 'confidential',
       redirectUris: [rp.redirectUri],
       grantTypes: ['authorization_code'],
-    });
-    config = await oidc.discovery(new URL(running.url), clientId, undefined, oidc.ClientSecretBasic(clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await rp?.close();
-    await running?.close();
-    await db?.drop();
+    }));
   });
 
   async function passwordStep(page: Page, email: string) {
@@ -135,7 +117,7 @@ describe('MFA in a real browser', () => {
     expect(asserted.amr).toEqual(expect.arrayContaining(['pwd', 'mfa']));
     expect(asserted.acr).toBe('urn:caduceus:acr:mfa');
 
-    const factors = await db.query<{ sign_count: string; type: string; confirmed: boolean }>(
+    const factors = await running.db.query<{ sign_count: string; type: string; confirmed: boolean }>(
       `SELECT f.sign_count, f.type, f.confirmed FROM mfa_factors f JOIN users u ON u.id = f.user_id WHERE u.email = $1`,
       ['anaesthetist@hospital.test'],
     );

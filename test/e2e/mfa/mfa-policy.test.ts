@@ -1,11 +1,10 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { MfaService } from '../../../src/mfa/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { useApp } from '../../support/fixture.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 import { alertText, allowIfAsked, authorize } from '../../support/sign-in-flow.js';
 import { totpCode } from '../../support/totp.js';
 
@@ -19,16 +18,13 @@ const MFA_ACR = 'urn:caduceus:acr:mfa';
  * The deployment policy is `optional` here so per-client and per-role rules are visible.
  */
 describe('MFA policy and second-factor rules', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
+  const running = useApp({ env: { MFA_POLICY: 'optional', MFA_MAX_ATTEMPTS: '3' } });
   let identity: IdentityService;
   let mfa: MfaService;
   let relaxed: oidc.Configuration;
   let strict: oidc.Configuration;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), MFA_POLICY: 'optional', MFA_MAX_ATTEMPTS: '3' });
     identity = running.app.get(IdentityService);
     mfa = running.app.get(MfaService);
     const clients = running.app.get(ClientsService);
@@ -40,11 +36,6 @@ describe('MFA policy and second-factor rules', () => {
     };
     relaxed = await discover('optional', 'Patient portal');
     strict = await discover('required', 'ICU charting');
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   /** A user with a confirmed TOTP factor; its secret is returned so the test can compute codes. */

@@ -1,11 +1,10 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { MfaService } from '../../../src/mfa/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { useApp } from '../../support/fixture.js';
 import { HttpBrowser } from '../../support/http-browser.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 import { allowIfAsked, authorize } from '../../support/sign-in-flow.js';
 import { totpCode } from '../../support/totp.js';
 
@@ -18,15 +17,12 @@ const PASSWORD = 'a long and unusual passphrase 7';
  * replace the user's codes, and no route may finish the sign-in without the second factor.
  */
 describe('a password holder cannot walk past MFA through the recovery-codes page', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
+  const running = useApp();
   let identity: IdentityService;
   let mfa: MfaService;
   let strict: oidc.Configuration;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek() });
     identity = running.app.get(IdentityService);
     mfa = running.app.get(MfaService);
     const c = await running.app
@@ -35,11 +31,6 @@ describe('a password holder cannot walk past MFA through the recovery-codes page
     strict = await oidc.discovery(new URL(running.url), c.clientId, undefined, oidc.ClientSecretBasic(c.clientSecret!), {
       execute: [oidc.allowInsecureRequests],
     });
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await db?.drop();
   });
 
   it('password, then GET …/mfa/recovery-codes, then POST …/mfa/recovery: no new codes, no code for the app', async () => {

@@ -1,13 +1,10 @@
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService } from '../../../src/identity/index.js';
-import { launchBrowser, reachApp } from '../../support/browser.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
-import { buildAuthorizationUrl, startCallbackServer, type RelyingParty } from '../../support/relying-party.js';
+import { reachApp, useBrowser } from '../../support/browser.js';
+import { useApp } from '../../support/fixture.js';
+import { buildAuthorizationUrl, useCallbackServer } from '../../support/relying-party.js';
 
 const EMAIL = 'dr.grey@hospital.test';
 const PASSWORD = 'correct horse battery staple 42';
@@ -17,25 +14,19 @@ const PASSWORD = 'correct horse battery staple 42';
  * app's OIDC library (openid-client) gets an ID token it can verify.
  */
 describe('sign-in in a real browser', () => {
-  let db: TestDatabase;
-  let running: RunningApp;
-  let browser: Browser;
-  let rp: RelyingParty;
+  const running = useApp({ env: { BRAND_NAME: 'St. Example Hospital' } });
+  const rp = useCallbackServer();
+  const browser = useBrowser();
   let config: oidc.Configuration;
   let userId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), BRAND_NAME: 'St. Example Hospital' });
-    rp = await startCallbackServer();
-    const clients = running.app.get(ClientsService);
-    const { clientId, clientSecret } = await clients.createClient({
+    ({ config } = await running.registerClient({
       name: 'EHR Viewer',
       mfaPolicy: 'optional', // password-only flows are under test here; MFA has its own suite
-      type: 'confidential',
       redirectUris: [rp.redirectUri],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
+    }));
     ({ id: userId } = await running.app.get(IdentityService).createUser({
       email: EMAIL,
       password: PASSWORD,
@@ -44,17 +35,6 @@ describe('sign-in in a real browser', () => {
       emailVerified: true,
       roles: ['clinician'],
     }));
-    config = await oidc.discovery(new URL(running.url), clientId, undefined, oidc.ClientSecretBasic(clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
-    browser = await launchBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await rp?.close();
-    await running?.close();
-    await db?.drop();
   });
 
   it('goes from the app to the sign-in page and back with a verifiable ID token', async () => {

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,35 +6,11 @@ import { IdentityService } from '../../../src/identity/index.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
+import { startLogoutReceiver, type LogoutReceiver } from '../../support/relying-party.js';
 import { alertText, authorize, signIn } from '../../support/sign-in-flow.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const PASSWORD = 'a long and unusual passphrase 7';
-
-interface LogoutReceiver {
-  uri: string;
-  tokens: string[];
-  close(): Promise<void>;
-}
-
-/** The back-channel logout endpoint a clinical app would run. */
-async function startLogoutReceiver(): Promise<LogoutReceiver> {
-  const tokens: string[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel-logout`,
-    tokens,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
 
 describe('sign-in sessions, failures and logout', () => {
   let db: TestDatabase;

@@ -1,42 +1,25 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { exportJWK, generateKeyPair } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../../src/events/index.js';
-import { BOOTSTRAP_ID, startAdminApi, type AdminApi } from './admin-api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useEvents } from '../../support/fixture.js';
+import { BOOTSTRAP_ID, secondSuperAdmin, useAdminApi } from './admin-api.js';
 
 /**
  * Dual control (#17 item 5): with the dualControl policy on, high-risk acts become pending
  * changes that a second super-admin approves; the requester never decides their own.
  */
 describe('/admin/v1/approvals (dual control)', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let root: string;
   let second: string;
   let secondId: string;
   let keyAdmin: string;
-  const events: DomainEvent[] = [];
+  const events = useEvents(api);
 
   beforeAll(async () => {
-    api = await startAdminApi();
-    api.running.app.get(EventEmitter2).onAny((_name: string | string[], event: DomainEvent) => {
-      if (event?.name) events.push(event);
-    });
     root = await api.token(['super-admin']);
     // Registered before dual control is on: a key-admin client is itself a held grant afterwards.
     keyAdmin = await api.token(['key-admin']);
-    const created = await api.call('POST', '/admin/v1/clients', {
-      token: root,
-      body: { name: 'second super-admin', type: 'confidential', grantTypes: ['client_credentials'], resourceScopes: ['admin:super-admin'] },
-    });
-    expect(created.status).toBe(201);
-    secondId = created.body.clientId;
-    second = (
-      await api.clientCredentials(created.body.clientId, created.body.clientSecret, { resource: 'urn:caduceus:admin', scope: 'admin:super-admin' })
-    ).access_token;
-  });
-
-  afterAll(async () => {
-    await api?.close();
+    ({ clientId: secondId, token: second } = await secondSuperAdmin(api, root));
   });
 
   const policies = async () => api.call('GET', '/admin/v1/policies', { token: root });

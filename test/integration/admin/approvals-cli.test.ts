@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { testKek } from '../../support/in-process-app.js';
-import { startAdminApi, type AdminApi } from './admin-api.js';
+import { turnOnDualControl, useAdminApi } from './admin-api.js';
 import { cli } from './cli-runner.js';
 
 /**
@@ -9,26 +9,14 @@ import { cli } from './cli-runner.js';
  * and points to the admin API, where a second super-admin approves (as keys:rotate-kek does).
  */
 describe('dual control: the admin CLI', () => {
-  let api: AdminApi;
+  const api = useAdminApi({ KEY_ENCRYPTION_KEY: testKek() });
   let root: string;
 
   beforeAll(async () => {
-    const kek = testKek();
-    api = await startAdminApi({ KEY_ENCRYPTION_KEY: kek });
     process.env.DATABASE_URL = api.db.url;
-    process.env.KEY_ENCRYPTION_KEY = kek;
+    process.env.KEY_ENCRYPTION_KEY = testKek();
     root = await api.token(['super-admin']);
-    const policies = await api.call('GET', '/admin/v1/policies', { token: root });
-    const on = await api.call('PATCH', '/admin/v1/policies', {
-      token: root,
-      body: { admin: { dualControl: true } },
-      headers: { 'if-match': policies.headers.get('etag')! },
-    });
-    expect(on.status).toBe(200);
-  });
-
-  afterAll(async () => {
-    await api?.close();
+    await turnOnDualControl(api, root);
   });
 
   const emails = async () => ((await api.call('GET', '/admin/v1/users', { token: root })).body.items as Array<{ email: string }>).map((u) => u.email);

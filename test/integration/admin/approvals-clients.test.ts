@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAdminApi, type AdminApi } from './admin-api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { secondSuperAdmin, turnOnDualControl, useAdminApi } from './admin-api.js';
 
 /**
  * Dual control (#17 item 5) for clients: registering or changing a client so that it carries
@@ -8,34 +8,15 @@ import { startAdminApi, type AdminApi } from './admin-api.js';
  * super-admin.
  */
 describe('dual control: clients', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let root: string;
   let second: string;
   let secondId: string;
 
   beforeAll(async () => {
-    api = await startAdminApi();
     root = await api.token(['super-admin']);
-    const created = await api.call('POST', '/admin/v1/clients', {
-      token: root,
-      body: { name: 'second super-admin', type: 'confidential', grantTypes: ['client_credentials'], resourceScopes: ['admin:super-admin'] },
-    });
-    expect(created.status).toBe(201);
-    secondId = created.body.clientId;
-    second = (
-      await api.clientCredentials(created.body.clientId, created.body.clientSecret, { resource: 'urn:caduceus:admin', scope: 'admin:super-admin' })
-    ).access_token;
-    const policies = await api.call('GET', '/admin/v1/policies', { token: root });
-    const on = await api.call('PATCH', '/admin/v1/policies', {
-      token: root,
-      body: { admin: { dualControl: true } },
-      headers: { 'if-match': policies.headers.get('etag')! },
-    });
-    expect(on.status).toBe(200);
-  });
-
-  afterAll(async () => {
-    await api?.close();
+    ({ clientId: secondId, token: second } = await secondSuperAdmin(api, root));
+    await turnOnDualControl(api, root);
   });
 
   const names = async () => ((await api.call('GET', '/admin/v1/clients?limit=200', { token: root })).body.items as Array<{ name: string }>).map((c) => c.name);

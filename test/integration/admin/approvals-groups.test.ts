@@ -1,7 +1,6 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../../src/events/index.js';
-import { startAdminApi, type AdminApi } from './admin-api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useEvents } from '../../support/fixture.js';
+import { secondSuperAdmin, turnOnDualControl, useAdminApi } from './admin-api.js';
 
 /**
  * Dual control (#17 item 5) for role grants through groups: putting a person in a group that
@@ -9,36 +8,15 @@ import { startAdminApi, type AdminApi } from './admin-api.js';
  * members, grants that role, and waits for a second super-admin exactly like a user grant.
  */
 describe('dual control: role grants through groups', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let root: string;
   let second: string;
-  const events: DomainEvent[] = [];
+  const events = useEvents(api);
 
   beforeAll(async () => {
-    api = await startAdminApi();
-    api.running.app.get(EventEmitter2).onAny((_name: string | string[], event: DomainEvent) => {
-      if (event?.name) events.push(event);
-    });
     root = await api.token(['super-admin']);
-    const created = await api.call('POST', '/admin/v1/clients', {
-      token: root,
-      body: { name: 'second super-admin', type: 'confidential', grantTypes: ['client_credentials'], resourceScopes: ['admin:super-admin'] },
-    });
-    expect(created.status).toBe(201);
-    second = (
-      await api.clientCredentials(created.body.clientId, created.body.clientSecret, { resource: 'urn:caduceus:admin', scope: 'admin:super-admin' })
-    ).access_token;
-    const policies = await api.call('GET', '/admin/v1/policies', { token: root });
-    const on = await api.call('PATCH', '/admin/v1/policies', {
-      token: root,
-      body: { admin: { dualControl: true } },
-      headers: { 'if-match': policies.headers.get('etag')! },
-    });
-    expect(on.status).toBe(200);
-  });
-
-  afterAll(async () => {
-    await api?.close();
+    ({ token: second } = await secondSuperAdmin(api, root));
+    await turnOnDualControl(api, root);
   });
 
   const user = async (email: string) => {

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { SYSTEM_ACTOR } from '../../../src/events/index.js';
-import { startAdminApi, type AdminApi } from './admin-api.js';
+import { useAdminApi } from './admin-api.js';
 
 /**
  * The built-in clients (#17): the account app and the admin console are registered by the
@@ -10,16 +10,11 @@ import { startAdminApi, type AdminApi } from './admin-api.js';
  * the service never keeps a weaker sign-in policy or someone else's redirect targets.
  */
 describe('built-in client ids', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let admin: string;
 
   beforeAll(async () => {
-    api = await startAdminApi();
     admin = await api.token(['client-admin']);
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   it.each(['caduceus-account', 'caduceus-admin-console', 'caduceus-anything'])('a client-admin cannot register %s: 400 naming clientId', async (clientId) => {
@@ -42,15 +37,7 @@ describe('built-in client ids', () => {
 });
 
 describe('built-in client registration', () => {
-  let api: AdminApi;
-
-  beforeAll(async () => {
-    api = await startAdminApi();
-  });
-
-  afterAll(async () => {
-    await api?.close();
-  });
+  const api = useAdminApi();
 
   it.each([
     ['caduceus-account', '/account'],

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdminRole } from '../../../src/admin/index.js';
 import { IdempotencyCleanupJob } from '../../../src/admin/idempotency-cleanup.job.js';
 import { requestFingerprint } from '../../../src/admin/idempotency.service.js';
 import { ClientsService } from '../../../src/clients/index.js';
-import type { DomainEvent } from '../../../src/events/index.js';
 import { OidcService } from '../../../src/oidc/index.js';
-import { startAdminApi, type AdminApi } from './admin-api.js';
+import { useEvents } from '../../support/fixture.js';
+import { useAdminApi } from './admin-api.js';
 
 const webApp = (name: string) => ({
   name,
@@ -20,23 +19,15 @@ const webApp = (name: string) => ({
 
 /** The clients resource of the admin API against the real application and PostgreSQL. */
 describe('/admin/v1/clients', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let admin: string;
-  const events: DomainEvent[] = [];
+  const events = useEvents(api, (event) => event?.name?.startsWith('client.'));
 
   beforeAll(async () => {
-    api = await startAdminApi();
-    api.running.app.get(EventEmitter2).onAny((_name: string | string[], event: DomainEvent) => {
-      if (event?.name?.startsWith('client.')) events.push(event);
-    });
     // As the oidc module is to wire it: every registration and update is also checked by oidc-provider.
     const provider = api.running.app.get(OidcService).current;
     api.running.app.get(ClientsService).useProviderValidator((metadata) => provider.Client.validate(metadata as Parameters<typeof provider.Client.validate>[0]));
     admin = await api.token(['client-admin']);
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   const create = (body: unknown, token = admin, headers: Record<string, string> = {}) =>

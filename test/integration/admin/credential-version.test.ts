@@ -1,8 +1,7 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../../src/events/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../support/ports.js';
-import { startAdminApi, type AdminApi } from './admin-api.js';
+import { useEvents } from '../../support/fixture.js';
+import { useAdminApi, secondSuperAdmin } from './admin-api.js';
 
 const PASSWORD = 'correct horse battery staple 42';
 
@@ -12,31 +11,15 @@ const PASSWORD = 'correct horse battery staple 42';
  * user as it was (a pending grant of super-admin, above all) no longer applies once they changed.
  */
 describe('credential changes and the user ETag', () => {
-  let api: AdminApi;
+  const api = useAdminApi({ MFA_ENROLMENT: 'invite-only' });
   let root: string;
   let second: string;
   let secondId: string;
-  const events: DomainEvent[] = [];
+  const events = useEvents(api, (event) => event?.name?.startsWith('approval.'));
 
   beforeAll(async () => {
-    api = await startAdminApi({ MFA_ENROLMENT: 'invite-only' });
-    api.running.app.get(EventEmitter2).onAny((_name: string | string[], event: DomainEvent) => {
-      if (event?.name?.startsWith('approval.')) events.push(event);
-    });
     root = await api.token(['super-admin']);
-    const created = await api.call('POST', '/admin/v1/clients', {
-      token: root,
-      body: { name: 'second super-admin', type: 'confidential', grantTypes: ['client_credentials'], resourceScopes: ['admin:super-admin'] },
-    });
-    expect(created.status).toBe(201);
-    secondId = created.body.clientId;
-    second = (
-      await api.clientCredentials(created.body.clientId, created.body.clientSecret, { resource: 'urn:caduceus:admin', scope: 'admin:super-admin' })
-    ).access_token;
-  });
-
-  afterAll(async () => {
-    await api?.close();
+    ({ clientId: secondId, token: second } = await secondSuperAdmin(api, root));
   });
 
   const createUser = async (email: string) => {

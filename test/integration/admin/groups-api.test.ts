@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService } from '../../../src/identity/index.js';
-import { startAdminApi, type AdminApi } from './admin-api.js';
+import { useAdminApi } from './admin-api.js';
 
 /** /admin/v1/groups against the real application and PostgreSQL: a group's roles are its members' roles. */
 describe('/admin/v1/groups', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let admin: string;
 
   beforeAll(async () => {
-    api = await startAdminApi();
     admin = await api.token(['user-admin']);
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   const newUser = async (email: string) => {

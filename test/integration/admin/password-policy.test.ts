@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityError, IdentityService } from '../../../src/identity/index.js';
-import { startAdminApi, type AdminApi } from './admin-api.js';
+import { useAdminApi } from './admin-api.js';
 
 const FIFTEEN = 'vivid otter run'; // 15 characters, not common, not repetitive
 const SIXTEEN = 'vivid otter runs';
@@ -11,14 +11,13 @@ const SIXTEEN = 'vivid otter runs';
  * or reset link and an administrator's set password all refuse a shorter one, saying why.
  */
 describe('the runtime password policy applies to every new password', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let root: string;
   let identity: IdentityService;
   let userId: string;
   const email = 'changer@hospital.test';
 
   beforeAll(async () => {
-    api = await startAdminApi();
     identity = api.running.app.get(IdentityService);
     root = await api.token(['super-admin']);
     const created = await api.call('POST', '/admin/v1/users', { token: root, body: { email, password: 'first passphrase 1' } });
@@ -27,10 +26,6 @@ describe('the runtime password policy applies to every new password', () => {
     const etag = (await api.call('GET', '/admin/v1/policies', { token: root })).headers.get('etag')!;
     const raised = await api.call('PATCH', '/admin/v1/policies', { token: root, body: { password: { minLength: 16 } }, headers: { 'if-match': etag } });
     expect(raised.status).toBe(200);
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   it('a user changing their own password: shorter than the policy is refused with the reason, long enough is accepted', async () => {

@@ -1,44 +1,29 @@
 import * as oidc from 'openid-client';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
-import type { DomainEvent } from '../../../src/events/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { authorize, signIn } from '../../support/sign-in-flow.js';
-import { startAdminApi, type AdminApi } from './admin-api.js';
+import { useEvents } from '../../support/fixture.js';
+import { useAdminApi } from './admin-api.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const PASSWORD = 'a long and unusual passphrase 7';
 
 /** Sessions through the admin API: real sign-ins, real refresh tokens, real PostgreSQL. */
 describe('/admin/v1/sessions', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let admin: string;
   let config: oidc.Configuration;
   let clientId: string;
-  const events: DomainEvent[] = [];
+  const events = useEvents(api, (event) => event?.name === 'session.revoked');
 
   beforeAll(async () => {
-    api = await startAdminApi();
-    api.running.app.get(EventEmitter2).onAny((_name: string | string[], event: DomainEvent) => {
-      if (event?.name === 'session.revoked') events.push(event);
-    });
-    const created = await api.running.app.get(ClientsService).createClient({
+    ({ clientId, config } = await api.registerClient({
       name: 'Ward board',
       mfaPolicy: 'optional', // password-only sign-ins keep this suite about sessions
-      type: 'confidential',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
-    clientId = created.clientId;
-    config = await oidc.discovery(new URL(api.url), clientId, undefined, oidc.ClientSecretBasic(created.clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    }));
     admin = await api.token(['user-admin']);
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   async function newUser(email: string): Promise<string> {

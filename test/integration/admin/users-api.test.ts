@@ -1,31 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter2 } from '@nestjs/event-emitter';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DomainEvent } from '../../../src/events/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService } from '../../../src/identity/index.js';
-import { startAdminApi, type AdminApi } from './admin-api.js';
+import { useEvents } from '../../support/fixture.js';
+import { useAdminApi } from './admin-api.js';
 
 const PASSWORD = 'a long and unusual passphrase 7';
 const OTHER_PASSWORD = 'another quite unusual passphrase 9';
 
 /** The users resource of the admin API against the real application and PostgreSQL. */
 describe('/admin/v1/users', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let admin: string;
   let identity: IdentityService;
-  const events: DomainEvent[] = [];
+  const events = useEvents(api, (event) => event?.name?.startsWith('user.') || event?.name?.startsWith('mfa.'));
 
   beforeAll(async () => {
-    api = await startAdminApi();
-    api.running.app.get(EventEmitter2).onAny((_name: string | string[], event: DomainEvent) => {
-      if (event?.name?.startsWith('user.') || event?.name?.startsWith('mfa.')) events.push(event);
-    });
     identity = api.running.app.get(IdentityService);
     admin = await api.token(['user-admin']);
-  });
-
-  afterAll(async () => {
-    await api?.close();
   });
 
   const create = (body: unknown, token = admin, headers: Record<string, string> = {}) => api.call('POST', '/admin/v1/users', { token, body, headers });

@@ -1,12 +1,9 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import * as oidc from 'openid-client';
 import { expect } from 'vitest';
 import { ClientsService, type NewClient } from '../../../src/clients/index.js';
 import { SmartContextService } from '../../../src/consent/smart-context.service.js';
-import type { DomainEvent } from '../../../src/events/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
+import { discover } from '../../support/fixture.js';
 import type { HttpBrowser } from '../../support/http-browser.js';
 import type { RunningApp } from '../../support/in-process-app.js';
 import { buildAuthorizationUrl } from '../../support/relying-party.js';
@@ -14,16 +11,9 @@ import { buildAuthorizationUrl } from '../../support/relying-party.js';
 export const FHIR = 'https://fhir.hospital.test/r4';
 export const PASSWORD = 'a long and unusual passphrase 7';
 
-/** Every event on the bus, as audit sees them, for assertions. */
-export function recordEvents(running: RunningApp): DomainEvent[] {
-  const seen: DomainEvent[] = [];
-  running.app.get(EventEmitter2).onAny((_name: string | string[], event: unknown) => {
-    if (event && typeof event === 'object' && 'name' in event) seen.push(event as DomainEvent);
-  });
-  return seen;
-}
+export { recordEvents } from '../../support/fixture.js';
 
-export async function createUser(running: RunningApp, email: string, smart?: { fhirUser: string | null; patients: Array<{ patientId: string; displayName: string; encounterId?: string | null }> }) {
+export async function createUser(running: Pick<RunningApp, 'app'>, email: string, smart?: { fhirUser: string | null; patients: Array<{ patientId: string; displayName: string; encounterId?: string | null }> }) {
   const user = await running.app.get(IdentityService).createUser({ email, password: PASSWORD, givenName: 'Test', familyName: 'User' });
   if (smart) {
     await running.app.get(SmartContextService).replace(
@@ -37,17 +27,14 @@ export async function createUser(running: RunningApp, email: string, smart?: { f
 }
 
 /** A client registered as an administrator would, with MFA optional so tests sign in with a password. */
-export async function createApp(running: RunningApp, input: Partial<NewClient> & { name: string; redirectUris: string[] }) {
+export async function createApp(running: Pick<RunningApp, 'app' | 'url'>, input: Partial<NewClient> & { name: string; redirectUris: string[] }) {
   const created = await running.app.get(ClientsService).createClient({
     type: 'confidential',
     grantTypes: ['authorization_code', 'refresh_token'],
     mfaPolicy: 'optional',
     ...input,
   } as NewClient);
-  const config = await oidc.discovery(new URL(running.url), created.clientId, undefined, oidc.ClientSecretBasic(created.clientSecret!), {
-    execute: [oidc.allowInsecureRequests],
-  });
-  return { ...created, config };
+  return { ...created, config: await discover(running.url, created.clientId, created.clientSecret!) };
 }
 
 /** The page's form (action, CSRF token) and the named submit value, posted as a browser would. */
@@ -107,27 +94,4 @@ export async function exchange(app: { config: oidc.Configuration }, callback: UR
 
 export const scopeSet = (scope: string | undefined) => new Set((scope ?? '').split(' ').filter(Boolean));
 
-export interface LogoutReceiver {
-  uri: string;
-  tokens: string[];
-  close(): Promise<void>;
-}
-
-/** The back-channel logout endpoint a clinical app would run. */
-export async function startLogoutReceiver(): Promise<LogoutReceiver> {
-  const tokens: string[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel-logout`,
-    tokens,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
+export { startLogoutReceiver, type LogoutReceiver } from '../../support/relying-party.js';

@@ -1,15 +1,13 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IdentityProvidersService } from '../../../src/federation/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { MfaService } from '../../../src/mfa/index.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { useApp, useStarted } from '../../support/fixture.js';
 import { freePort } from '../../support/ports.js';
-import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 import { buildAuthorizationUrl } from '../../support/relying-party.js';
 import { totpCode } from '../../support/totp.js';
-import { CrossSiteAgent, startScriptedUpstream, type ScriptedUpstream } from './federation-support.js';
+import { CrossSiteAgent, startScriptedUpstream } from './federation-support.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 const MFA_ACR = 'urn:caduceus:acr:mfa';
@@ -21,16 +19,12 @@ const MFA_ACR = 'urn:caduceus:acr:mfa';
  * tokens, and a readable page when the upstream is down.
  */
 describe('federated sign-in rules', () => {
-  let db: TestDatabase;
-  let upstream: ScriptedUpstream;
-  let running: RunningApp;
+  const upstream = useStarted('the scripted upstream IdP', startScriptedUpstream, (idp) => idp.close());
+  const running = useApp({ env: { MFA_POLICY: 'optional', OUTBOUND_ALLOW_LOOPBACK: 'true' } });
   let relaxed: oidc.Configuration;
   let strict: oidc.Configuration;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    upstream = await startScriptedUpstream();
-    running = await startApp({ DATABASE_URL: db.url, KEY_ENCRYPTION_KEY: testKek(), MFA_POLICY: 'optional', OUTBOUND_ALLOW_LOOPBACK: 'true' });
     const idps = running.app.get(IdentityProvidersService);
     const common = {
       issuer: upstream.issuer,
@@ -50,19 +44,10 @@ describe('federated sign-in rules', () => {
       allowedDomains: [],
       issuer: `http://127.0.0.1:${await freePort()}`,
     });
-    const clients = running.app.get(ClientsService);
-    const discover = async (mfaPolicy: 'optional' | 'required', name: string) => {
-      const c = await clients.createClient({ name, type: 'confidential', mfaPolicy, redirectUris: [REDIRECT], grantTypes: ['authorization_code'] });
-      return oidc.discovery(new URL(running.url), c.clientId, undefined, oidc.ClientSecretBasic(c.clientSecret!), { execute: [oidc.allowInsecureRequests] });
-    };
+    const discover = async (mfaPolicy: 'optional' | 'required', name: string) =>
+      (await running.registerClient({ name, mfaPolicy, redirectUris: [REDIRECT], grantTypes: ['authorization_code'] })).config;
     relaxed = await discover('optional', 'Ward rota');
     strict = await discover('required', 'ICU charting');
-  });
-
-  afterAll(async () => {
-    await running?.close();
-    await upstream?.close();
-    await db?.drop();
   });
 
   /** From the app through the sign-in page's "Sign in with …" button to wherever the flow stops. */
@@ -94,9 +79,9 @@ describe('federated sign-in rules', () => {
     return { ...current, html: '' };
   }
 
-  const usersWithEmail = async (email: string) => (await db.query<{ id: string }>(`SELECT id FROM users WHERE lower(email) = lower($1)`, [email])).map((r) => r.id);
-  const links = async (subject: string) => db.query<{ idp_id: string; user_id: string }>(`SELECT idp_id, user_id FROM federated_identities WHERE subject = $1`, [subject]);
-  const audited = async (type: string) => db.query<{ details: Record<string, unknown>; outcome: string }>(`SELECT details, outcome FROM audit_events WHERE event_type = $1 ORDER BY seq`, [type]);
+  const usersWithEmail = async (email: string) => (await running.db.query<{ id: string }>(`SELECT id FROM users WHERE lower(email) = lower($1)`, [email])).map((r) => r.id);
+  const links = async (subject: string) => running.db.query<{ idp_id: string; user_id: string }>(`SELECT idp_id, user_id FROM federated_identities WHERE subject = $1`, [subject]);
+  const audited = async (type: string) => running.db.query<{ details: Record<string, unknown>; outcome: string }>(`SELECT details, outcome FROM audit_events WHERE event_type = $1 ORDER BY seq`, [type]);
 
   it('provisions a user on the first upstream sign-in, with mapped claims and roles, and reuses it on the second', async () => {
     upstream.account = {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAdminApi, type AdminApi } from '../admin/admin-api.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAdminApi, turnOnDualControl } from '../admin/admin-api.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -11,25 +11,14 @@ const ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error';
  * group membership; nothing is written and nothing is left pending.
  */
 describe('/scim/v2 under dual control', () => {
-  let api: AdminApi;
+  const api = useAdminApi();
   let root: string;
   let scimToken: string;
 
   beforeAll(async () => {
-    api = await startAdminApi();
     root = await api.token(['super-admin']);
     scimToken = await api.token(['provisioning']);
-    const policies = await api.call('GET', '/admin/v1/policies', { token: root });
-    const on = await api.call('PATCH', '/admin/v1/policies', {
-      token: root,
-      body: { admin: { dualControl: true } },
-      headers: { 'if-match': policies.headers.get('etag')! },
-    });
-    expect(on.status).toBe(200);
-  });
-
-  afterAll(async () => {
-    await api?.close();
+    await turnOnDualControl(api, root);
   });
 
   const scim = (method: string, path: string, body?: unknown) =>

@@ -1,11 +1,9 @@
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import * as oidc from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
-import type { DomainEvent } from '../../../src/events/index.js';
 import { HttpBrowser } from '../../support/http-browser.js';
 import { signIn } from '../../support/sign-in-flow.js';
 import { waitFor } from '../../support/ports.js';
+import { useEvents } from '../../support/fixture.js';
 import { useAdminApi } from '../admin/admin-api.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -21,23 +19,16 @@ describe('/scim/v2', () => {
   const api = useAdminApi();
   let scimToken: string;
   let config: oidc.Configuration;
-  const events: DomainEvent[] = [];
+  const events = useEvents(api, (event) => event?.name?.startsWith('user.') || event?.name?.startsWith('group.'));
 
   beforeAll(async () => {
-    api.running.app.get(EventEmitter2).onAny((_name: string | string[], event: DomainEvent) => {
-      if (event?.name?.startsWith('user.') || event?.name?.startsWith('group.')) events.push(event);
-    });
     scimToken = await api.token(['provisioning']);
-    const created = await api.running.app.get(ClientsService).createClient({
+    ({ config } = await api.registerClient({
       name: 'Ward board',
       mfaPolicy: 'optional', // password-only sign-ins keep this suite about provisioning
-      type: 'confidential',
       redirectUris: [REDIRECT],
       grantTypes: ['authorization_code', 'refresh_token'],
-    });
-    config = await oidc.discovery(new URL(api.url), created.clientId, undefined, oidc.ClientSecretBasic(created.clientSecret!), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    }));
   });
 
   const scim = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token = scimToken) =>
