@@ -8,3 +8,24 @@ import { generate } from 'otplib';
 export function totpCode(secretBase32: string, stepOffset = 0): Promise<string> {
   return generate({ secret: secretBase32.replace(/\s+/g, ''), epoch: Math.floor(Date.now() / 1000) + stepOffset * 30 });
 }
+
+/**
+ * An authenticator app as one person holds it: the service accepts each TOTP step once and only
+ * a step later than the last one accepted, so a walk that uses the same factor several times
+ * takes the next step still inside the ±1 window, and waits (on the clock, not a fixed sleep)
+ * when every step in the window is used up.
+ */
+export class TotpDevice {
+  private last = -Infinity;
+
+  constructor(readonly secret: string) {}
+
+  /** The code of the next unused step (the first one is a step back, as enrolment usually is). */
+  async next(): Promise<string> {
+    const now = () => Math.floor(Date.now() / 30_000);
+    const step = Math.max(this.last + 1, now() - 1);
+    while (step > now() + 1) await new Promise((r) => setTimeout(r, 250));
+    this.last = step;
+    return totpCode(this.secret, step - now());
+  }
+}

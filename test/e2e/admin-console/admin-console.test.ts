@@ -1,10 +1,11 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { MfaService } from '../../../src/mfa/index.js';
+import { expectAccessible } from '../../support/axe.js';
 import { launchBrowser } from '../../support/browser.js';
+import { consoleScreen, consoleToken, submitPassword, watchPage } from '../../support/console-steps.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
 import { totpCode } from '../../support/totp.js';
@@ -12,36 +13,6 @@ import { totpCode } from '../../support/totp.js';
 const PASSWORD = 'a long and unusual passphrase 7';
 const BOOTSTRAP_ID = 'bootstrap-admin';
 const BOOTSTRAP_SECRET = 'a-bootstrap-secret-of-at-least-32-characters';
-
-/** Serious and critical axe-core findings of the page as it is now (WCAG 2.x A and AA rules). */
-export async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-/**
- * Every console error and CSP violation of a page: a blocked inline style or script shows as
- * a `securitypolicyviolation` event (recorded by a script the test injects, which the CSP
- * does not govern) and as a console error.
- */
-export function watchPage(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    // Chromium asks every page without an icon link for /favicon.ico: the sign-in pages (not the
-    // console's, which name an icon) have none yet, and the service has no such file.
-    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`console: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
-  });
-  void page.addInitScript(
-    "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
-  );
-  return problems;
-}
 
 /**
  * The admin console in Chromium: it signs the administrator in through Caduceus (code + PKCE,
@@ -87,9 +58,7 @@ describe('admin console', () => {
     const page = await context.newPage();
     const problems = watchPage(page);
     await page.goto(`${running.url}/admin/console`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitPassword(page, email, PASSWORD);
     await page.getByLabel('Authentication code').fill(await totpCode(secret));
     await page.getByRole('button', { name: 'Verify', exact: true }).first().click();
     await page.waitForURL((u) => u.pathname === '/admin/console' && !u.search);
@@ -126,11 +95,11 @@ describe('admin console', () => {
   it('an administrator with TOTP signs in, creates a user and registers an app: no CSP violation, no serious axe finding', async () => {
     const context = await browser.newContext();
     const { page, problems } = await signIn(context, 'admin@hospital.test', adminSecret);
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, 'users screen');
 
     await page.getByRole('link', { name: 'Create or invite a user' }).click();
     await page.getByRole('heading', { name: 'Create or invite a user' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, 'create user screen');
     await page.getByLabel('Email').fill('nurse@hospital.test');
     await page.getByLabel('Given name').fill('Nora');
     await page.getByLabel('Family name').fill('Nurse');
@@ -145,7 +114,7 @@ describe('admin console', () => {
     await page.getByRole('link', { name: 'Apps', exact: true }).click();
     await page.getByRole('link', { name: 'Register an app' }).click();
     await page.getByRole('heading', { name: 'Register an app' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, 'register app screen');
     await page.getByLabel('Web app with a back end').check();
     await page.getByLabel('Name people see').fill('Medication chart');
     await page.getByLabel('Redirect URIs', { exact: true }).fill('https://chart.hospital.test/callback');
@@ -158,9 +127,8 @@ describe('admin console', () => {
     expect(registered).toMatchObject({ client_name: 'Medication chart', redirect_uris: ['https://chart.hospital.test/callback'] });
 
     for (const screen of ['#/keys', '#/audit', '#/posture', '#/break-glass', '#/identity-providers', '#/webhooks', `#/apps/${clientId}`, `#/users/${created!.id}`]) {
-      await page.goto(`${running.url}/admin/console${screen}`);
-      await page.locator(`main[data-ready="${screen.slice(2).split('/')[0]}"]`).waitFor();
-      expect(await seriousViolations(page), screen).toEqual([]);
+      await consoleScreen(page, running.url, screen);
+      await expectAccessible(page, screen);
     }
     expect(problems).toEqual([]);
     await context.close();
@@ -186,10 +154,10 @@ describe('admin console', () => {
     await page.getByRole('link', { name: 'Signing keys' }).click();
     await page.getByRole('heading', { name: 'Rotation schedule' }).waitFor();
     expect(await page.locator('main button').count()).toBe(0);
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, 'auditor: signing keys');
 
     // The same token the console holds, used by hand: the API decides, not the page.
-    const token = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('caduceus.console.signed')!) as { accessToken: string }).accessToken);
+    const token = await consoleToken(page);
     const forged = await fetch(`${running.url}/admin/v1/users`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -205,7 +173,7 @@ describe('admin console', () => {
     await page.getByRole('link', { name: 'Users', exact: true }).click();
     await page.getByRole('link', { name: 'auditor@hospital.test' }).waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, 'auditor: users at phone width');
 
     // Signing out ends the provider session too: the token is gone and the console says so.
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -229,7 +197,7 @@ describe('admin console', () => {
     expect(await page.locator('.topbar').count()).toBe(0);
     const tags = await page.locator('.opblock-tag').evaluateAll((els) => els.map((e) => e.getAttribute('data-tag')));
     expect(tags.slice(0, 2)).toEqual(['users', 'clients']);
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, '/admin/docs');
 
     await page.getByRole('button', { name: /Authorize/ }).first().click();
     const dialog = page.locator('.dialog-ux .auth-container').filter({ hasText: 'clientCredentials' });
@@ -240,7 +208,7 @@ describe('admin console', () => {
     await dialog.locator('button', { hasText: 'Authorize' }).click();
     expect((await token).status()).toBe(200);
     await dialog.locator('button', { hasText: 'Logout' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, '/admin/docs Authorize dialog');
     await dialog.locator('button', { hasText: 'Close' }).click();
 
     // The token is one for the admin API: whoami answers with the bootstrap client.
