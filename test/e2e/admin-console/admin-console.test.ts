@@ -5,10 +5,11 @@ import { IdentityService } from '../../../src/identity/index.js';
 import { MfaService } from '../../../src/mfa/index.js';
 import { expectAccessible } from '../../support/axe.js';
 import { launchBrowser } from '../../support/browser.js';
+import { apiCall } from '../../support/fixture.js';
 import { consoleScreen, consoleToken, submitPassword, watchPage } from '../../support/console-steps.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
-import { totpCode } from '../../support/totp.js';
+import { TotpDevice } from '../../support/totp.js';
 
 const PASSWORD = 'a long and unusual passphrase 7';
 const BOOTSTRAP_ID = 'bootstrap-admin';
@@ -23,15 +24,16 @@ describe('admin console', () => {
   let db: TestDatabase;
   let running: RunningApp;
   let browser: Browser;
-  let adminSecret: string;
-  let auditorSecret: string;
+  let adminTotp: TotpDevice;
+  let auditorTotp: TotpDevice;
 
   const personWithTotp = async (email: string, roles: string[]) => {
     const user = await running.app.get(IdentityService).createUser({ email, password: PASSWORD, roles });
     const mfa = running.app.get(MfaService);
     const enrolment = await mfa.startTotpEnrolment(user.id, user.email);
-    expect((await mfa.confirmTotpEnrolment(user.id, enrolment.factorId, await totpCode(enrolment.secret, -1))).ok).toBe(true);
-    return enrolment.secret;
+    const device = new TotpDevice(enrolment.secret);
+    expect((await mfa.confirmTotpEnrolment(user.id, enrolment.factorId, await device.next())).ok).toBe(true);
+    return device;
   };
 
   beforeAll(async () => {
@@ -42,8 +44,8 @@ describe('admin console', () => {
       BOOTSTRAP_ADMIN_CLIENT_ID: BOOTSTRAP_ID,
       BOOTSTRAP_ADMIN_CLIENT_SECRET: BOOTSTRAP_SECRET,
     });
-    adminSecret = await personWithTotp('admin@hospital.test', ['super-admin']);
-    auditorSecret = await personWithTotp('auditor@hospital.test', ['auditor']);
+    adminTotp = await personWithTotp('admin@hospital.test', ['super-admin']);
+    auditorTotp = await personWithTotp('auditor@hospital.test', ['auditor']);
     browser = await launchBrowser();
   });
 
@@ -54,12 +56,12 @@ describe('admin console', () => {
   });
 
   /** Opens the console and signs in as a person would: password, then the TOTP code. */
-  async function signIn(context: BrowserContext, email: string, secret: string): Promise<{ page: Page; problems: string[] }> {
+  async function signIn(context: BrowserContext, email: string, totp: TotpDevice): Promise<{ page: Page; problems: string[] }> {
     const page = await context.newPage();
     const problems = watchPage(page);
     await page.goto(`${running.url}/admin/console`);
     await submitPassword(page, email, PASSWORD);
-    await page.getByLabel('Authentication code').fill(await totpCode(secret));
+    await page.getByLabel('Authentication code').fill(await totp.next());
     await page.getByRole('button', { name: 'Verify', exact: true }).first().click();
     await page.waitForURL((u) => u.pathname === '/admin/console' && !u.search);
     await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
@@ -94,7 +96,7 @@ describe('admin console', () => {
 
   it('an administrator with TOTP signs in, creates a user and registers an app: no CSP violation, no serious axe finding', async () => {
     const context = await browser.newContext();
-    const { page, problems } = await signIn(context, 'admin@hospital.test', adminSecret);
+    const { page, problems } = await signIn(context, 'admin@hospital.test', adminTotp);
     await expectAccessible(page, 'users screen');
 
     await page.getByRole('link', { name: 'Create or invite a user' }).click();
@@ -134,9 +136,91 @@ describe('admin console', () => {
     await context.close();
   });
 
+  it('groups, identity providers and webhooks through their forms, each screen without a serious axe finding', async () => {
+    const context = await browser.newContext();
+    const { page, problems } = await signIn(context, 'admin@hospital.test', adminTotp);
+    page.on('dialog', (d) => void d.accept());
+    const identity = running.app.get(IdentityService);
+    const nurse = (await identity.findByEmail('nurse@hospital.test'))!;
+
+    // A group: created with the roles it grants, a member added by email, the roles changed.
+    await consoleScreen(page, running.url, '#/groups');
+    await expectAccessible(page, 'groups');
+    await page.getByRole('link', { name: 'Create a group' }).click();
+    await page.getByRole('heading', { name: 'Create a group' }).waitFor();
+    await expectAccessible(page, 'create group');
+    await page.getByLabel('Group name').fill('Ward 7 nurses');
+    await page.getByLabel('Roles it grants').fill('clinician ward7');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('heading', { name: 'Group Ward 7 nurses' }).waitFor();
+    await page.getByLabel('Email of the person to add').fill('nurse@hospital.test');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('link', { name: 'nurse@hospital.test' }).waitFor();
+    await page.locator('main[data-ready="groups"]').waitFor();
+    await expectAccessible(page, 'group detail');
+    await page.getByLabel('Roles it grants').fill('clinician ward7 night');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    const groupId = new URL(page.url()).hash.split('/')[2]!;
+    const group = await apiCall(running.url, 'GET', `/admin/v1/groups/${groupId}`, { token: await consoleToken(page) });
+    expect(group.body).toMatchObject({ displayName: 'Ward 7 nurses', roles: ['clinician', 'ward7', 'night'], members: [{ id: nurse.id }] });
+    // The member's screen names the group.
+    await consoleScreen(page, running.url, `#/users/${nurse.id}`);
+    await page.locator('section[aria-labelledby="groups"]').getByRole('link', { name: 'Ward 7 nurses' }).waitFor();
+
+    // An identity provider: added (secret write-only), then edited.
+    await consoleScreen(page, running.url, '#/identity-providers');
+    await page.getByRole('link', { name: 'Add an identity provider' }).click();
+    await page.getByRole('heading', { name: 'Add an identity provider' }).waitFor();
+    await expectAccessible(page, 'add identity provider');
+    await page.getByLabel('Id', { exact: true }).fill('hospital-ad');
+    await page.getByLabel('Name people see').fill('Hospital directory');
+    await page.getByLabel('Issuer').fill('https://login.hospital.test');
+    await page.getByLabel('Client id').fill('caduceus');
+    await page.getByLabel('Client secret').fill('an upstream client secret');
+    await page.getByLabel('Allowed email domains').fill('hospital.test');
+    await page.getByLabel('Role mapping').fill('ward-nurses = clinician');
+    await page.getByRole('button', { name: 'Add identity provider' }).click();
+    await page.getByRole('heading', { name: 'Identity provider Hospital directory' }).waitFor();
+    await expectAccessible(page, 'identity provider detail');
+    await page.getByLabel('Name people see').fill('Hospital Active Directory');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    const idp = await apiCall(running.url, 'GET', '/admin/v1/identity-providers/hospital-ad', { token: await consoleToken(page) });
+    expect(idp.body).toMatchObject({ displayName: 'Hospital Active Directory', hasClientSecret: true, allowedDomains: ['hospital.test'], roleMapping: { 'ward-nurses': ['clinician'] } });
+    expect(JSON.stringify(idp.body)).not.toContain('an upstream client secret');
+    await consoleScreen(page, running.url, '#/identity-providers/hospital-ad');
+    await page.getByRole('button', { name: 'Remove identity provider' }).click();
+    await page.getByRole('heading', { name: 'Identity providers', level: 1 }).waitFor();
+    await page.getByText('No identity provider').waitFor();
+
+    // A webhook: added with its signing secret shown once, then removed.
+    await consoleScreen(page, running.url, '#/webhooks');
+    await page.getByLabel('Endpoint URL').fill('https://siem.hospital.test/caduceus');
+    await page.getByLabel(/Emergency access starts/).uncheck();
+    await page.getByLabel('Description').fill('security operations');
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await page.getByRole('status').getByText('Signing secret').waitFor();
+    await page.getByRole('cell', { name: 'security operations' }).waitFor();
+    await expectAccessible(page, 'webhooks');
+    const hooks = await apiCall(running.url, 'GET', '/admin/v1/webhooks', { token: await consoleToken(page) });
+    expect(hooks.body.items).toEqual([expect.objectContaining({ url: 'https://siem.hospital.test/caduceus', eventTypes: ['user.locked', 'mfa.reset', 'keys.revoked', 'audit.verified'] })]);
+    await page.getByRole('button', { name: 'Remove the webhook to https://siem.hospital.test/caduceus' }).click();
+    await page.getByRole('status').getByText('Removed the webhook').waitFor();
+    expect((await apiCall(running.url, 'GET', '/admin/v1/webhooks', { token: await consoleToken(page) })).body.items).toEqual([]);
+
+    // The group, deleted: its member loses the roles it granted.
+    await consoleScreen(page, running.url, `#/groups/${groupId}`);
+    await page.getByRole('button', { name: 'Delete group' }).click();
+    await page.getByRole('heading', { name: 'Groups', level: 1 }).waitFor();
+    expect((await apiCall(running.url, 'GET', `/admin/v1/groups/${groupId}`, { token: await consoleToken(page) })).status).toBe(404);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("an auditor's console has no write controls, and the API refuses a write made with the auditor's token", async () => {
     const context = await browser.newContext();
-    const { page, problems } = await signIn(context, 'auditor@hospital.test', auditorSecret);
+    const { page, problems } = await signIn(context, 'auditor@hospital.test', auditorTotp);
     await page.getByRole('link', { name: 'admin@hospital.test' }).waitFor();
     expect(await page.getByRole('link', { name: 'Create or invite a user' }).count()).toBe(0);
 

@@ -194,7 +194,7 @@ describe('first day: setup link → admin console → account console → audito
     });
     const nav = await auditor.getByRole('navigation', { name: 'Admin console' }).getByRole('link').allTextContents();
     expect(nav).not.toContain('Webhooks');
-    for (const hash of ['#/users', `#/users/${nurseId}`, '#/users/new', '#/apps', `#/apps/${encodeURIComponent(clientId)}`, '#/apps/new', '#/keys', '#/audit', '#/posture', '#/break-glass', '#/identity-providers']) {
+    for (const hash of ['#/users', `#/users/${nurseId}`, '#/users/new', '#/groups', '#/groups/new', '#/apps', `#/apps/${encodeURIComponent(clientId)}`, '#/apps/new', '#/keys', '#/audit', '#/posture', '#/break-glass', '#/identity-providers', '#/identity-providers/new']) {
       await consoleScreen(auditor, service.url, hash);
       expect(await writeControls(auditor), hash).toEqual([]);
     }
