@@ -6,7 +6,9 @@ import { h } from './dom.js';
 import { appCreate, appDetail, appsList } from './screens/apps.js';
 import { auditScreen } from './screens/audit.js';
 import { keysScreen } from './screens/keys.js';
-import { approvalsScreen, breakGlassScreen, identityProvidersScreen, postureScreen, webhooksScreen } from './screens/more.js';
+import { identityProviderCreate, identityProviderDetail, identityProvidersScreen, webhooksScreen } from './screens/federation.js';
+import { groupCreate, groupDetail, groupsList } from './screens/groups.js';
+import { approvalsScreen, breakGlassScreen, postureScreen } from './screens/more.js';
 import { userCreate, userDetail, usersList } from './screens/users.js';
 
 interface Screen {
@@ -18,6 +20,7 @@ interface Screen {
 
 const SCREENS: Screen[] = [
   { hash: '#/users', label: 'Users', roles: ['user-admin', 'auditor'] },
+  { hash: '#/groups', label: 'Groups', roles: ['user-admin', 'auditor'] },
   { hash: '#/apps', label: 'Apps', roles: ['client-admin', 'auditor'] },
   { hash: '#/keys', label: 'Signing keys', roles: ['key-admin', 'auditor'] },
   { hash: '#/audit', label: 'Audit', roles: ['auditor'] },
@@ -142,7 +145,8 @@ async function start(): Promise<void> {
     else if (section === 'audit') await auditScreen(ctx, params);
     else if (section === 'posture') await postureScreen(ctx);
     else if (section === 'break-glass') await breakGlassScreen(ctx, params);
-    else if (section === 'identity-providers') await identityProvidersScreen(ctx);
+    else if (section === 'groups') await (id === 'new' ? groupCreate(ctx) : id ? groupDetail(ctx, id) : groupsList(ctx, params));
+    else if (section === 'identity-providers') await (id === 'new' ? identityProviderCreate(ctx) : id ? identityProviderDetail(ctx, id) : identityProvidersScreen(ctx));
     else if (section === 'webhooks') await webhooksScreen(ctx);
     else if (section === 'approvals') await approvalsScreen(ctx);
     // Move focus to the new screen for keyboard and screen-reader users (not on the first load).

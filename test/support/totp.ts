@@ -24,3 +24,24 @@ export async function createUserWithTotp(fixture: { app: INestApplicationContext
   expect((await mfa.confirmTotpEnrolment(created.id, enrolment.factorId, await totpCode(enrolment.secret, -1))).ok, 'TOTP enrolment confirmed').toBe(true);
   return { user: created, secret: enrolment.secret, factorId: enrolment.factorId };
 }
+
+/**
+ * An authenticator app as one person holds it: the service accepts each TOTP step once and only
+ * a step later than the last one accepted, so a walk that uses the same factor several times
+ * takes the next step still inside the ±1 window, and waits (on the clock, not a fixed sleep)
+ * when every step in the window is used up.
+ */
+export class TotpDevice {
+  private last = -Infinity;
+
+  constructor(readonly secret: string) {}
+
+  /** The code of the next unused step (the first one is a step back, as enrolment usually is). */
+  async next(): Promise<string> {
+    const now = () => Math.floor(Date.now() / 30_000);
+    const step = Math.max(this.last + 1, now() - 1);
+    while (step > now() + 1) await new Promise((r) => setTimeout(r, 250));
+    this.last = step;
+    return totpCode(this.secret, step - now());
+  }
+}

@@ -96,38 +96,6 @@ export async function breakGlassScreen(ctx: Ctx, params: URLSearchParams): Promi
   }
 }
 
-export async function identityProvidersScreen(ctx: Ctx): Promise<void> {
-  const main = ctx.page('Identity providers', 'Upstream OpenID providers people may sign in with (federation). Configured through the admin API.');
-  const n = notice();
-  main.append(n.el);
-  try {
-    const r = await ctx.api.get<{ items: Array<Record<string, unknown>> }>('/identity-providers');
-    main.append(
-      r.body.items.length
-        ? table('Identity providers', ['Id', 'Name', 'Issuer', 'State'], r.body.items.map((p) => [h('code', null, String(p.id)), String(p.displayName ?? ''), String(p.issuer ?? ''), badge(p.enabled === false ? 'disabled' : 'enabled')]))
-        : h('p', null, 'No identity provider: people sign in with a password and a second factor here.'),
-    );
-  } catch (err) {
-    n.fail(err);
-  }
-}
-
-export async function webhooksScreen(ctx: Ctx): Promise<void> {
-  const main = ctx.page('Security webhooks', 'Where security events (lock-outs, MFA resets, key revocations, emergency access) are sent.');
-  const n = notice();
-  main.append(n.el);
-  try {
-    const r = await ctx.api.get<{ items: Array<Record<string, unknown>> }>('/webhooks');
-    main.append(
-      r.body.items.length
-        ? table('Webhooks', ['URL', 'Events', 'Description', 'Created'], r.body.items.map((w) => [h('code', null, String(w.url)), ((w.eventTypes as string[]) ?? []).join(', '), String(w.description ?? '—'), when(w.createdAt as string)]))
-        : h('p', null, 'No webhook: nobody outside this service is alerted of security events.'),
-    );
-  } catch (err) {
-    n.fail(err);
-  }
-}
-
 export async function approvalsScreen(ctx: Ctx): Promise<void> {
   const main = ctx.page('Approvals', 'High-risk changes waiting for a second super-admin.');
   const n = notice();

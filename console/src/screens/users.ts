@@ -223,6 +223,27 @@ export async function userDetail(ctx: Ctx, id: string): Promise<void> {
     );
   }
 
+  const groups = h('section', { 'aria-labelledby': 'groups' }, h('h2', { id: 'groups' }, 'Groups'));
+  main.append(groups);
+  try {
+    // The API lists groups with their members: the ones this person is in (a small hospital's
+    // groups fit the largest page; more show a note rather than a wrong answer).
+    const g = await ctx.api.get<{ items: Array<{ id: string; displayName: string; roles: string[]; members: Array<{ id: string }> }>; total: number }>('/groups', { limit: 200 });
+    const mine = g.body.items.filter((x) => x.members.some((m) => m.id === user.id));
+    groups.append(
+      ...[
+      mine.length
+        ? h('ul', { class: 'plain' }, ...mine.map((x) => h('li', null, h('a', { href: `#/groups/${x.id}` }, x.displayName), x.roles.length ? ` (grants ${x.roles.join(', ')})` : '')))
+        : h('p', null, 'Not in any group.'),
+      g.body.total > g.body.items.length ? h('p', { class: 'hint' }, `Only the first ${g.body.items.length} of ${g.body.total} groups were checked.`) : null,
+      write ? h('p', null, 'Add or remove members on a group’s screen under ', h('a', { href: '#/groups' }, 'Groups'), '.') : null,
+      ].filter((x) => x !== null),
+    );
+  } catch (err) {
+    const gn = notice();
+    gn.fail(err);
+    groups.append(gn.el);
+  }
   const factors = h('section', { 'aria-labelledby': 'factors' }, h('h2', { id: 'factors' }, 'Second factors'));
   const sessions = h('section', { 'aria-labelledby': 'sessions' }, h('h2', { id: 'sessions' }, 'Sessions'));
   main.append(factors, sessions);

@@ -1,47 +1,19 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientsService } from '../../../src/clients/index.js';
 import { IdentityService } from '../../../src/identity/index.js';
 import { MfaService } from '../../../src/mfa/index.js';
+import { expectAccessible } from '../../support/axe.js';
 import { launchBrowser } from '../../support/browser.js';
+import { apiCall } from '../../support/fixture.js';
+import { consoleScreen, consoleToken, submitPassword, watchPage } from '../../support/console-steps.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { startApp, testKek, type RunningApp } from '../../support/in-process-app.js';
-import { totpCode } from '../../support/totp.js';
+import { TotpDevice } from '../../support/totp.js';
 
 const PASSWORD = 'a long and unusual passphrase 7';
 const BOOTSTRAP_ID = 'bootstrap-admin';
 const BOOTSTRAP_SECRET = 'a-bootstrap-secret-of-at-least-32-characters';
-
-/** Serious and critical axe-core findings of the page as it is now (WCAG 2.x A and AA rules). */
-export async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
-
-/**
- * Every console error and CSP violation of a page: a blocked inline style or script shows as
- * a `securitypolicyviolation` event (recorded by a script the test injects, which the CSP
- * does not govern) and as a console error.
- */
-export function watchPage(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    // Chromium asks every page without an icon link for /favicon.ico: the sign-in pages (not the
-    // console's, which name an icon) have none yet, and the service has no such file.
-    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`console: ${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
-  });
-  void page.addInitScript(
-    "document.addEventListener('securitypolicyviolation', (e) => console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));",
-  );
-  return problems;
-}
 
 /**
  * The admin console in Chromium: it signs the administrator in through Caduceus (code + PKCE,
@@ -52,15 +24,16 @@ describe('admin console', () => {
   let db: TestDatabase;
   let running: RunningApp;
   let browser: Browser;
-  let adminSecret: string;
-  let auditorSecret: string;
+  let adminTotp: TotpDevice;
+  let auditorTotp: TotpDevice;
 
   const personWithTotp = async (email: string, roles: string[]) => {
     const user = await running.app.get(IdentityService).createUser({ email, password: PASSWORD, roles });
     const mfa = running.app.get(MfaService);
     const enrolment = await mfa.startTotpEnrolment(user.id, user.email);
-    expect((await mfa.confirmTotpEnrolment(user.id, enrolment.factorId, await totpCode(enrolment.secret, -1))).ok).toBe(true);
-    return enrolment.secret;
+    const device = new TotpDevice(enrolment.secret);
+    expect((await mfa.confirmTotpEnrolment(user.id, enrolment.factorId, await device.next())).ok).toBe(true);
+    return device;
   };
 
   beforeAll(async () => {
@@ -71,8 +44,8 @@ describe('admin console', () => {
       BOOTSTRAP_ADMIN_CLIENT_ID: BOOTSTRAP_ID,
       BOOTSTRAP_ADMIN_CLIENT_SECRET: BOOTSTRAP_SECRET,
     });
-    adminSecret = await personWithTotp('admin@hospital.test', ['super-admin']);
-    auditorSecret = await personWithTotp('auditor@hospital.test', ['auditor']);
+    adminTotp = await personWithTotp('admin@hospital.test', ['super-admin']);
+    auditorTotp = await personWithTotp('auditor@hospital.test', ['auditor']);
     browser = await launchBrowser();
   });
 
@@ -83,14 +56,12 @@ describe('admin console', () => {
   });
 
   /** Opens the console and signs in as a person would: password, then the TOTP code. */
-  async function signIn(context: BrowserContext, email: string, secret: string): Promise<{ page: Page; problems: string[] }> {
+  async function signIn(context: BrowserContext, email: string, totp: TotpDevice): Promise<{ page: Page; problems: string[] }> {
     const page = await context.newPage();
     const problems = watchPage(page);
     await page.goto(`${running.url}/admin/console`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('Authentication code').fill(await totpCode(secret));
+    await submitPassword(page, email, PASSWORD);
+    await page.getByLabel('Authentication code').fill(await totp.next());
     await page.getByRole('button', { name: 'Verify', exact: true }).first().click();
     await page.waitForURL((u) => u.pathname === '/admin/console' && !u.search);
     await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
@@ -125,12 +96,12 @@ describe('admin console', () => {
 
   it('an administrator with TOTP signs in, creates a user and registers an app: no CSP violation, no serious axe finding', async () => {
     const context = await browser.newContext();
-    const { page, problems } = await signIn(context, 'admin@hospital.test', adminSecret);
-    expect(await seriousViolations(page)).toEqual([]);
+    const { page, problems } = await signIn(context, 'admin@hospital.test', adminTotp);
+    await expectAccessible(page, 'users screen');
 
     await page.getByRole('link', { name: 'Create or invite a user' }).click();
     await page.getByRole('heading', { name: 'Create or invite a user' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, 'create user screen');
     await page.getByLabel('Email').fill('nurse@hospital.test');
     await page.getByLabel('Given name').fill('Nora');
     await page.getByLabel('Family name').fill('Nurse');
@@ -145,7 +116,7 @@ describe('admin console', () => {
     await page.getByRole('link', { name: 'Apps', exact: true }).click();
     await page.getByRole('link', { name: 'Register an app' }).click();
     await page.getByRole('heading', { name: 'Register an app' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, 'register app screen');
     await page.getByLabel('Web app with a back end').check();
     await page.getByLabel('Name people see').fill('Medication chart');
     await page.getByLabel('Redirect URIs', { exact: true }).fill('https://chart.hospital.test/callback');
@@ -158,17 +129,98 @@ describe('admin console', () => {
     expect(registered).toMatchObject({ client_name: 'Medication chart', redirect_uris: ['https://chart.hospital.test/callback'] });
 
     for (const screen of ['#/keys', '#/audit', '#/posture', '#/break-glass', '#/identity-providers', '#/webhooks', `#/apps/${clientId}`, `#/users/${created!.id}`]) {
-      await page.goto(`${running.url}/admin/console${screen}`);
-      await page.locator(`main[data-ready="${screen.slice(2).split('/')[0]}"]`).waitFor();
-      expect(await seriousViolations(page), screen).toEqual([]);
+      await consoleScreen(page, running.url, screen);
+      await expectAccessible(page, screen);
     }
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('groups, identity providers and webhooks through their forms, each screen without a serious axe finding', async () => {
+    const context = await browser.newContext();
+    const { page, problems } = await signIn(context, 'admin@hospital.test', adminTotp);
+    page.on('dialog', (d) => void d.accept());
+    const identity = running.app.get(IdentityService);
+    const nurse = (await identity.findByEmail('nurse@hospital.test'))!;
+
+    // A group: created with the roles it grants, a member added by email, the roles changed.
+    await consoleScreen(page, running.url, '#/groups');
+    await expectAccessible(page, 'groups');
+    await page.getByRole('link', { name: 'Create a group' }).click();
+    await page.getByRole('heading', { name: 'Create a group' }).waitFor();
+    await expectAccessible(page, 'create group');
+    await page.getByLabel('Group name').fill('Ward 7 nurses');
+    await page.getByLabel('Roles it grants').fill('clinician ward7');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('heading', { name: 'Group Ward 7 nurses' }).waitFor();
+    await page.getByLabel('Email of the person to add').fill('nurse@hospital.test');
+    await page.getByRole('button', { name: 'Add member' }).click();
+    await page.getByRole('link', { name: 'nurse@hospital.test' }).waitFor();
+    await page.locator('main[data-ready="groups"]').waitFor();
+    await expectAccessible(page, 'group detail');
+    await page.getByLabel('Roles it grants').fill('clinician ward7 night');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    const groupId = new URL(page.url()).hash.split('/')[2]!;
+    const group = await apiCall(running.url, 'GET', `/admin/v1/groups/${groupId}`, { token: await consoleToken(page) });
+    expect(group.body).toMatchObject({ displayName: 'Ward 7 nurses', roles: ['clinician', 'ward7', 'night'], members: [{ id: nurse.id }] });
+    // The member's screen names the group.
+    await consoleScreen(page, running.url, `#/users/${nurse.id}`);
+    await page.locator('section[aria-labelledby="groups"]').getByRole('link', { name: 'Ward 7 nurses' }).waitFor();
+
+    // An identity provider: added (secret write-only), then edited.
+    await consoleScreen(page, running.url, '#/identity-providers');
+    await page.getByRole('link', { name: 'Add an identity provider' }).click();
+    await page.getByRole('heading', { name: 'Add an identity provider' }).waitFor();
+    await expectAccessible(page, 'add identity provider');
+    await page.getByLabel('Id', { exact: true }).fill('hospital-ad');
+    await page.getByLabel('Name people see').fill('Hospital directory');
+    await page.getByLabel('Issuer').fill('https://login.hospital.test');
+    await page.getByLabel('Client id').fill('caduceus');
+    await page.getByLabel('Client secret').fill('an upstream client secret');
+    await page.getByLabel('Allowed email domains').fill('hospital.test');
+    await page.getByLabel('Role mapping').fill('ward-nurses = clinician');
+    await page.getByRole('button', { name: 'Add identity provider' }).click();
+    await page.getByRole('heading', { name: 'Identity provider Hospital directory' }).waitFor();
+    await expectAccessible(page, 'identity provider detail');
+    await page.getByLabel('Name people see').fill('Hospital Active Directory');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').getByText('Saved.').waitFor();
+    const idp = await apiCall(running.url, 'GET', '/admin/v1/identity-providers/hospital-ad', { token: await consoleToken(page) });
+    expect(idp.body).toMatchObject({ displayName: 'Hospital Active Directory', hasClientSecret: true, allowedDomains: ['hospital.test'], roleMapping: { 'ward-nurses': ['clinician'] } });
+    expect(JSON.stringify(idp.body)).not.toContain('an upstream client secret');
+    await consoleScreen(page, running.url, '#/identity-providers/hospital-ad');
+    await page.getByRole('button', { name: 'Remove identity provider' }).click();
+    await page.getByRole('heading', { name: 'Identity providers', level: 1 }).waitFor();
+    await page.getByText('No identity provider').waitFor();
+
+    // A webhook: added with its signing secret shown once, then removed.
+    await consoleScreen(page, running.url, '#/webhooks');
+    await page.getByLabel('Endpoint URL').fill('https://siem.hospital.test/caduceus');
+    await page.getByLabel(/Emergency access starts/).uncheck();
+    await page.getByLabel('Description').fill('security operations');
+    await page.getByRole('button', { name: 'Add webhook' }).click();
+    await page.getByRole('status').getByText('Signing secret').waitFor();
+    await page.getByRole('cell', { name: 'security operations' }).waitFor();
+    await expectAccessible(page, 'webhooks');
+    const hooks = await apiCall(running.url, 'GET', '/admin/v1/webhooks', { token: await consoleToken(page) });
+    expect(hooks.body.items).toEqual([expect.objectContaining({ url: 'https://siem.hospital.test/caduceus', eventTypes: ['user.locked', 'mfa.reset', 'keys.revoked', 'audit.verified'] })]);
+    await page.getByRole('button', { name: 'Remove the webhook to https://siem.hospital.test/caduceus' }).click();
+    await page.getByRole('status').getByText('Removed the webhook').waitFor();
+    expect((await apiCall(running.url, 'GET', '/admin/v1/webhooks', { token: await consoleToken(page) })).body.items).toEqual([]);
+
+    // The group, deleted: its member loses the roles it granted.
+    await consoleScreen(page, running.url, `#/groups/${groupId}`);
+    await page.getByRole('button', { name: 'Delete group' }).click();
+    await page.getByRole('heading', { name: 'Groups', level: 1 }).waitFor();
+    expect((await apiCall(running.url, 'GET', `/admin/v1/groups/${groupId}`, { token: await consoleToken(page) })).status).toBe(404);
     expect(problems).toEqual([]);
     await context.close();
   });
 
   it("an auditor's console has no write controls, and the API refuses a write made with the auditor's token", async () => {
     const context = await browser.newContext();
-    const { page, problems } = await signIn(context, 'auditor@hospital.test', auditorSecret);
+    const { page, problems } = await signIn(context, 'auditor@hospital.test', auditorTotp);
     await page.getByRole('link', { name: 'admin@hospital.test' }).waitFor();
     expect(await page.getByRole('link', { name: 'Create or invite a user' }).count()).toBe(0);
 
@@ -186,10 +238,10 @@ describe('admin console', () => {
     await page.getByRole('link', { name: 'Signing keys' }).click();
     await page.getByRole('heading', { name: 'Rotation schedule' }).waitFor();
     expect(await page.locator('main button').count()).toBe(0);
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, 'auditor: signing keys');
 
     // The same token the console holds, used by hand: the API decides, not the page.
-    const token = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('caduceus.console.signed')!) as { accessToken: string }).accessToken);
+    const token = await consoleToken(page);
     const forged = await fetch(`${running.url}/admin/v1/users`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -205,7 +257,7 @@ describe('admin console', () => {
     await page.getByRole('link', { name: 'Users', exact: true }).click();
     await page.getByRole('link', { name: 'auditor@hospital.test' }).waitFor();
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, 'auditor: users at phone width');
 
     // Signing out ends the provider session too: the token is gone and the console says so.
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -229,7 +281,7 @@ describe('admin console', () => {
     expect(await page.locator('.topbar').count()).toBe(0);
     const tags = await page.locator('.opblock-tag').evaluateAll((els) => els.map((e) => e.getAttribute('data-tag')));
     expect(tags.slice(0, 2)).toEqual(['users', 'clients']);
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, '/admin/docs');
 
     await page.getByRole('button', { name: /Authorize/ }).first().click();
     const dialog = page.locator('.dialog-ux .auth-container').filter({ hasText: 'clientCredentials' });
@@ -240,7 +292,7 @@ describe('admin console', () => {
     await dialog.locator('button', { hasText: 'Authorize' }).click();
     expect((await token).status()).toBe(200);
     await dialog.locator('button', { hasText: 'Logout' }).waitFor();
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectAccessible(page, '/admin/docs Authorize dialog');
     await dialog.locator('button', { hasText: 'Close' }).click();
 
     // The token is one for the admin API: whoami answers with the bootstrap client.
