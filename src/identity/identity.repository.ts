@@ -100,8 +100,8 @@ export class IdentityRepository {
   }
 
   async findPasswordHash(userId: string): Promise<string | null> {
-    const row = await this.db.dataSource.getRepository(PasswordCredentialEntity).findOne({ where: { userId }, select: { hash: true } });
-    return row?.hash ?? null;
+    const rows: Array<{ hash: string }> = await this.db.dataSource.query(`SELECT hash FROM password_credentials WHERE user_id = $1`, [userId]);
+    return rows[0]?.hash ?? null;
   }
 
   async upsertPasswordHash(userId: string, hash: string, tx?: Transaction): Promise<void> {
