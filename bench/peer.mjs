@@ -23,7 +23,7 @@ async function measure(target, ctx, seconds, warmup) {
 }
 
 /** Runs `rounds` service runs, each between two engine runs (the engine runs are shared: E S E S E). */
-export async function peerRun({ env, setup, seconds, warmup, rounds, log }) {
+export async function peerRun({ env, setup, seconds, warmup, rounds, log, main, label = 'service' }) {
   const peerCreds = { clientId: 'peer-client', clientSecret: setup.basic.clientSecret };
   const runs = [];
   const engineRun = async () => {
@@ -38,10 +38,10 @@ export async function peerRun({ env, setup, seconds, warmup, rounds, log }) {
   };
   await engineRun();
   for (let i = 0; i < rounds; i++) {
-    const service = await startService(env);
+    const service = await startService(env, { main });
     try {
       const r = await measure(service, { url: service.url, setup }, seconds, warmup);
-      log(`service: ${r.opsPerSecond}/s, ${r.cpuMsPerOp} ms CPU/op, errors ${r.errors}`);
+      log(`${label}: ${r.opsPerSecond}/s, ${r.cpuMsPerOp} ms CPU/op, errors ${r.errors}`);
       runs.push({ who: 'service', ...r });
     } finally {
       await service.stop();

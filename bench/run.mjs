@@ -1,4 +1,7 @@
 // npm run bench [-- <scenario|group> ...] [--seconds N] [--warmup N] [--users N] [--profile]
+// npm run bench -- all --peer --base <checkout> --trace-sql --report: the whole before/after run,
+//   every scenario alternated between <checkout>'s build and this one, the peer ratio of both,
+//   and a markdown table for BENCHMARKS.md (see "How to take the final run" there).
 // npm run bench -- soak [--minutes N]: mixed traffic for N minutes, memory and event-loop delay (bench/soak.mjs).
 // Creates a throw-away PostgreSQL database, sets up clients and users, then for each scenario
 // starts the built service as its own process (node dist/src/main.js), warms it up, and
@@ -44,10 +47,13 @@ const { values: opts, positionals } = parseArgs({
     peer: { type: 'boolean', default: false },
     base: { type: 'string' },
     rounds: { type: 'string', default: '2' },
+    report: { type: 'boolean', default: false },
     minutes: { type: 'string', default: '10' },
   },
 });
 const soakRun = positionals.length === 1 && positionals[0] === 'soak';
+// `all` is every scenario, as no scenario named at all.
+if (positionals.length === 1 && positionals[0] === 'all') positionals.length = 0;
 const unknown = soakRun ? [] : positionals.filter((p) => !ALL.some((s) => s.name === p || s.group === p));
 if (unknown.length) {
   console.error(`unknown scenario ${unknown.join(', ')}; choose from ${[...new Set(ALL.flatMap((s) => [s.group, s.name]))].join(', ')}`);
@@ -56,8 +62,14 @@ if (unknown.length) {
 const selected = positionals.length ? ALL.filter((s) => positionals.includes(s.name) || positionals.includes(s.group)) : ALL;
 const seconds = Number(opts.seconds);
 const warmup = Number(opts.warmup);
-const needsUsers = !opts.peer && selected.some((s) => s.group === 'login' || s.group === 'refresh');
+// --peer alone is the peer ratio only; with --base or --report the scenarios run after it.
+const peerOnly = opts.peer && !opts.base && !opts.report;
+const needsUsers = !peerOnly && selected.some((s) => s.group === 'login' || s.group === 'refresh');
 
+if (Number(process.versions.node.split('.')[0]) < 24) {
+  console.error(`Node ${process.version}: the service and its benchmark need Node 24 (export PATH=$PWD/node_modules/.bin:$PATH)`);
+  process.exit(2);
+}
 if (!existsSync(join(ROOT, 'dist/src/main.js'))) {
   console.error('dist/src/main.js is missing: run `npm run build` first (npm run bench does)');
   process.exit(2);
@@ -102,13 +114,24 @@ async function main() {
     const pool = new UserPool(setup.users);
     let consentPolicy;
 
+    const peers = {};
     if (opts.peer) {
-      const peer = await peerRun({ env, setup, seconds, warmup, rounds: Number(opts.rounds), log });
-      writeJson(join(RESULTS, 'peer.json'), { ...peer, machine, at: new Date().toISOString() });
-      console.log(`peer ratio (service / bare engine), client credentials: throughput ${peer.throughputRatio}×, CPU per grant ${peer.cpuRatio}× (median of ${peer.pairs.length} pairs; per pair ${peer.pairs.map((p) => `${p.throughputRatio}/${p.cpuRatio}`).join(', ')})`);
-      for (const r of peer.runs) console.log(`  ${r.who.padEnd(7)} ${String(r.opsPerSecond).padStart(8)}/s  ${r.cpuMsPerOp.toFixed(3)} ms CPU/op  peak ${r.peakMemoryMiB} MiB  errors ${r.errors}`);
-      if (peer.runs.some((r) => r.errors > 0)) process.exitCode = 1;
-      return;
+      const printPeer = (name, peer) => {
+        console.log(`peer ratio (${name} / bare engine), client credentials: throughput ${peer.throughputRatio}×, CPU per grant ${peer.cpuRatio}× (median of ${peer.pairs.length} pairs; per pair ${peer.pairs.map((p) => `${p.throughputRatio}/${p.cpuRatio}`).join(', ')})`);
+        for (const r of peer.runs) console.log(`  ${r.who.padEnd(7)} ${String(r.opsPerSecond).padStart(8)}/s  ${r.cpuMsPerOp.toFixed(3)} ms CPU/op  peak ${r.peakMemoryMiB} MiB  errors ${r.errors}`);
+        if (peer.runs.some((r) => r.errors > 0)) process.exitCode = 1;
+      };
+      if (opts.base) {
+        const baseMain = resolve(opts.base, 'dist/src/main.js');
+        if (!existsSync(baseMain)) throw new Error(`${baseMain} is missing: build the base checkout first`);
+        peers.base = await peerRun({ env, setup, seconds, warmup, rounds: Number(opts.rounds), log, main: baseMain, label: 'base' });
+        writeJson(join(RESULTS, 'peer.base.json'), { ...peers.base, machine, at: new Date().toISOString() });
+      }
+      peers.this = await peerRun({ env, setup, seconds, warmup, rounds: Number(opts.rounds), log });
+      writeJson(join(RESULTS, 'peer.json'), { ...peers.this, machine, at: new Date().toISOString() });
+      if (peers.base) printPeer('base', peers.base);
+      printPeer('service', peers.this);
+      if (peerOnly) return;
     }
 
     /** One scenario against one build (this tree's, or `--base`'s with a label), as its own service process. */
@@ -266,6 +289,7 @@ async function main() {
           opsPerSecond: pairs.map((p) => [p.base.opsPerSecond, p.mine.opsPerSecond]),
           sqlStatementsPerOp: opts['trace-sql'] ? sql : undefined,
           postgresCpuMsPerOp: pairs.map((p) => [p.base.postgresBackendCpuMsPerOp, p.mine.postgresBackendCpuMsPerOp]),
+          peakMemoryMiB: pairs.map((p) => [p.base.peakMemoryMiB, p.mine.peakMemoryMiB]),
           cpuRatioMedian: +median(cpu).toFixed(3),
           throughputRatioMedian: +median(rps).toFixed(3),
           errors: pairs.reduce((n, p) => n + p.base.errors + p.mine.errors, 0),
@@ -282,11 +306,24 @@ async function main() {
             `; errors ${r.errors}`,
         );
       }
+      if (opts.report) printReport({ paired, peers, machine, seconds, rounds: Number(opts.rounds), base: opts.base });
       if (paired.some((r) => r.errors > 0)) process.exitCode = 1;
       return;
     }
 
     for (const scenario of selected) rows.push(await runScenario(scenario));
+    if (opts.report) {
+      const paired = rows.filter((r) => !r.skipped).map((r) => ({
+        scenario: r.scenario,
+        cpuMsPerOp: [[undefined, r.serviceCpuSecondsPer1000Ops]],
+        opsPerSecond: [[undefined, r.opsPerSecond]],
+        sqlStatementsPerOp: opts['trace-sql'] ? [[undefined, r.sqlStatementsPerOp]] : undefined,
+        postgresCpuMsPerOp: [[undefined, r.postgresBackendCpuMsPerOp]],
+        peakMemoryMiB: [[undefined, r.peakMemoryMiB]],
+        errors: r.errors,
+      }));
+      printReport({ paired, peers, machine, seconds, rounds: 1 });
+    }
   } finally {
     await db.drop().catch((err) => log(`could not drop ${db.name}: ${err.message}`));
   }
@@ -303,6 +340,67 @@ async function main() {
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const l of lines) print(l);
   if (rows.some((r) => r.errors > 0)) process.exitCode = 1;
+}
+
+/**
+ * Issue #19's targets, for the report only (a benchmark is not a test: nothing fails on them).
+ * cpuMs: service CPU per operation; rps: requests per second; peer: req/s ratio to the bare engine.
+ */
+const TARGETS = {
+  jwks: { rps: 10_000, text: '≥ 10k req/s' },
+  discovery: { rps: 10_000, text: '≥ 10k req/s' },
+  'client-credentials': { peer: 0.6, text: '≥ 0.6× the bare engine' },
+  introspect: { cpuMs: 0.3, text: '≤ 0.3 ms CPU' },
+  refresh: { cpuMs: 1.0, text: '≤ 1.0 ms CPU' },
+  login: { cpuMs: 30, text: '≤ 30 ms CPU' },
+};
+const PEAK_RSS_TARGET_MIB = 250;
+
+/** A markdown table for BENCHMARKS.md: per scenario before → after (median of the pairs, and each pair), the peer ratio, each target met or not. */
+function printReport({ paired, peers, machine, seconds, rounds, base }) {
+  const med = (xs) => median(xs.filter((x) => Number.isFinite(x)));
+  const col = (pairs, i) => pairs.map((p) => p[i]);
+  const both = (pairs, d) => {
+    const b = med(col(pairs, 0));
+    const m = med(col(pairs, 1));
+    return Number.isFinite(b) ? `${fmt(b, d)} → ${fmt(m, d)}` : fmt(m, d);
+  };
+  const each = (pairs, d) => (pairs.length > 1 ? ` (${pairs.map(([b, m]) => (b === undefined ? fmt(m, d) : `${fmt(b, d)}→${fmt(m, d)}`)).join(', ')})` : '');
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const lines = [];
+  lines.push(`Run of ${new Date().toISOString().slice(0, 16)} UTC, ${machine.nproc} vCPU ${machine.cpuModel}, Node ${machine.node}, PostgreSQL ${machine.postgres}; load average at the end ${load}.`);
+  lines.push(`${seconds} s per measurement, ${rounds} ${base ? 'pairs (base, this, alternated)' : 'run'} per scenario${base ? `; before = \`${base}\`` : ''}. Figures: median${rounds > 1 ? ' (each pair)' : ''}.`);
+  lines.push('');
+  if (peers.this) {
+    lines.push('| peer ratio, client credentials | throughput (service ÷ engine) | CPU per grant (engine ÷ service) | engine ms/op | service ms/op | target | met? |');
+    lines.push('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const [who, p] of Object.entries(peers)) {
+      const ms = (w) => p.runs.filter((r) => r.who === w).map((r) => r.cpuMsPerOp.toFixed(3)).join(', ');
+      lines.push(`| ${who === 'base' ? 'before' : 'after'} | ${p.throughputRatio}× (${p.pairs.map((x) => x.throughputRatio).join(', ')}) | ${p.cpuRatio}× (${p.pairs.map((x) => x.cpuRatio).join(', ')}) | ${ms('engine')} | ${ms('service')} | ≥ 0.6× | ${p.throughputRatio >= 0.6 ? 'yes' : 'no'} |`);
+    }
+    lines.push('');
+  }
+  lines.push(`| scenario | CPU ms/op${base ? ' before → after' : ''} | req/s${base ? ' before → after' : ''} | statements/op${base ? ' before → after' : ''} | PostgreSQL CPU ms/op | peak RSS MiB | errors | target | met? |`);
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of paired) {
+    const t = TARGETS[r.scenario];
+    const cpu = med(col(r.cpuMsPerOp, 1));
+    const rps = med(col(r.opsPerSecond, 1));
+    const peakAfter = Math.max(...col(r.peakMemoryMiB, 1));
+    let met = '–';
+    if (t?.cpuMs) met = cpu <= t.cpuMs ? 'yes' : 'no';
+    else if (t?.rps) met = rps >= t.rps ? 'yes' : 'no';
+    else if (t?.peer) met = peers.this ? (peers.this.throughputRatio >= t.peer ? 'yes' : 'no') : 'run with --peer';
+    const rss = `${both(r.peakMemoryMiB, 0)}${peakAfter < PEAK_RSS_TARGET_MIB ? '' : ' (≥ 250)'}`;
+    lines.push(
+      `| ${r.scenario} | ${both(r.cpuMsPerOp, 3)}${each(r.cpuMsPerOp, 3)} | ${both(r.opsPerSecond, 0)}${each(r.opsPerSecond, 0)} | ${r.sqlStatementsPerOp ? both(r.sqlStatementsPerOp, 2) : 'run with --trace-sql'} | ${both(r.postgresCpuMsPerOp, 2)} | ${rss} | ${r.errors} | ${t?.text ?? '–'} | ${met} |`,
+    );
+  }
+  lines.push('');
+  lines.push(`Peak RSS target: < ${PEAK_RSS_TARGET_MIB} MiB in every scenario: ${paired.every((r) => Math.max(...col(r.peakMemoryMiB, 1)) < PEAK_RSS_TARGET_MIB) ? 'met' : 'not met'} (after).`);
+  const text = lines.join('\n');
+  writeFileSync(join(RESULTS, 'report.md'), `${text}\n`);
+  console.log(`\n${text}`);
 }
 
 (soakRun ? soak({ minutes: Number(opts.minutes), users: Number(opts.users), log }) : main()).catch((err) => {

@@ -144,8 +144,8 @@ export function memory(pid) {
 }
 
 /** The node/V8 flags of the `start:prod` script: what an operator's `npm run start:prod` passes. */
-export function productNodeFlags() {
-  const script = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')).scripts['start:prod'];
+export function productNodeFlags(root = ROOT) {
+  const script = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).scripts['start:prod'];
   const words = script.split(/\s+/);
   return words.slice(words.indexOf('node') + 1, words.indexOf('dist/src/main.js'));
 }
@@ -165,7 +165,8 @@ export async function startService(env, { profileDir, traceSql, preload = [], ma
   if (traceSql) args.push('--import', pathToFileURL(`${ROOT}bench/lib/trace-sql.mjs`).href);
   for (const file of preload) args.push('--import', pathToFileURL(`${ROOT}bench/lib/${file}`).href);
   // The V8 flags the product starts with: those of `npm run start:prod`, read from package.json.
-  args.push(...productNodeFlags());
+  // A `--base` build starts with its own checkout's flags (main is <checkout>/dist/src/main.js).
+  args.push(...productNodeFlags(main === MAIN ? ROOT : fileURLToPath(new URL('../../', pathToFileURL(main)))));
   // V8 flags for the service process only (e.g. BENCH_NODE_FLAGS='--max-semi-space-size=4'),
   // to measure what a heap setting does to memory and CPU without changing the product.
   args.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));

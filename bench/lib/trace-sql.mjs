@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-const require = createRequire(pathToFileURL(`${process.cwd()}/package.json`));
+// pg as the service's main script resolves it: a `--base` checkout has its own node_modules.
+const require = createRequire(process.argv[1] ? pathToFileURL(process.argv[1]) : pathToFileURL(`${process.cwd()}/package.json`));
 const pg = require('pg');
 let counts = new Map();
 let counting = false;

@@ -38,9 +38,15 @@ export class SignInProgressRepository {
   async start(interactionUid: string, userId: string, amr: string[], ttlSeconds: number): Promise<void> {
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
     const proven = factorsOf(amr).filter((f) => FIRST_FACTORS.includes(f));
-    await this.rows.upsert(
-      { interactionUid, userId, amr, proven, stage: 'identify', mfaFailures: 0, webauthnChallenge: null, enrolmentFactorId: null, recoveryCodesShown: false, factorEnrolled: false, enrolmentAllowed: false, expiresAt },
-      { conflictPaths: ['interactionUid'] },
+    // Plain SQL on every sign-in's path (as find below): TypeORM's upsert builds more than it sends.
+    await this.db.dataSource.query(
+      `INSERT INTO sign_in_progress (interaction_uid, user_id, amr, proven, stage, mfa_failures, webauthn_challenge, enrolment_factor_id,
+         recovery_codes_shown, factor_enrolled, enrolment_allowed, expires_at)
+       VALUES ($1, $2, $3::text[], $4::text[], 'identify', 0, NULL, NULL, false, false, false, $5)
+       ON CONFLICT (interaction_uid) DO UPDATE SET user_id = EXCLUDED.user_id, amr = EXCLUDED.amr, proven = EXCLUDED.proven,
+         stage = EXCLUDED.stage, mfa_failures = 0, webauthn_challenge = NULL, enrolment_factor_id = NULL,
+         recovery_codes_shown = false, factor_enrolled = false, enrolment_allowed = false, expires_at = EXCLUDED.expires_at`,
+      [interactionUid, userId, amr, proven, expiresAt],
     );
   }
 
@@ -121,7 +127,7 @@ export class SignInProgressRepository {
 
   /** Records the stage the dispatcher found the sign-in at (for the row to say where it stands). */
   async setStage(interactionUid: string, stage: Stage): Promise<void> {
-    await this.rows.update({ interactionUid }, { stage });
+    await this.db.dataSource.query(`UPDATE sign_in_progress SET stage = $2 WHERE interaction_uid = $1`, [interactionUid, stage]);
   }
 
   async allowEnrolment(interactionUid: string): Promise<void> {
@@ -129,7 +135,7 @@ export class SignInProgressRepository {
   }
 
   async finish(interactionUid: string): Promise<void> {
-    await this.rows.delete({ interactionUid });
+    await this.db.dataSource.query(`DELETE FROM sign_in_progress WHERE interaction_uid = $1`, [interactionUid]);
   }
 
   async deleteExpired(): Promise<void> {

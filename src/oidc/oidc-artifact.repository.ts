@@ -155,6 +155,30 @@ export class OidcArtifactRepository {
   }
 
   /**
+   * Consumes (model, consumedId) and, only if this call consumed it, upserts (model, id): one
+   * statement, so a refresh token's rotation is one round trip and either both happen or
+   * neither. False when the old artifact was already consumed or gone (nothing written).
+   */
+  async consumeAndUpsert(model: string, consumedId: string, id: string, payload: ArtifactPayload, expiresInSeconds: number | undefined): Promise<boolean> {
+    this.forget();
+    const expiresAt = expiresInSeconds ? new Date(Date.now() + expiresInSeconds * 1000) : null;
+    const rows = await this.query<{ id: string }>(
+      `WITH consumed AS (
+         UPDATE oidc_artifacts SET consumed_at = now() WHERE model = $1 AND id = $8 AND consumed_at IS NULL RETURNING id
+       )
+       INSERT INTO oidc_artifacts (model, id, payload, grant_id, user_code, uid, expires_at)
+       SELECT $1, $2, $3::jsonb, $4, $5, $6, $7::timestamptz WHERE EXISTS (SELECT 1 FROM consumed)
+       ON CONFLICT (model, id) DO UPDATE
+         SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, user_code = EXCLUDED.user_code,
+             uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at
+       RETURNING id`,
+      [model, id, JSON.stringify(payload), str(payload.grantId), str(payload.userCode), str(payload.uid), expiresAt, consumedId],
+    );
+    this.forget();
+    return rows.length === 1;
+  }
+
+  /**
    * Records (model, id) unless a live record has it already: true for the first caller only,
    * whichever instance it runs on (an expired row awaiting cleanup counts as absent).
    */
