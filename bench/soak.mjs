@@ -15,6 +15,7 @@ import { UserPool, basicAuth, signIn } from './lib/flow.mjs';
 
 const PACE_MS = Number(process.env.BENCH_SOAK_PACE_MS ?? 25);
 const KINDS = ['signIn', 'refresh', 'clientCredentials', 'introspect', 'adminRead'];
+const snapshotAt = (process.env.BENCH_SOAK_SNAPSHOT_AT ?? '').split(',').filter(Boolean).map(Number);
 const WORKERS = { signIn: 2, refresh: 4, clientCredentials: 4, introspect: 4, adminRead: 2 };
 
 export async function soak({ minutes, users, log }) {
@@ -40,6 +41,7 @@ export async function soak({ minutes, users, log }) {
     const pool = new UserPool(setup.users);
     service = await startService({ ...env, BENCH_LOOP_DELAY_FILE: delayFile }, { preload: ['loop-delay.mjs'] });
     const url = service.url;
+    log(`soak: service pid ${service.pid}`);
 
     let admin = { token: '', at: 0 };
     const adminToken = async () => {
@@ -164,12 +166,18 @@ export async function soak({ minutes, users, log }) {
         loopP50Ms: delay.p50Ms,
         loopP99Ms: delay.p99Ms,
         loopMaxMs: delay.maxMs,
+        heapTotalMiB: delay.heapTotalMiB,
+        heapUsedMiB: delay.heapUsedMiB,
+        externalMiB: delay.externalMiB,
         ...Object.fromEntries(KINDS.map((k) => [k, counts[k] - last[k]])),
         errors: KINDS.reduce((n, k) => n + errors[k], 0),
       };
       last = { ...counts };
       samples.push(row);
-      log(`minute ${minute}: RSS ${row.rssMiB} MiB, loop delay p99 ${row.loopP99Ms} ms, ops ${KINDS.map((k) => `${k} ${row[k]}`).join(', ')}, errors so far ${row.errors}`);
+      // BENCH_SOAK_SNAPSHOT_AT=1,3 with BENCH_NODE_FLAGS='--heapsnapshot-signal=SIGUSR1 --diagnostic-dir=DIR':
+      // a heap snapshot of the service after those minutes' samples (it runs a full collection).
+      if (snapshotAt.includes(minute)) service.signal('SIGUSR1');
+      log(`minute ${minute}: RSS ${row.rssMiB} MiB (heap ${row.heapUsedMiB}/${row.heapTotalMiB}, external ${row.externalMiB}), loop delay p99 ${row.loopP99Ms} ms, ops ${KINDS.map((k) => `${k} ${row[k]}`).join(', ')}, errors so far ${row.errors}`);
     };
     await sample(0);
     for (let minute = 1; minute <= minutes; minute++) {

@@ -182,6 +182,9 @@ export async function startService(env, { profileDir, traceSql, preload = [], ma
       SHUTDOWN_GRACE_SECONDS: '5',
       ...(traceSql ? { BENCH_SQL_TRACE: traceSql } : {}),
       ...env,
+      // Environment for the service process only (e.g. BENCH_SERVICE_ENV='{"MALLOC_ARENA_MAX":"8"}'),
+      // to measure an allocator or thread-pool setting without changing the product.
+      ...(process.env.BENCH_SERVICE_ENV ? JSON.parse(process.env.BENCH_SERVICE_ENV) : {}),
     },
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
+import { JobTicks, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { AdvisoryLockService } from '../database/index.js';
 import { IdempotencyService } from './idempotency.service.js';
 
@@ -14,6 +14,7 @@ const INTERVAL_MS = 60 * 60 * 1000;
 @Injectable()
 export class IdempotencyCleanupJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(IdempotencyCleanupJob.name);
+  private readonly ticks = new JobTicks(this.logger, 'idempotency record cleanup');
 
   constructor(
     private readonly idempotency: IdempotencyService,
@@ -29,15 +30,12 @@ export class IdempotencyCleanupJob implements OnApplicationBootstrap, OnApplicat
     unscheduleJob(this.scheduler, JOB);
   }
 
-  async run(): Promise<number> {
-    try {
+  run(): Promise<number> {
+    return this.ticks.run(async () => {
       const outcome = await this.locks.tryWithLock('caduceus:admin-idempotency-cleanup', () => this.idempotency.deleteExpired());
       const deleted = outcome.ran ? outcome.result : 0;
       if (deleted > 0) this.logger.log({ deleted }, 'deleted expired idempotency records');
       return deleted;
-    } catch (err) {
-      this.logger.error({ err }, 'idempotency record cleanup failed; it will be retried');
-      return 0;
-    }
+    }, 0);
   }
 }

@@ -76,7 +76,8 @@ export class ProblemFilter implements ExceptionFilter {
     let problem: Problem;
     if (isDatabaseUnavailable(exception)) {
       // An outage, not a bug: the caller retries (RFC 9110 Retry-After); nothing was changed.
-      this.logger.warn({ reqId: request.id, reason: (exception as Error).message }, 'admin request failed: the database is unavailable');
+      // The request log has the 503 as its one warning line (logging/logging.ts); the reason only at debug.
+      this.logger.debug({ reqId: request.id, reason: (exception as Error).message }, 'admin request failed: the database is unavailable');
       reply.header('Retry-After', String(OUTAGE_RETRY_AFTER_SECONDS));
       problem = { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'the service cannot reach its database; try again shortly' };
     } else if (exception instanceof ProblemError) problem = exception.problem;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
+import { JobTicks, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { AuditCheckpointService } from './audit-checkpoint.service.js';
 
@@ -14,6 +14,7 @@ const JOB = 'audit-checkpoint';
 @Injectable()
 export class AuditCheckpointJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuditCheckpointJob.name);
+  private readonly ticks = new JobTicks(this.logger, 'the periodic audit checkpoint');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -30,11 +31,9 @@ export class AuditCheckpointJob implements OnApplicationBootstrap, OnApplication
     unscheduleJob(this.scheduler, JOB);
   }
 
-  async run(): Promise<void> {
-    try {
+  run(): Promise<void> {
+    return this.ticks.run(async () => {
       await this.checkpoints.createPeriodicIfDue();
-    } catch (err) {
-      this.logger.error({ err }, 'the periodic audit checkpoint failed; it will be retried');
-    }
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { runJobTick, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
+import { JobTicks, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { AuthRepository } from './auth.repository.js';
 import { SignInProgressRepository } from './sign-in-progress.repository.js';
 
@@ -11,6 +11,7 @@ const INTERVAL_MS = 10 * 60 * 1000;
 @Injectable()
 export class AuthCleanupJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AuthCleanupJob.name);
+  private readonly ticks = new JobTicks(this.logger, 'sign-in state cleanup');
 
   constructor(
     private readonly progress: SignInProgressRepository,
@@ -27,7 +28,7 @@ export class AuthCleanupJob implements OnApplicationBootstrap, OnApplicationShut
   }
 
   run(): Promise<void> {
-    return runJobTick(this.logger, 'sign-in state cleanup', async () => {
+    return this.ticks.run(async () => {
       await this.progress.deleteExpired();
       await this.throttle.deleteStale();
     });

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { runJobTick, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
+import { JobTicks, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { BreakGlassService } from './breakglass.service.js';
 
 const JOB = 'breakglass-end';
@@ -10,6 +10,7 @@ const INTERVAL_MS = 30_000;
 @Injectable()
 export class BreakGlassEndJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(BreakGlassEndJob.name);
+  private readonly ticks = new JobTicks(this.logger, 'ending expired emergency sessions');
 
   constructor(
     private readonly breakGlass: BreakGlassService,
@@ -25,7 +26,7 @@ export class BreakGlassEndJob implements OnApplicationBootstrap, OnApplicationSh
   }
 
   run(): Promise<void> {
-    return runJobTick(this.logger, 'ending expired emergency sessions', async () => {
+    return this.ticks.run(async () => {
       await this.breakGlass.endExpired();
     });
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { runJobTick, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
+import { JobTicks, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { ConsentService } from './consent.service.js';
 
@@ -10,6 +10,7 @@ const JOB = 'consent-cleanup';
 @Injectable()
 export class ConsentCleanupJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ConsentCleanupJob.name);
+  private readonly ticks = new JobTicks(this.logger, 'consent link cleanup');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -26,7 +27,7 @@ export class ConsentCleanupJob implements OnApplicationBootstrap, OnApplicationS
   }
 
   run(): Promise<void> {
-    return runJobTick(this.logger, 'consent link cleanup', async () => {
+    return this.ticks.run(async () => {
       const deleted = await this.consent.cleanupExpiredLinks();
       if (deleted > 0) this.logger.log({ deleted }, 'forgot ended provider grants of consents');
     });

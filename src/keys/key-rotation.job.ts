@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
+import { JobTicks, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { KeyLifecycleService } from './key-lifecycle.service.js';
 
 const JOB = 'keys-rotation';
@@ -11,6 +11,7 @@ export const ROTATION_CHECK_INTERVAL_MS = 60_000;
 @Injectable()
 export class KeyRotationJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(KeyRotationJob.name);
+  private readonly ticks = new JobTicks(this.logger, 'signing key rotation');
 
   constructor(
     private readonly lifecycle: KeyLifecycleService,
@@ -25,12 +26,10 @@ export class KeyRotationJob implements OnApplicationBootstrap, OnApplicationShut
     unscheduleJob(this.scheduler, JOB);
   }
 
-  async run(): Promise<void> {
-    try {
+  run(): Promise<void> {
+    return this.ticks.run(async () => {
       const actions = await this.lifecycle.runScheduledRotation();
       if (actions.length > 0) this.logger.log({ actions }, 'signing key rotation step done');
-    } catch (err) {
-      this.logger.error({ err }, 'signing key rotation failed; it will be retried');
-    }
+    });
   }
 }

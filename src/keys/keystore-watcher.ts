@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
+import { JobTicks, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { EventBus } from '../events/index.js';
 import type { SigningKeyState } from './entities/signing-key.entity.js';
@@ -35,6 +35,7 @@ export function keystoreFingerprint(keys: ReadonlyArray<{ kid: string; state: Si
 @Injectable()
 export class KeystoreWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(KeystoreWatcher.name);
+  private readonly ticks = new JobTicks(this.logger, 'checking the signing keystore for changes');
   private announced?: string;
   private polling = false;
 
@@ -68,10 +69,10 @@ export class KeystoreWatcher implements OnApplicationBootstrap, OnApplicationShu
     if (this.polling) return;
     this.polling = true;
     try {
-      const state = await this.current();
-      if (state.fingerprint !== this.announced) await this.announce('remote', state);
-    } catch (err) {
-      this.logger.warn({ err }, 'could not check the signing keystore for changes; retrying at the next poll');
+      await this.ticks.run(async () => {
+        const state = await this.current();
+        if (state.fingerprint !== this.announced) await this.announce('remote', state);
+      });
     } finally {
       this.polling = false;
     }

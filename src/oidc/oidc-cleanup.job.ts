@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { runJobTick, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
+import { JobTicks, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { OidcService } from './oidc.service.js';
 
@@ -10,6 +10,7 @@ const JOB = 'oidc-cleanup';
 @Injectable()
 export class OidcCleanupJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OidcCleanupJob.name);
+  private readonly ticks = new JobTicks(this.logger, 'OIDC artifact cleanup');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -26,7 +27,7 @@ export class OidcCleanupJob implements OnApplicationBootstrap, OnApplicationShut
   }
 
   run(): Promise<void> {
-    return runJobTick(this.logger, 'OIDC artifact cleanup', async () => {
+    return this.ticks.run(async () => {
       const deleted = await this.oidc.cleanupExpired();
       if (deleted > 0) this.logger.log({ deleted }, 'deleted expired OIDC artifacts');
     });

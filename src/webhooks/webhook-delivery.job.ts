@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { runJobTick, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
+import { JobTicks, scheduleJob, unscheduleJob } from '../common/scheduled-job.js';
 import { WebhooksService } from './webhooks.service.js';
 
 const JOB = 'webhook-delivery';
@@ -10,6 +10,7 @@ const INTERVAL_MS = 1_000;
 @Injectable()
 export class WebhookDeliveryJob implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookDeliveryJob.name);
+  private readonly ticks = new JobTicks(this.logger, 'webhook delivery');
 
   constructor(
     private readonly webhooks: WebhooksService,
@@ -25,7 +26,7 @@ export class WebhookDeliveryJob implements OnApplicationBootstrap, OnApplication
   }
 
   run(): Promise<void> {
-    return runJobTick(this.logger, 'webhook delivery', async () => {
+    return this.ticks.run(async () => {
       await this.webhooks.deliverDue();
     });
   }
