@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { continuePastRecoveryCodes } from './browser.js';
 import { TotpDevice } from './totp.js';
 
 /**
@@ -47,11 +48,11 @@ export async function enrolTotp(page: Page): Promise<TotpDevice> {
   return device;
 }
 
-/** The recovery codes shown once after enrolment at sign-in; Continue goes on to the app. */
+/** The recovery codes shown once after enrolment at sign-in; "I have saved them", then Continue goes on to the app. */
 export async function keepRecoveryCodes(page: Page): Promise<string[]> {
   await page.getByRole('heading', { name: 'Recovery codes' }).waitFor();
   const codes = (await page.locator('#recovery-codes li').allTextContents()).map((c) => c.trim());
-  await page.getByRole('button', { name: 'Continue' }).click();
+  await continuePastRecoveryCodes(page);
   return codes;
 }
 
