@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ClientManagementService } from '../clients/index.js';
+import { ClientManagementService, ClientsError, ClientsErrorCode } from '../clients/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { PoliciesService } from '../policies/index.js';
 import { MfaService, mfaRequested, mfaRequired, type MfaPolicyValue } from '../mfa/index.js';
@@ -56,12 +56,18 @@ export class MfaStep {
     return { kind: 'proven', login: { accountId: userId, amr, secondFactor: true } };
   }
 
+  /**
+   * The client's own MFA policy; none only when the client does not exist. Any other failure
+   * (the database is down) fails closed: it is thrown, and the outage filter answers 503,
+   * rather than the sign-in going on as if the client had no policy.
+   */
   private async clientPolicy(clientId: unknown): Promise<MfaPolicyValue | undefined> {
     if (typeof clientId !== 'string') return undefined;
     try {
       return (await this.clients.get(clientId)).mfaPolicy;
-    } catch {
-      return undefined;
+    } catch (err) {
+      if (err instanceof ClientsError && err.code === ClientsErrorCode.CLIENT_NOT_FOUND) return undefined;
+      throw err;
     }
   }
 }

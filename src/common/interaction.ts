@@ -94,3 +94,43 @@ export interface StepContext {
   ip: string | null;
   csrf(purpose: InteractionFormPurpose): Promise<string>;
 }
+
+/**
+ * The sign-in state row as a second-factor step reads it (the dispatcher in src/auth/flow owns
+ * the row; a step sees the data and changes it only through SignInStore). Factors are the ones
+ * proven in this interaction.
+ */
+export interface SignInRecord {
+  userId: string;
+  /** The amr the login will carry (the first step's, plus an enrolled factor's). */
+  amr: string[];
+  proven: readonly string[];
+  mfaFailures: number;
+  enrolmentFactorId: string | null;
+  recoveryCodesShown: boolean;
+  factorEnrolled: boolean;
+  enrolmentAllowed: boolean;
+}
+
+/** What a step may change in this interaction's sign-in state row (the dispatcher implements it). */
+export interface SignInStore {
+  /** Counts one wrong answer and returns the new total. */
+  addFailure(): Promise<number>;
+  setChallenge(challenge: string): Promise<void>;
+  /** The stored WebAuthn challenge, cleared as it is taken (answered once). */
+  takeChallenge(): Promise<string | null>;
+  setEnrolmentFactor(factorId: string): Promise<void>;
+  /** A factor was enrolled and proven here: its amr joins the sign-in's. */
+  markEnrolled(amr: string[]): Promise<void>;
+  /** True once, and only after a factor was enrolled and proven in this interaction. */
+  claimRecoveryCodesShowing(): Promise<boolean>;
+  allowEnrolment(): Promise<void>;
+  /** The sign-in ends here (attempts used up). */
+  finish(): Promise<void>;
+}
+
+/** A step's context at a stage that has a sign-in state row (every second-factor stage). */
+export interface SignInStepContext extends StepContext {
+  readonly signIn: SignInRecord;
+  readonly store: SignInStore;
+}

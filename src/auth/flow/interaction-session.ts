@@ -18,7 +18,8 @@ import {
   type InteractionGrants,
   type InteractionResult,
   type ProvenLogin,
-  type StepContext,
+  type SignInStepContext,
+  type SignInStore,
   type StepOutcome,
 } from '../../common/interaction.js';
 import { SignInProgressRepository, type SignInProgress } from '../sign-in-progress.repository.js';
@@ -34,9 +35,10 @@ const EXPIRED = ['This sign-in has expired', 'Return to the application and star
  * is handed to oidc-provider. Steps get it as their StepContext and answer with an outcome;
  * `answer` turns the outcome into the HTTP reply.
  */
-export class InteractionSession implements StepContext {
+export class InteractionSession implements SignInStepContext {
   readonly clientId: string | null;
   readonly ip: string | null;
+  private storeOfRow?: SignInStore;
 
   constructor(
     readonly uid: string,
@@ -56,6 +58,29 @@ export class InteractionSession implements StepContext {
 
   async csrf(purpose: InteractionFormPurpose): Promise<string> {
     return formToken(await this.deps.keys.getSecret('csrf-key'), purpose, this.uid);
+  }
+
+  /** The sign-in state row, at a stage that has one (every second-factor stage: stageOf). */
+  get signIn(): SignInProgress {
+    if (!this.progress) throw new Error('a stage with a sign-in state row, without one');
+    return this.progress;
+  }
+
+  /** What a second-factor step may change in this interaction's state row. */
+  get store(): SignInStore {
+    const { progress } = this.deps;
+    const uid = this.uid;
+    this.storeOfRow ??= {
+      addFailure: () => progress.addFailure(uid),
+      setChallenge: (challenge) => progress.setChallenge(uid, challenge),
+      takeChallenge: () => progress.takeChallenge(uid),
+      setEnrolmentFactor: (factorId) => progress.setEnrolmentFactor(uid, factorId),
+      markEnrolled: (amr) => progress.markEnrolled(uid, amr),
+      claimRecoveryCodesShowing: () => progress.claimRecoveryCodesShowing(uid),
+      allowEnrolment: () => progress.allowEnrolment(uid),
+      finish: () => progress.finish(uid),
+    };
+    return this.storeOfRow;
   }
 
   /** The port the consent step grants through (it never speaks to oidc-provider itself). */
@@ -79,6 +104,8 @@ export class InteractionSession implements StepContext {
       case 'json':
         return void this.reply.code(outcome.status).header('Cache-Control', 'no-store').send(outcome.body);
       case 'proven':
+        // A proven login ends the sign-in's state row (its factors go on in the login).
+        await this.deps.progress.finish(this.uid);
         return this.settle(loginResult(outcome.login), true);
       case 'finish': {
         const location = await this.result(outcome.result, outcome.merge ?? true);
@@ -86,6 +113,7 @@ export class InteractionSession implements StepContext {
         return this.go(location);
       }
       case 'deny':
+        await this.deps.progress.finish(this.uid);
         return this.settle({ error: outcome.error, error_description: outcome.description }, true);
     }
   }
