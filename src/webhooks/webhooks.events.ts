@@ -6,6 +6,21 @@ export interface WebhookEvents {
    */
   'webhook.subscription.created': { subscriptionId: string; origin: string; urlSha256: string; eventTypes: string[] };
   'webhook.subscription.deleted': { subscriptionId: string; origin: string; urlSha256: string };
+  /**
+   * An edit: the `fields` it changed, the receiver as it is now (and `previousUrlSha256` when
+   * the URL changed), what it now receives and whether it is on.
+   */
+  'webhook.subscription.updated': {
+    subscriptionId: string;
+    fields: string[];
+    origin: string;
+    urlSha256: string;
+    previousUrlSha256?: string;
+    eventTypes: string[];
+    enabled: boolean;
+  };
+  /** A new signing secret replaced the old one (never either secret). */
+  'webhook.subscription.secret_rotated': { subscriptionId: string; origin: string; urlSha256: string };
   /** One failed attempt; `final` when no retry is left (the delivery is marked failed). */
   'webhook.delivery.failed': {
     subscriptionId: string;

@@ -8,8 +8,21 @@ export interface StoredSubscription {
   sealedSecret: string;
   description: string | null;
   enabled: boolean;
+  version: number;
   createdAt: Date;
+  updatedAt: Date;
 }
+
+/** What an update may change (the secret only through rotation). */
+export type SubscriptionChanges = Partial<Pick<StoredSubscription, 'url' | 'eventTypes' | 'description' | 'enabled' | 'sealedSecret'>>;
+
+const CHANGE_COLUMNS: Record<keyof SubscriptionChanges, string> = {
+  url: 'url',
+  eventTypes: 'event_types',
+  description: 'description',
+  enabled: 'enabled',
+  sealedSecret: 'sealed_secret',
+};
 
 export interface StoredDelivery {
   id: string;
@@ -26,7 +39,8 @@ export interface StoredDelivery {
   deliveredAt: Date | null;
 }
 
-const SUB_COLUMNS = `id, url, event_types AS "eventTypes", sealed_secret AS "sealedSecret", description, enabled, created_at AS "createdAt"`;
+const SUB_COLUMNS = `id, url, event_types AS "eventTypes", sealed_secret AS "sealedSecret", description, enabled, version,
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
 const DELIVERY_COLUMNS = `id, subscription_id AS "subscriptionId", event_id AS "eventId", event_name AS "eventName", body, status, attempts,
   next_attempt_at AS "nextAttemptAt", last_status AS "lastStatus", last_error AS "lastError", created_at AS "createdAt", delivered_at AS "deliveredAt"`;
 
@@ -37,8 +51,9 @@ export class WebhooksRepository {
 
   async insertSubscription(s: StoredSubscription, tx?: Transaction): Promise<void> {
     await managerFor(this.db, tx).query(
-      `INSERT INTO webhook_subscriptions (id, url, event_types, sealed_secret, description, enabled, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7)`,
-      [s.id, s.url, s.eventTypes, s.sealedSecret, s.description, s.enabled, s.createdAt],
+      `INSERT INTO webhook_subscriptions (id, url, event_types, sealed_secret, description, enabled, version, created_at, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+      [s.id, s.url, s.eventTypes, s.sealedSecret, s.description, s.enabled, s.version, s.createdAt, s.updatedAt],
     );
   }
 
@@ -49,6 +64,33 @@ export class WebhooksRepository {
   async findSubscription(id: string): Promise<StoredSubscription | null> {
     const rows = await this.db.dataSource.query(`SELECT ${SUB_COLUMNS} FROM webhook_subscriptions WHERE id = $1`, [id]);
     return rows[0] ?? null;
+  }
+
+  /**
+   * Compare-and-swap: changes the row only when its version is one of `expectedVersions`
+   * (any version when undefined) and bumps it. Returns the new row, `stale` with the current
+   * version when the row changed since it was read, or null when there is no such row.
+   */
+  async updateSubscription(
+    id: string,
+    changes: SubscriptionChanges,
+    expectedVersions: number[] | undefined,
+    at: Date,
+    tx?: Transaction,
+  ): Promise<StoredSubscription | { stale: number } | null> {
+    const entries = Object.entries(changes).filter(([, v]) => v !== undefined) as Array<[keyof SubscriptionChanges, unknown]>;
+    const sets = entries.map(([k], i) => `${CHANGE_COLUMNS[k]} = $${i + 4}`);
+    const manager = managerFor(this.db, tx);
+    const rows = await manager.query(
+      `UPDATE webhook_subscriptions SET ${[...sets, 'version = version + 1', 'updated_at = $3'].join(', ')}
+       WHERE id = $1 AND ($2::int[] IS NULL OR version = ANY($2::int[])) RETURNING ${SUB_COLUMNS}`,
+      [id, expectedVersions ?? null, at, ...entries.map(([, v]) => v)],
+    );
+    // TypeORM's postgres driver returns [rows, count] for UPDATE ... RETURNING.
+    const updated = (Array.isArray(rows[0]) ? rows[0][0] : rows[0]) as StoredSubscription | undefined;
+    if (updated) return updated;
+    const current = await manager.query(`SELECT version FROM webhook_subscriptions WHERE id = $1`, [id]);
+    return current[0] ? { stale: current[0].version as number } : null;
   }
 
   async deleteSubscription(id: string, tx?: Transaction): Promise<void> {

@@ -23,7 +23,17 @@ export interface Subscription {
   eventTypes: string[];
   description: string | null;
   enabled: boolean;
+  version: number;
   createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What an edit may change; the signing secret only through rotation. */
+export interface SubscriptionPatch {
+  url?: string;
+  eventTypes?: string[];
+  description?: string | null;
+  enabled?: boolean;
 }
 
 /**
@@ -47,8 +57,7 @@ export class WebhooksService {
   ) {}
 
   async subscribe(input: { url: string; eventTypes: string[]; description?: string }, actor: EventActor, correlationId?: string) {
-    const refusal = urlRefusal(input.url, this.outbound);
-    if (refusal) throw new WebhooksError(WebhooksErrorCode.URL_REFUSED, `url ${refusal}`, { fields: [{ field: 'url', message: refusal }] });
+    this.checkUrl(input.url);
     const id = randomUUID();
     const secret = randomBytes(32).toString('base64url');
     const stored: StoredSubscription = {
@@ -58,13 +67,60 @@ export class WebhooksService {
       sealedSecret: aesGcmSeal(await this.sealKey(), Buffer.from(secret), `webhook|${id}`),
       description: input.description ?? null,
       enabled: true,
+      version: 1,
       createdAt: new Date(),
+      updatedAt: new Date(),
     };
     await this.uow.run(async (tx) => {
       await this.repo.insertSubscription(stored, tx);
       await this.bus.publish('webhook.subscription.created', { subscriptionId: id, ...recordedUrl(stored.url), eventTypes: stored.eventTypes }, { actor, correlationId, tx });
     });
     return { subscription: toSubscription(stored), secret };
+  }
+
+  /**
+   * Changes the fields given, when the subscription is still at one of `expectedVersions`: the
+   * URL by the same rule as a new subscription, and nothing at all when any part is refused.
+   */
+  async update(id: string, patch: SubscriptionPatch, expectedVersions: number[], actor: EventActor, correlationId?: string): Promise<Subscription> {
+    if (patch.url !== undefined) this.checkUrl(patch.url);
+    const before = await this.get(id);
+    const changes = { ...patch, ...(patch.eventTypes ? { eventTypes: [...new Set(patch.eventTypes)] } : {}) };
+    const updated = await this.uow.run(async (tx) => {
+      const row = this.changed(await this.repo.updateSubscription(id, changes, expectedVersions, new Date(), tx));
+      const previous = patch.url !== undefined && patch.url !== before.url ? { previousUrlSha256: recordedUrl(before.url).urlSha256 } : {};
+      await this.bus.publish(
+        'webhook.subscription.updated',
+        { subscriptionId: id, fields: Object.keys(patch).sort(), ...recordedUrl(row.url), ...previous, eventTypes: row.eventTypes, enabled: row.enabled },
+        { actor, correlationId, tx },
+      );
+      return row;
+    });
+    return toSubscription(updated);
+  }
+
+  /** A new signing secret, returned this once; the old one stops signing at once. */
+  async rotateSecret(id: string, expectedVersions: number[] | undefined, actor: EventActor, correlationId?: string): Promise<{ subscription: Subscription; secret: string }> {
+    await this.get(id);
+    const secret = randomBytes(32).toString('base64url');
+    const sealedSecret = aesGcmSeal(await this.sealKey(), Buffer.from(secret), `webhook|${id}`);
+    const updated = await this.uow.run(async (tx) => {
+      const row = this.changed(await this.repo.updateSubscription(id, { sealedSecret }, expectedVersions, new Date(), tx));
+      await this.bus.publish('webhook.subscription.secret_rotated', { subscriptionId: id, ...recordedUrl(row.url) }, { actor, correlationId, tx });
+      return row;
+    });
+    return { subscription: toSubscription(updated), secret };
+  }
+
+  private changed(result: StoredSubscription | { stale: number } | null): StoredSubscription {
+    if (!result) throw new WebhooksError(WebhooksErrorCode.NOT_FOUND, 'no such webhook subscription');
+    if ('stale' in result) throw new WebhooksError(WebhooksErrorCode.VERSION_MISMATCH, 'the webhook subscription changed since it was read');
+    return result;
+  }
+
+  private checkUrl(url: string): void {
+    const refusal = urlRefusal(url, this.outbound);
+    if (refusal) throw new WebhooksError(WebhooksErrorCode.URL_REFUSED, `url ${refusal}`, { fields: [{ field: 'url', message: refusal }] });
   }
 
   /** Whether an enabled subscription receives `eventType` (a page promises an alert only then). */
@@ -207,5 +263,14 @@ export function recordedUrl(url: string): { origin: string; urlSha256: string } 
 }
 
 function toSubscription(s: StoredSubscription): Subscription {
-  return { id: s.id, url: s.url, eventTypes: s.eventTypes, description: s.description, enabled: s.enabled, createdAt: s.createdAt };
+  return {
+    id: s.id,
+    url: s.url,
+    eventTypes: s.eventTypes,
+    description: s.description,
+    enabled: s.enabled,
+    version: s.version,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
 }

@@ -208,33 +208,93 @@ const EVENT_TYPES: Array<[string, string]> = [
   ['audit.verified', 'The audit chain is verified'],
 ];
 
+/** The event checkboxes of a webhook form, checked as `chosen` (all when not given). */
+function eventBoxes(chosen?: string[]) {
+  return EVENT_TYPES.map(([value, label]) => ({ value, label, input: h('input', { type: 'checkbox', name: 'eventTypes', value, checked: chosen ? chosen.includes(value) : true }) }));
+}
+const eventsFieldset = (boxes: ReturnType<typeof eventBoxes>) =>
+  h('fieldset', null, h('legend', null, 'Events it receives'), h('div', { class: 'checks' }, ...boxes.map((b) => checkbox(`${b.label} (${b.value})`, b.input))));
+const checkedEvents = (boxes: ReturnType<typeof eventBoxes>) => boxes.filter((b) => b.input.checked).map((b) => b.value);
+
 /** Security webhooks: super-admin only (the API allows no other role to read them either). */
 export async function webhooksScreen(ctx: Ctx): Promise<void> {
   const main = ctx.page('Security webhooks', 'Where security events (lock-outs, MFA resets, key revocations, emergency access) are sent.');
   const n = notice();
   const list = h('div');
-  main.append(n.el, list);
+  const editArea = h('div');
+  const write = ctx.can('super-admin');
+  main.append(n.el, list, editArea);
   const showList = async () => {
     try {
       const r = await ctx.api.get<{ items: Webhook[] }>('/webhooks');
       const rows = r.body.items.map((w) => {
+        const cells = [h('code', null, w.url), w.eventTypes.join(', '), w.description ?? '—', badge(w.enabled ? 'enabled' : 'disabled'), when(w.createdAt)];
+        if (!write) return cells;
+        const edit = h('button', { type: 'button', class: 'secondary small', 'aria-label': `Edit the webhook to ${w.url}` }, 'Edit');
+        action(edit, n, async () => editForm(w.id));
         const remove = h('button', { type: 'button', class: 'danger small', 'aria-label': `Remove the webhook to ${w.url}` }, 'Remove');
         action(remove, n, async () => {
           if (!confirm(`Stop sending security events to ${w.url}? Its pending deliveries are dropped.`)) return;
           await ctx.api.call('DELETE', `/webhooks/${w.id}`);
           remove.closest('tr')?.remove();
+          editArea.replaceChildren();
           return `Removed the webhook to ${w.url}.`;
         });
-        return [h('code', null, w.url), w.eventTypes.join(', '), w.description ?? '—', when(w.createdAt), remove];
+        return [...cells, h('div', { class: 'actions' }, edit, remove)];
       });
-      list.replaceChildren(rows.length ? table('Webhooks', ['URL', 'Events', 'Description', 'Created', ''], rows) : h('p', null, 'No webhook: nobody outside this service is alerted of security events.'));
+      const heads = ['URL', 'Events', 'Description', 'State', 'Created', ...(write ? [''] : [])];
+      list.replaceChildren(rows.length ? table('Webhooks', heads, rows) : h('p', null, 'No webhook: nobody outside this service is alerted of security events.'));
     } catch (err) {
       n.fail(err);
     }
   };
+
+  /** The edit form of one webhook, read fresh so that its ETag goes with the change (If-Match). */
+  const editForm = async (id: string) => {
+    const res = await ctx.api.get<Webhook>(`/webhooks/${id}`);
+    let etag = res.etag;
+    const w = res.body;
+    const url = h('input', { type: 'url', name: 'url', required: true, autocomplete: 'off', value: w.url });
+    const boxes = eventBoxes(w.eventTypes);
+    const enabled = h('input', { type: 'checkbox', name: 'enabled', checked: w.enabled });
+    const description = h('input', { type: 'text', name: 'description', autocomplete: 'off', maxlength: 200, value: w.description ?? '' });
+    const en = notice();
+    const form = h(
+      'form',
+      { class: 'form', 'aria-labelledby': 'edit-webhook' },
+      h('h2', { id: 'edit-webhook' }, 'Edit webhook'),
+      field('Endpoint URL', url, 'https only; the signing secret stays the same.'),
+      eventsFieldset(boxes),
+      checkbox('Enabled (sends events)', enabled),
+      field('Description', description, 'Optional: who runs the endpoint.'),
+      h('button', { type: 'submit' }, 'Save webhook'),
+      en.el,
+    );
+    onSubmit(form, en, async () => {
+      const saved = await ctx.api.call<Webhook>('PATCH', `/webhooks/${id}`, {
+        ifMatch: etag,
+        body: { url: url.value.trim(), eventTypes: checkedEvents(boxes), enabled: enabled.checked, description: description.value.trim() || null },
+      });
+      etag = saved.etag;
+      await showList();
+      return 'Saved.';
+    });
+    const rn = notice();
+    const rotate = h('button', { type: 'button', class: 'secondary' }, 'New signing secret');
+    action(rotate, rn, async () => {
+      if (!confirm('Replace the signing secret? The receiver must be given the new one: the old one stops signing at once.')) return;
+      const rotated = await ctx.api.call<Webhook>('POST', `/webhooks/${id}/secret`, { ifMatch: etag });
+      etag = rotated.etag;
+      return rotated.body.secret ? once('Signing secret', rotated.body.secret) : null;
+    });
+    editArea.replaceChildren(form, h('section', { 'aria-label': 'Signing secret' }, h('div', { class: 'actions' }, rotate), rn.el));
+    url.focus();
+  };
+
   await showList();
+  if (!write) return;
   const url = h('input', { type: 'url', name: 'url', required: true, autocomplete: 'off', placeholder: 'https://siem.hospital.test/caduceus' });
-  const boxes = EVENT_TYPES.map(([value, label]) => ({ value, input: h('input', { type: 'checkbox', name: 'eventTypes', value, checked: true }), label }));
+  const boxes = eventBoxes();
   const description = h('input', { type: 'text', name: 'description', autocomplete: 'off', maxlength: 200 });
   const cn = notice();
   const form = h(
@@ -242,14 +302,14 @@ export async function webhooksScreen(ctx: Ctx): Promise<void> {
     { class: 'form', 'aria-labelledby': 'new-webhook' },
     h('h2', { id: 'new-webhook' }, 'Add a webhook'),
     field('Endpoint URL', url, 'https only; it receives signed JSON posts.'),
-    h('fieldset', null, h('legend', null, 'Events it receives'), h('div', { class: 'checks' }, ...boxes.map((b) => checkbox(`${b.label} (${b.value})`, b.input)))),
+    eventsFieldset(boxes),
     field('Description', description, 'Optional: who runs the endpoint.'),
     h('button', { type: 'submit' }, 'Add webhook'),
     cn.el,
   );
   onSubmit(form, cn, async () => {
     const res = await ctx.api.call<Webhook>('POST', '/webhooks', {
-      body: { url: url.value.trim(), eventTypes: boxes.filter((b) => b.input.checked).map((b) => b.value), ...(description.value.trim() ? { description: description.value.trim() } : {}) },
+      body: { url: url.value.trim(), eventTypes: checkedEvents(boxes), ...(description.value.trim() ? { description: description.value.trim() } : {}) },
     });
     form.reset();
     await showList();

@@ -205,7 +205,19 @@ describe('admin console', () => {
     await expectAccessible(page, 'webhooks');
     const hooks = await apiCall(running.url, 'GET', '/admin/v1/webhooks', { token: await consoleToken(page) });
     expect(hooks.body.items).toEqual([expect.objectContaining({ url: 'https://siem.hospital.test/caduceus', eventTypes: ['user.locked', 'mfa.reset', 'keys.revoked', 'audit.verified'] })]);
-    await page.getByRole('button', { name: 'Remove the webhook to https://siem.hospital.test/caduceus' }).click();
+    // Edited through its form (If-Match from the read): new URL, one event fewer, switched off.
+    await page.getByRole('button', { name: 'Edit the webhook to https://siem.hospital.test/caduceus' }).click();
+    const editHook = page.getByRole('form', { name: 'Edit webhook' });
+    await editHook.getByLabel('Endpoint URL').fill('https://siem.hospital.test/caduceus/v2');
+    await editHook.getByLabel(/keys\.revoked/).uncheck();
+    await editHook.getByLabel(/Enabled/).uncheck();
+    await editHook.getByRole('button', { name: 'Save webhook' }).click();
+    await editHook.getByRole('status').getByText('Saved.').waitFor();
+    await expectAccessible(page, 'edit webhook');
+    const edited = await apiCall(running.url, 'GET', `/admin/v1/webhooks/${hooks.body.items[0].id}`, { token: await consoleToken(page) });
+    expect(edited.body).toMatchObject({ url: 'https://siem.hospital.test/caduceus/v2', eventTypes: ['user.locked', 'mfa.reset', 'audit.verified'], enabled: false });
+    expect(edited.headers.get('etag')).toBe('"2"');
+    await page.getByRole('button', { name: 'Remove the webhook to https://siem.hospital.test/caduceus/v2' }).click();
     await page.getByRole('status').getByText('Removed the webhook').waitFor();
     expect((await apiCall(running.url, 'GET', '/admin/v1/webhooks', { token: await consoleToken(page) })).body.items).toEqual([]);
 

@@ -53,6 +53,9 @@ describe('the admin OpenAPI document', () => {
         'GET /admin/v1/approvals/{id}',
         'POST /admin/v1/approvals/{id}/approve',
         'POST /admin/v1/approvals/{id}/reject',
+        'GET /admin/v1/webhooks/{id}',
+        'PATCH /admin/v1/webhooks/{id}',
+        'POST /admin/v1/webhooks/{id}/secret',
       ]),
     );
     expect(listed.every((l) => l.includes(' /admin/'))).toBe(true);
