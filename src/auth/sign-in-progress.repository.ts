@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import type { EmergencyChallenge, SignInRecord } from '../common/interaction.js';
 import { SignInProgressEntity } from './entities/sign-in-progress.entity.js';
 import { FIRST_FACTORS, factorsOf, type Factor, type Stage } from './flow/sign-in-state.js';
 
-export interface SignInProgress {
+export interface SignInProgress extends SignInRecord {
   interactionUid: string;
   userId: string;
   /** The amr the login will carry (the first step's, plus an enrolled factor's). */
@@ -20,6 +21,8 @@ export interface SignInProgress {
   factorEnrolled: boolean;
   /** MFA_ENROLMENT=invite-only: an administrator's enrolment code was presented in this interaction. */
   enrolmentAllowed: boolean;
+  /** An emergency sign-in: its reason and the factor it asks for (the emergency_challenge stage). */
+  emergency: EmergencyChallenge | null;
 }
 
 /** The sign-in state row: where a sign-in stands between its first and second factor; rows expire with the interaction. */
@@ -34,19 +37,37 @@ export class SignInProgressRepository {
   /**
    * A first factor was proven and a second one is due. Only the first factors of `amr` count as
    * proven here (a step-up's earlier second factor, or an upstream's, is not proven in this interaction).
+   * An emergency sign-in proves `emergency` (the emergency password and reason) and nothing else:
+   * its password opens no other stage than the emergency challenge.
    */
-  async start(interactionUid: string, userId: string, amr: string[], ttlSeconds: number): Promise<void> {
+  async start(interactionUid: string, userId: string, amr: string[], ttlSeconds: number, emergency?: EmergencyChallenge): Promise<void> {
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-    const proven = factorsOf(amr).filter((f) => FIRST_FACTORS.includes(f));
+    const proven: Factor[] = emergency ? ['emergency'] : factorsOf(amr).filter((f) => FIRST_FACTORS.includes(f));
     await this.rows.upsert(
-      { interactionUid, userId, amr, proven, stage: 'identify', mfaFailures: 0, webauthnChallenge: null, enrolmentFactorId: null, recoveryCodesShown: false, factorEnrolled: false, enrolmentAllowed: false, expiresAt },
+      {
+        interactionUid,
+        userId,
+        amr,
+        proven,
+        stage: 'identify',
+        mfaFailures: 0,
+        webauthnChallenge: null,
+        enrolmentFactorId: null,
+        recoveryCodesShown: false,
+        factorEnrolled: false,
+        enrolmentAllowed: false,
+        emergencyJustification: emergency?.justification ?? null,
+        emergencyFactor: emergency?.factor ?? null,
+        expiresAt,
+      },
       { conflictPaths: ['interactionUid'] },
     );
   }
 
   async find(interactionUid: string): Promise<SignInProgress | null> {
     const rows: Array<Record<string, unknown>> = await this.db.dataSource.query(
-      `SELECT interaction_uid, user_id, amr, proven, stage, mfa_failures, webauthn_challenge, enrolment_factor_id, recovery_codes_shown, factor_enrolled, enrolment_allowed
+      `SELECT interaction_uid, user_id, amr, proven, stage, mfa_failures, webauthn_challenge, enrolment_factor_id, recovery_codes_shown, factor_enrolled, enrolment_allowed,
+              emergency_justification, emergency_factor
        FROM sign_in_progress WHERE interaction_uid = $1 AND expires_at > now()`,
       [interactionUid],
     );
@@ -64,6 +85,7 @@ export class SignInProgressRepository {
       recoveryCodesShown: r.recovery_codes_shown as boolean,
       factorEnrolled: r.factor_enrolled as boolean,
       enrolmentAllowed: r.enrolment_allowed as boolean,
+      emergency: r.emergency_factor ? { justification: r.emergency_justification as string, factor: r.emergency_factor as EmergencyChallenge['factor'] } : null,
     };
   }
 
