@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import type { EmergencyChallenge, SignInRecord } from '../common/interaction.js';
 import { SignInProgressEntity } from './entities/sign-in-progress.entity.js';
 import { FIRST_FACTORS, factorsOf, type Factor, type Stage } from './flow/sign-in-state.js';
 
-export interface SignInProgress {
+export interface SignInProgress extends SignInRecord {
   interactionUid: string;
   userId: string;
   /** The amr the login will carry (the first step's, plus an enrolled factor's). */
@@ -20,6 +21,8 @@ export interface SignInProgress {
   factorEnrolled: boolean;
   /** MFA_ENROLMENT=invite-only: an administrator's enrolment code was presented in this interaction. */
   enrolmentAllowed: boolean;
+  /** An emergency sign-in: its reason and the factor it asks for (the emergency_challenge stage). */
+  emergency: EmergencyChallenge | null;
 }
 
 /** The sign-in state row: where a sign-in stands between its first and second factor; rows expire with the interaction. */
@@ -34,25 +37,30 @@ export class SignInProgressRepository {
   /**
    * A first factor was proven and a second one is due. Only the first factors of `amr` count as
    * proven here (a step-up's earlier second factor, or an upstream's, is not proven in this interaction).
+   * An emergency sign-in proves `emergency` (the emergency password and reason) and nothing else:
+   * its password opens no other stage than the emergency challenge.
    */
-  async start(interactionUid: string, userId: string, amr: string[], ttlSeconds: number): Promise<void> {
+  async start(interactionUid: string, userId: string, amr: string[], ttlSeconds: number, emergency?: EmergencyChallenge): Promise<void> {
     const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-    const proven = factorsOf(amr).filter((f) => FIRST_FACTORS.includes(f));
+    const proven: Factor[] = emergency ? ['emergency'] : factorsOf(amr).filter((f) => FIRST_FACTORS.includes(f));
     // Plain SQL on every sign-in's path (as find below): TypeORM's upsert builds more than it sends.
     await this.db.dataSource.query(
       `INSERT INTO sign_in_progress (interaction_uid, user_id, amr, proven, stage, mfa_failures, webauthn_challenge, enrolment_factor_id,
-         recovery_codes_shown, factor_enrolled, enrolment_allowed, expires_at)
-       VALUES ($1, $2, $3::text[], $4::text[], 'identify', 0, NULL, NULL, false, false, false, $5)
+         recovery_codes_shown, factor_enrolled, enrolment_allowed, emergency_justification, emergency_factor, expires_at)
+       VALUES ($1, $2, $3::text[], $4::text[], 'identify', 0, NULL, NULL, false, false, false, $5, $6, $7)
        ON CONFLICT (interaction_uid) DO UPDATE SET user_id = EXCLUDED.user_id, amr = EXCLUDED.amr, proven = EXCLUDED.proven,
          stage = EXCLUDED.stage, mfa_failures = 0, webauthn_challenge = NULL, enrolment_factor_id = NULL,
-         recovery_codes_shown = false, factor_enrolled = false, enrolment_allowed = false, expires_at = EXCLUDED.expires_at`,
-      [interactionUid, userId, amr, proven, expiresAt],
+         recovery_codes_shown = false, factor_enrolled = false, enrolment_allowed = false,
+         emergency_justification = EXCLUDED.emergency_justification, emergency_factor = EXCLUDED.emergency_factor,
+         expires_at = EXCLUDED.expires_at`,
+      [interactionUid, userId, amr, proven, emergency?.justification ?? null, emergency?.factor ?? null, expiresAt],
     );
   }
 
   async find(interactionUid: string): Promise<SignInProgress | null> {
     const rows: Array<Record<string, unknown>> = await this.db.dataSource.query(
-      `SELECT interaction_uid, user_id, amr, proven, stage, mfa_failures, webauthn_challenge, enrolment_factor_id, recovery_codes_shown, factor_enrolled, enrolment_allowed
+      `SELECT interaction_uid, user_id, amr, proven, stage, mfa_failures, webauthn_challenge, enrolment_factor_id, recovery_codes_shown, factor_enrolled, enrolment_allowed,
+              emergency_justification, emergency_factor
        FROM sign_in_progress WHERE interaction_uid = $1 AND expires_at > now()`,
       [interactionUid],
     );
@@ -70,6 +78,7 @@ export class SignInProgressRepository {
       recoveryCodesShown: r.recovery_codes_shown as boolean,
       factorEnrolled: r.factor_enrolled as boolean,
       enrolmentAllowed: r.enrolment_allowed as boolean,
+      emergency: r.emergency_factor ? { justification: r.emergency_justification as string, factor: r.emergency_factor as EmergencyChallenge['factor'] } : null,
     };
   }
 

@@ -17,22 +17,14 @@ export interface StoredEmergencySession {
   reviewNote: string | null;
 }
 
-export interface EmergencyAttempt {
-  interactionUid: string;
-  userId: string;
-  justification: string;
-  factor: 'totp' | 'webauthn';
-  challenge: string | null;
-  failures: number;
-  expiresAt: Date;
-}
-
 const SESSION_COLUMNS = `id, user_id AS "userId", email, justification, factor, login_ts::float8 AS "loginTs", started_at AS "startedAt",
   expires_at AS "expiresAt", ended_at AS "endedAt", tokens_issued AS "tokensIssued", reviewed_at AS "reviewedAt",
   reviewed_by AS "reviewedBy", review_note AS "reviewNote"`;
-const ATTEMPT_COLUMNS = `interaction_uid AS "interactionUid", user_id AS "userId", justification, factor, challenge, failures, expires_at AS "expiresAt"`;
 
-/** Emergency sessions (kept for review and for the record) and in-flight emergency sign-ins. */
+/**
+ * Emergency sessions (kept for review and for the record) and the per-account failure count of
+ * the emergency password. An emergency sign-in in flight is a stage of the sign-in state row (auth/).
+ */
 @Injectable()
 export class BreakGlassRepository {
   constructor(@Inject(DATABASE) private readonly db: OpenedDatabase) {}
@@ -96,31 +88,6 @@ export class BreakGlassRepository {
     return rowsOf(rows).length > 0;
   }
 
-  async saveAttempt(a: EmergencyAttempt): Promise<void> {
-    await this.db.dataSource.query(
-      `INSERT INTO breakglass_attempts (interaction_uid, user_id, justification, factor, challenge, failures, expires_at) VALUES ($1,$2,$3,$4,NULL,0,$5)
-       ON CONFLICT (interaction_uid) DO UPDATE SET user_id = $2, justification = $3, factor = $4, challenge = NULL, failures = 0, expires_at = $5`,
-      [a.interactionUid, a.userId, a.justification, a.factor, a.expiresAt],
-    );
-  }
-
-  async findAttempt(uid: string, now: Date): Promise<EmergencyAttempt | null> {
-    return (await this.db.dataSource.query(`SELECT ${ATTEMPT_COLUMNS} FROM breakglass_attempts WHERE interaction_uid = $1 AND expires_at > $2`, [uid, now]))[0] ?? null;
-  }
-
-  async setChallenge(uid: string, challenge: string): Promise<void> {
-    await this.db.dataSource.query(`UPDATE breakglass_attempts SET challenge = $2 WHERE interaction_uid = $1`, [uid, challenge]);
-  }
-
-  async addFailure(uid: string): Promise<number> {
-    const rows = await this.db.dataSource.query(`UPDATE breakglass_attempts SET failures = failures + 1, challenge = NULL WHERE interaction_uid = $1 RETURNING failures`, [uid]);
-    return rowsOf<{ failures: number }>(rows)[0]?.failures ?? Number.MAX_SAFE_INTEGER;
-  }
-
-  async deleteAttempt(uid: string): Promise<void> {
-    await this.db.dataSource.query(`DELETE FROM breakglass_attempts WHERE interaction_uid = $1`, [uid]);
-  }
-
   /** Failures of this account in the window that is open at `now` (a window older than windowSeconds starts over). */
   async failuresOf(accountKey: string, now: Date, windowSeconds: number): Promise<number> {
     const [row] = await this.db.dataSource.query(`SELECT failures, window_start AS "windowStart" FROM breakglass_failures WHERE account_key = $1`, [accountKey]);
@@ -140,10 +107,6 @@ export class BreakGlassRepository {
 
   async clearFailures(accountKey: string): Promise<void> {
     await this.db.dataSource.query(`DELETE FROM breakglass_failures WHERE account_key = $1`, [accountKey]);
-  }
-
-  async deleteExpiredAttempts(now: Date): Promise<void> {
-    await this.db.dataSource.query(`DELETE FROM breakglass_attempts WHERE expires_at <= $1`, [now]);
   }
 }
 

@@ -6,7 +6,8 @@ import { EventBus, type EventActor } from '../events/index.js';
 import { MfaService } from '../mfa/index.js';
 import type { User } from '../identity/index.js';
 import { BreakGlassError, BreakGlassErrorCode } from './breakglass.errors.js';
-import { BreakGlassRepository, type EmergencyAttempt, type StoredEmergencySession } from './breakglass.repository.js';
+import type { EmergencyChallenge } from '../common/interaction.js';
+import { BreakGlassRepository, type StoredEmergencySession } from './breakglass.repository.js';
 import { isDesignated, strongestFactor } from './breakglass-rules.js';
 
 const accountKeyOf = (email: string) => email.trim().toLowerCase();
@@ -49,29 +50,14 @@ export class BreakGlassService {
     return this.repo.recordFailure(accountKeyOf(email), now, this.config.signIn.lockoutSeconds);
   }
 
-  beginAttempt(uid: string, userId: string, justification: string, factor: 'totp' | 'webauthn'): Promise<void> {
-    return this.repo.saveAttempt({ interactionUid: uid, userId, justification, factor, challenge: null, failures: 0, expiresAt: new Date(Date.now() + this.config.ttl.interaction * 1000) });
-  }
-
-  attempt(uid: string): Promise<EmergencyAttempt | null> {
-    return this.repo.findAttempt(uid, new Date());
-  }
-
-  setChallenge(uid: string, challenge: string) {
-    return this.repo.setChallenge(uid, challenge);
-  }
-
-  /** Counts a wrong factor; true when the attempts are used up (the emergency sign-in is then over). */
-  async failedFactor(a: EmergencyAttempt): Promise<boolean> {
-    const failures = await this.repo.addFailure(a.interactionUid);
-    await this.refused(a.userId, failures >= this.config.mfa.maxAttempts ? 'too_many_attempts' : 'wrong_factor');
-    if (failures < this.config.mfa.maxAttempts) return false;
-    await this.repo.deleteAttempt(a.interactionUid);
-    return true;
+  /** Counts a wrong factor (`failures` is the sign-in's total now); true when the attempts are used up (the emergency sign-in is then over). */
+  async failedFactor(userId: string, failures: number): Promise<boolean> {
+    await this.refused(userId, failures >= this.config.mfa.maxAttempts ? 'too_many_attempts' : 'wrong_factor');
+    return failures >= this.config.mfa.maxAttempts;
   }
 
   /** Starts the emergency session; the start event (and the alert queued by it) commit with the record. */
-  async start(a: EmergencyAttempt, email: string, clientId: string | null): Promise<{ sessionId: string; loginTs: number }> {
+  async start(a: EmergencyChallenge & { userId: string }, email: string, clientId: string | null): Promise<{ sessionId: string; loginTs: number }> {
     const startedAt = new Date();
     const loginTs = Math.floor(startedAt.getTime() / 1000);
     const session: StoredEmergencySession = {
@@ -97,7 +83,6 @@ export class BreakGlassService {
         { actor: { type: 'user', id: a.userId }, tx },
       );
     });
-    await this.repo.deleteAttempt(a.interactionUid);
     await this.repo.clearFailures(accountKeyOf(email));
     return { sessionId: session.id, loginTs };
   }
@@ -125,7 +110,6 @@ export class BreakGlassService {
         { actor: { type: 'system', id: 'caduceus' } },
       );
     }
-    await this.repo.deleteExpiredAttempts(now);
     return ended.length;
   }
 

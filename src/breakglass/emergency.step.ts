@@ -5,10 +5,9 @@ import { MfaService } from '../mfa/index.js';
 import { WebhooksService } from '../webhooks/index.js';
 import { messagePage } from '../ui/index.js';
 import { emergencyFactorPage, emergencyStartPage } from './emergency-pages.js';
-import { deny, json, page, type StepContext, type StepOutcome } from '../common/interaction.js';
+import { deny, json, page, type EmergencyChallenge, type SignInBeginContext, type SignInStepContext, type StepContext, type StepOutcome } from '../common/interaction.js';
 import { MIN_JUSTIFICATION, justificationProblem } from './breakglass-rules.js';
 import { BreakGlassService } from './breakglass.service.js';
-import type { EmergencyAttempt } from './breakglass.repository.js';
 
 const REFUSED = 'Emergency access is not possible with these details. Use the normal sign-in, or call the help desk.';
 const NO_FACTOR = 'Emergency access needs a second factor (an authenticator app or a passkey) that you have already set up.';
@@ -18,9 +17,10 @@ const WRONG_RECOVERY = 'Recovery code: that code is not right or was already use
 type Body = Record<string, unknown>;
 
 /**
- * The emergency-access step of the sign-in: password and a typed reason, then the user's own
- * strongest factor; it then answers with a login proven with `emergency` (the dispatcher in
- * src/auth/flow marks and hands it on). It never decides what comes next (consent is the
+ * The emergency-access step of the sign-in: password and a typed reason (which open the sign-in
+ * state row at the emergency_challenge stage, with the reason and the factor asked for), then
+ * the user's own strongest factor; it then answers with a login proven with `emergency` (the
+ * dispatcher in src/auth/flow marks and hands it on, and ends the row). It never decides what comes next (consent is the
  * dispatcher's), never checks a password or a code itself, and never touches the reply or
  * the provider. The dispatcher has checked the form's token before any method here runs.
  */
@@ -45,7 +45,7 @@ export class EmergencyStep {
     return this.expired();
   }
 
-  async start(ctx: StepContext, body: Body): Promise<StepOutcome> {
+  async start(ctx: SignInBeginContext, body: Body): Promise<StepOutcome> {
     const email = typeof body.email === 'string' ? body.email.slice(0, 320) : '';
     const justification = typeof body.justification === 'string' ? body.justification.slice(0, 1000) : '';
     const problem = justificationProblem(justification);
@@ -68,58 +68,72 @@ export class EmergencyStep {
       await this.breakGlass.refused(check.user.id, eligible.reason);
       return this.startPage(ctx, 403, eligible.reason === 'no_factor' ? NO_FACTOR : REFUSED, body);
     }
-    await this.breakGlass.beginAttempt(ctx.uid, check.user.id, justification.trim(), eligible.factor);
+    await ctx.beginSignIn({ userId: check.user.id, amr: ['pwd'], emergency: { justification: justification.trim(), factor: eligible.factor } });
     return this.factorPage(ctx, 200, eligible.factor);
   }
 
-  /** The emergency attempt of this interaction waiting for `factor`, or null (the form is then refused). */
-  async attempt(uid: string, factor: 'totp' | 'webauthn'): Promise<EmergencyAttempt | null> {
-    const attempt = await this.breakGlass.attempt(uid);
-    return attempt && attempt.factor === factor ? attempt : null;
+  /** The page of the emergency_challenge stage: the factor the emergency sign-in asks for. */
+  async factor(ctx: SignInStepContext): Promise<StepOutcome> {
+    const emergency = ctx.signIn.emergency;
+    return emergency ? this.factorPage(ctx, 200, emergency.factor) : this.expired();
   }
 
-  async totp(ctx: StepContext, attempt: EmergencyAttempt, body: Body): Promise<StepOutcome> {
-    const result = await this.mfa.verifyTotp(attempt.userId, typeof body.code === 'string' ? body.code : '');
+  async totp(ctx: SignInStepContext, body: Body): Promise<StepOutcome> {
+    const emergency = this.asking(ctx, 'totp');
+    if (!emergency) return this.forged(ctx, 'totp', body);
+    const result = await this.mfa.verifyTotp(ctx.signIn.userId, typeof body.code === 'string' ? body.code : '');
     if (!result.ok) {
-      if (await this.breakGlass.failedFactor(attempt)) return deny('too many failed verification attempts');
+      if (await this.breakGlass.failedFactor(ctx.signIn.userId, await ctx.store.addFailure())) return deny('too many failed verification attempts');
       return this.factorPage(ctx, 401, 'totp', WRONG);
     }
-    return this.proven(ctx, attempt, result.amr);
+    return this.proven(ctx, emergency, result.amr);
   }
 
   /** A recovery code instead of the authenticator code (the TOTP step only: a passkey holder must use the passkey). */
-  async recovery(ctx: StepContext, attempt: EmergencyAttempt, body: Body): Promise<StepOutcome> {
-    const result = await this.mfa.useRecoveryCode(attempt.userId, typeof body.code === 'string' ? body.code : '');
+  async recovery(ctx: SignInStepContext, body: Body): Promise<StepOutcome> {
+    const emergency = this.asking(ctx, 'totp');
+    if (!emergency) return this.forged(ctx, 'totp', body);
+    const result = await this.mfa.useRecoveryCode(ctx.signIn.userId, typeof body.code === 'string' ? body.code : '');
     if (!result.ok) {
-      if (await this.breakGlass.failedFactor(attempt)) return deny('too many failed verification attempts');
+      if (await this.breakGlass.failedFactor(ctx.signIn.userId, await ctx.store.addFailure())) return deny('too many failed verification attempts');
       return this.factorPage(ctx, 401, 'totp', WRONG_RECOVERY);
     }
-    return this.proven(ctx, attempt, result.amr);
+    return this.proven(ctx, emergency, result.amr);
   }
 
-  async passkeyOptions(ctx: StepContext, attempt: EmergencyAttempt): Promise<StepOutcome> {
-    const options = await this.mfa.webauthnAuthenticationOptions(attempt.userId);
-    await this.breakGlass.setChallenge(ctx.uid, options.challenge);
+  async passkeyOptions(ctx: SignInStepContext): Promise<StepOutcome> {
+    if (!this.asking(ctx, 'webauthn')) return this.forged(ctx, 'json', {});
+    const options = await this.mfa.webauthnAuthenticationOptions(ctx.signIn.userId);
+    await ctx.store.setChallenge(options.challenge);
     return json(200, options);
   }
 
-  async passkey(ctx: StepContext, attempt: EmergencyAttempt, body: unknown): Promise<StepOutcome> {
-    const result = attempt.challenge
-      ? await this.mfa.verifyWebauthn(attempt.userId, attempt.challenge, body as never)
-      : ({ ok: false, reason: 'verification_failed' } as const);
+  async passkey(ctx: SignInStepContext, body: unknown): Promise<StepOutcome> {
+    const emergency = this.asking(ctx, 'webauthn');
+    if (!emergency) return this.forged(ctx, 'json', {});
+    const challenge = await ctx.store.takeChallenge();
+    const result = challenge ? await this.mfa.verifyWebauthn(ctx.signIn.userId, challenge, body as never) : ({ ok: false, reason: 'verification_failed' } as const);
     if (!result.ok) {
-      await this.breakGlass.failedFactor(attempt);
+      // The attempts used up end the emergency sign-in; the page's script shows the message.
+      if (await this.breakGlass.failedFactor(ctx.signIn.userId, await ctx.store.addFailure())) await ctx.store.finish();
       return json(401, { message: 'the passkey could not be verified' });
     }
-    return this.proven(ctx, attempt, result.amr);
+    return this.proven(ctx, emergency, result.amr);
+  }
+
+  /** The emergency challenge of this sign-in when it asks for `factor`, else null (the form is then refused). */
+  private asking(ctx: SignInStepContext, factor: EmergencyChallenge['factor']): EmergencyChallenge | null {
+    const emergency = ctx.signIn.emergency;
+    return emergency?.factor === factor ? emergency : null;
   }
 
   /** Starts the emergency session: the login names the factors and `mfa`; the dispatcher adds `emergency`. */
-  private async proven(ctx: StepContext, attempt: EmergencyAttempt, factorAmr: string[]): Promise<StepOutcome> {
-    const user = await this.identity.findById(attempt.userId);
-    const { loginTs } = await this.breakGlass.start(attempt, user?.email ?? '', ctx.clientId);
+  private async proven(ctx: SignInStepContext, emergency: EmergencyChallenge, factorAmr: string[]): Promise<StepOutcome> {
+    const userId = ctx.signIn.userId;
+    const user = await this.identity.findById(userId);
+    const { loginTs } = await this.breakGlass.start({ userId, ...emergency }, user?.email ?? '', ctx.clientId);
     const amr = [...new Set(['pwd', ...factorAmr, 'mfa'])];
-    return { kind: 'proven', login: { accountId: attempt.userId, amr, secondFactor: true, emergency: { ts: loginTs } } };
+    return { kind: 'proven', login: { accountId: userId, amr, secondFactor: true, emergency: { ts: loginTs } } };
   }
 
   private expired(): StepOutcome {

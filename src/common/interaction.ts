@@ -110,6 +110,22 @@ export interface SignInRecord {
   recoveryCodesShown: boolean;
   factorEnrolled: boolean;
   enrolmentAllowed: boolean;
+  /** An emergency (break-glass) sign-in: its typed reason and the user's own factor it asks for; null otherwise. */
+  emergency: EmergencyChallenge | null;
+}
+
+export interface EmergencyChallenge {
+  justification: string;
+  factor: 'totp' | 'webauthn';
+}
+
+/** A step's context at the stage that proves a first factor (it may open the sign-in state row). */
+export interface SignInBeginContext extends StepContext {
+  /**
+   * Opens this interaction's sign-in state row after a first factor; with `emergency`, the row
+   * stands at the emergency challenge (the emergency password and reason proven, the user's own factor due).
+   */
+  beginSignIn(first: { userId: string; amr: string[]; emergency?: EmergencyChallenge }): Promise<void>;
 }
 
 /** What a step may change in this interaction's sign-in state row (the dispatcher implements it). */

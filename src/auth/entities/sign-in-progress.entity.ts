@@ -45,6 +45,14 @@ export class SignInProgressEntity {
   @Column({ name: 'enrolment_allowed', type: 'boolean', default: false })
   enrolmentAllowed: boolean;
 
+  /** An emergency sign-in: the reason typed with the emergency password (null for any other sign-in). */
+  @Column({ name: 'emergency_justification', type: 'text', nullable: true })
+  emergencyJustification: string | null;
+
+  /** An emergency sign-in: the user's own factor it asks for (`totp` or `webauthn`). */
+  @Column({ name: 'emergency_factor', type: 'text', nullable: true })
+  emergencyFactor: string | null;
+
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 }

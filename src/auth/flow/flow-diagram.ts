@@ -7,7 +7,11 @@ const ACTIONS: Record<Stage, Array<{ label: string; apply: (s: SignInState) => S
     { label: 'password', apply: (s) => prove(s, 'pwd') },
     { label: 'upstream IdP', apply: (s) => prove(s, 'fed') },
     { label: 'upstream IdP with trusted MFA', apply: (s) => ({ ...prove(s, 'fed'), upstreamMfa: true }) },
-    { label: 'emergency password, reason and own factor', apply: (s) => prove(prove(prove(s, 'pwd'), 'emergency'), 'otp') },
+    { label: 'emergency password and reason', apply: (s) => prove(s, 'emergency') },
+  ],
+  emergency_challenge: [
+    { label: 'own TOTP or passkey', apply: (s) => prove(s, 'otp') },
+    { label: 'wrong code', apply: (s) => ({ ...s, failures: s.failures + 1 }) },
   ],
   challenge: [
     { label: 'TOTP, passkey or recovery code', apply: (s) => prove(s, 'otp') },

@@ -18,7 +18,9 @@ import {
   type InteractionGrants,
   type InteractionResult,
   type ProvenLogin,
+  type SignInBeginContext,
   type SignInStepContext,
+  type EmergencyChallenge,
   type SignInStore,
   type StepOutcome,
 } from '../../common/interaction.js';
@@ -35,7 +37,7 @@ const EXPIRED = ['This sign-in has expired', 'Return to the application and star
  * is handed to oidc-provider. Steps get it as their StepContext and answer with an outcome;
  * `answer` turns the outcome into the HTTP reply.
  */
-export class InteractionSession implements SignInStepContext {
+export class InteractionSession implements SignInStepContext, SignInBeginContext {
   readonly clientId: string | null;
   readonly ip: string | null;
   private storeOfRow?: SignInStore;
@@ -64,6 +66,11 @@ export class InteractionSession implements SignInStepContext {
   get signIn(): SignInProgress {
     if (!this.progress) throw new Error('a stage with a sign-in state row, without one');
     return this.progress;
+  }
+
+  /** Opens this interaction's sign-in state row after a first factor (an emergency one stands at emergency_challenge). */
+  async beginSignIn(first: { userId: string; amr: string[]; emergency?: EmergencyChallenge }): Promise<void> {
+    await this.deps.progress.start(this.uid, first.userId, first.amr, this.deps.interactionTtl, first.emergency);
   }
 
   /** What a second-factor step may change in this interaction's state row. */
@@ -150,6 +157,8 @@ interface SessionDeps {
   oidc: OidcService;
   grants: InteractionGrants;
   progress: SignInProgressRepository;
+  /** Seconds a sign-in state row lives (the interaction's lifetime). */
+  interactionTtl: number;
 }
 
 /**
@@ -172,7 +181,7 @@ export class InteractionSessions {
     private readonly enrolmentAllowances: EnrolmentAllowancesService,
     private readonly bus: EventBus,
   ) {
-    this.deps = { keys, oidc, grants: providerGrants(oidc), progress };
+    this.deps = { keys, oidc, grants: providerGrants(oidc), progress, interactionTtl: config.ttl.interaction };
   }
 
   async open(

@@ -65,6 +65,8 @@ export class InteractionController {
           return goto(await this.mfaStep.begin(s.uid, session.accountId!, session.amr ?? ['pwd']));
         }
         return page(200, signInPage(this.config.brand, await this.form(s)));
+      case 'emergency_challenge':
+        return this.emergency.factor(s);
       case 'denied':
         return s.denied(s.stage.reason);
       default:
@@ -196,8 +198,7 @@ export class InteractionController {
     const body = (req.body ?? {}) as Body;
     const s = await this.sessions.open(uid, 'emergencyTotp', req, reply, (s) => this.emergency.forged(s, 'totp', body));
     if (!s) return;
-    const attempt = await this.emergency.attempt(uid, 'totp');
-    await s.answer(attempt ? await this.emergency.totp(s, attempt, body) : await this.emergency.forged(s, 'totp', body));
+    await s.answer(await this.emergency.totp(s, body));
   }
 
   /** A recovery code in place of the authenticator code (a user whose strongest factor is a passkey must use it). */
@@ -206,24 +207,21 @@ export class InteractionController {
     const body = (req.body ?? {}) as Body;
     const s = await this.sessions.open(uid, 'emergencyRecovery', req, reply, (s) => this.emergency.forged(s, 'totp', body));
     if (!s) return;
-    const attempt = await this.emergency.attempt(uid, 'totp');
-    await s.answer(attempt ? await this.emergency.recovery(s, attempt, body) : await this.emergency.forged(s, 'totp', body));
+    await s.answer(await this.emergency.recovery(s, body));
   }
 
   @Post(':uid/emergency/webauthn-options')
   async emergencyPasskeyOptions(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const s = await this.sessions.open(uid, 'emergencyPasskeyOptions', req, reply, (s) => this.emergency.forged(s, 'json', {}));
     if (!s) return;
-    const attempt = await this.emergency.attempt(uid, 'webauthn');
-    await s.answer(attempt ? await this.emergency.passkeyOptions(s, attempt) : await this.emergency.forged(s, 'json', {}));
+    await s.answer(await this.emergency.passkeyOptions(s));
   }
 
   @Post(':uid/emergency/webauthn')
   async emergencyPasskey(@Param('uid') uid: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply) {
     const s = await this.sessions.open(uid, 'emergencyPasskey', req, reply, (s) => this.emergency.forged(s, 'json', {}));
     if (!s) return;
-    const attempt = await this.emergency.attempt(uid, 'webauthn');
-    await s.answer(attempt ? await this.emergency.passkey(s, attempt, req.body) : await this.emergency.forged(s, 'json', {}));
+    await s.answer(await this.emergency.passkey(s, req.body));
   }
 
   // ---- the sign-in page ------------------------------------------------------------------

@@ -33,8 +33,11 @@ describe('next(state, policy, client)', () => {
     ['codes shown and Continue', { ...fresh, proven: ['pwd', 'otp'], enrolled: true, recoveryCodesDone: true }, required, consent, { stage: 'consent' }],
     ['upstream IdP without MFA', { ...fresh, proven: ['fed'] }, required, noConsent, { stage: 'challenge' }],
     ['upstream IdP with trusted MFA', { ...fresh, proven: ['fed'], upstreamMfa: true }, required, noConsent, { stage: 'finish' }],
-    ['emergency with its factor', { ...fresh, proven: ['pwd', 'emergency', 'otp'] }, required, consent, { stage: 'consent' }],
-    ['emergency password alone', { ...fresh, proven: ['emergency'] }, required, noConsent, { stage: 'challenge' }],
+    ['emergency with its factor', { ...fresh, proven: ['emergency', 'otp'] }, required, consent, { stage: 'consent' }],
+    ['emergency with its factor, no consent open', { ...fresh, proven: ['emergency', 'hwk'] }, required, noConsent, { stage: 'finish' }],
+    ['emergency password alone: its own factor is due', { ...fresh, proven: ['emergency'] }, required, noConsent, { stage: 'emergency_challenge' }],
+    ['emergency password alone, even where MFA is optional', { ...fresh, proven: ['emergency'] }, optional, noConsent, { stage: 'emergency_challenge' }],
+    ['emergency, attempts used up', { ...fresh, proven: ['emergency'], failures: 5 }, required, noConsent, { stage: 'denied', reason: 'too_many_attempts' }],
     ['attempts used up', { ...fresh, proven: ['pwd'], failures: 5 }, required, noConsent, { stage: 'denied', reason: 'too_many_attempts' }],
     ['attempts used up win over a proven factor', { ...fresh, proven: ['pwd', 'otp'], failures: 5 }, required, noConsent, { stage: 'denied', reason: 'too_many_attempts' }],
   ])('%s', (_name, state, policy, client, expected) => {

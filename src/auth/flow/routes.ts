@@ -42,10 +42,10 @@ export const FLOW_ROUTES = {
   patient: { method: 'POST', path: 'patient', serves: ['consent'], kind: 'form', csrf: 'patient' },
   emergency: { method: 'GET', path: 'emergency', serves: ['identify'], kind: 'page' },
   emergencyStart: { method: 'POST', path: 'emergency', serves: ['identify'], kind: 'form', csrf: 'breakglass' },
-  emergencyTotp: { method: 'POST', path: 'emergency/totp', serves: ['identify'], kind: 'form', csrf: 'breakglass' },
-  emergencyRecovery: { method: 'POST', path: 'emergency/recovery', serves: ['identify'], kind: 'form', csrf: 'breakglass' },
-  emergencyPasskeyOptions: { method: 'POST', path: 'emergency/webauthn-options', serves: ['identify'], kind: 'json', csrf: 'breakglass' },
-  emergencyPasskey: { method: 'POST', path: 'emergency/webauthn', serves: ['identify'], kind: 'json', csrf: 'breakglass' },
+  emergencyTotp: { method: 'POST', path: 'emergency/totp', serves: ['emergency_challenge'], kind: 'form', csrf: 'breakglass' },
+  emergencyRecovery: { method: 'POST', path: 'emergency/recovery', serves: ['emergency_challenge'], kind: 'form', csrf: 'breakglass' },
+  emergencyPasskeyOptions: { method: 'POST', path: 'emergency/webauthn-options', serves: ['emergency_challenge'], kind: 'json', csrf: 'breakglass' },
+  emergencyPasskey: { method: 'POST', path: 'emergency/webauthn', serves: ['emergency_challenge'], kind: 'json', csrf: 'breakglass' },
 } as const satisfies Record<string, FlowRoute>;
 
 export type FlowRouteName = keyof typeof FLOW_ROUTES;
@@ -59,7 +59,9 @@ export function stageLocation(uid: string, stage: Stage): string {
       return `/interaction/${uid}/mfa`;
     case 'recovery_codes':
       return `/interaction/${uid}/mfa/recovery-codes`;
+    // The emergency factor's page is the dispatcher's own page at that stage.
     case 'identify':
+    case 'emergency_challenge':
     case 'consent':
     case 'finish':
     case 'denied':

@@ -6,7 +6,7 @@
 export type Factor = 'pwd' | 'otp' | 'hwk' | 'swk' | 'recovery' | 'fed' | 'emergency';
 
 /** The stages a sign-in passes through; each /interaction route serves exactly one. */
-export const STAGES = ['identify', 'challenge', 'enrolment_code', 'enrol', 'recovery_codes', 'consent', 'finish', 'denied'] as const;
+export const STAGES = ['identify', 'emergency_challenge', 'challenge', 'enrolment_code', 'enrol', 'recovery_codes', 'consent', 'finish', 'denied'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export const FIRST_FACTORS: readonly Factor[] = ['pwd', 'fed', 'emergency'];

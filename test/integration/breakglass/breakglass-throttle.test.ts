@@ -71,7 +71,7 @@ describe('break-glass brute-force limit and input checks', () => {
     const service = running.app.get(BreakGlassService);
     const user = await running.app.get(IdentityService).findByEmail('surgeon@hospital.test');
     const { sessionId } = await service.start(
-      { interactionUid: 'ends-test-interaction', userId: user!.id, justification: REASON, factor: 'totp', challenge: null, failures: 0, expiresAt: new Date(Date.now() + 60_000) },
+      { userId: user!.id, justification: REASON, factor: 'totp' },
       'surgeon@hospital.test',
       null,
     );

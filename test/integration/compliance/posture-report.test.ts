@@ -100,7 +100,7 @@ describe('HIPAA posture report', () => {
   it('asks for attention while an emergency session awaits review', async () => {
     const user = await api.running.app.get(IdentityService).createUser({ email: 'intensivist@hospital.test', password: 'a long and unusual passphrase 7', roles: ['breakglass'] });
     await api.running.app.get(BreakGlassService).start(
-      { interactionUid: 'report-test-interaction', userId: user.id, justification: 'Upstream IdP outage during a trauma call.', factor: 'totp', challenge: null, failures: 0, expiresAt: new Date(Date.now() + 60_000) },
+      { userId: user.id, justification: 'Upstream IdP outage during a trauma call.', factor: 'totp' },
       'intensivist@hospital.test',
       null,
     );
