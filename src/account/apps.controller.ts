@@ -3,8 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { htmlReply, seeOther } from '../common/interaction.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { ACCOUNT_APPS_PATH, ACCOUNT_CALLBACK_PATH, AccountService, ConsentError, ConsentService } from '../consent/index.js';
-import { accountPage, connectedAppsPage, messagePage } from '../ui/index.js';
+import { ACCOUNT_APPS_PATH, ACCOUNT_CALLBACK_PATH, AccountService, ConsentError, ConsentService, connectedAppsPage } from '../consent/index.js';
+import { accountPage, messagePage } from '../ui/index.js';
 import { AccountSession } from './account-session.js';
 
 /**

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { RECOVERY_CODES_SCRIPT, STYLESHEET } from '../ui/index.js';
-import { PASSKEY_SCRIPT } from './flow/mfa-pages.js';
+import { PASSKEY_SCRIPT } from '../mfa/mfa-pages.js';
 
 const require = createRequire(import.meta.url);
 /** @simplewebauthn/browser's own bundle, served from this origin (the CSP allows no other). */

@@ -10,13 +10,12 @@ import { Module } from '@nestjs/common';
 import { IdentityModule } from '../identity/index.js';
 import { KeysModule } from '../keys/index.js';
 import { OidcModule } from '../oidc/index.js';
-import { MFA_PAGES, MfaChallengeStep, MfaModule, type MfaPages } from '../mfa/index.js';
+import { MfaChallengeStep, MfaModule } from '../mfa/index.js';
 import { ClientsModule } from '../clients/index.js';
 import { PoliciesModule } from '../policies/index.js';
 import { FederationModule } from '../federation/index.js';
 import { BreakGlassModule } from '../breakglass/index.js';
 import { FlowMfaController } from './flow/mfa.controller.js';
-import { enrolmentCodePage, mfaChallengePage, mfaEnrolPage, recoveryCodesPage } from './flow/mfa-pages.js';
 import { InteractionController } from './flow/interaction.controller.js';
 import { InteractionSessions } from './flow/interaction-session.js';
 import { MfaStep } from './mfa.step.js';
@@ -38,7 +37,6 @@ import { SignInService } from './sign-in.service.js';
     AuthCleanupJob,
     // The second-factor step (mfa/) renders the dispatcher's pages, handed in here.
     MfaChallengeStep,
-    { provide: MFA_PAGES, useValue: { challenge: mfaChallengePage, enrolmentCode: enrolmentCodePage, enrol: mfaEnrolPage, recoveryCodes: recoveryCodesPage } satisfies MfaPages },
   ],
   // The MFA policy of a live session, for the provider's step-up check (bound in src/app/oidc-ports.module.ts).
   exports: [MfaStep],

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { IdentityService } from '../identity/index.js';
-import { consentPage, messagePage, patientPickerPage, type SafeHtml } from '../ui/index.js';
+import { messagePage, type SafeHtml } from '../ui/index.js';
+import { consentPage, patientPickerPage } from './consent-pages.js';
 import { page, type InteractionDetails, type InteractionGrants, type StepContext, type StepOutcome } from '../common/interaction.js';
 import { ClientPolicyService } from './client-policy.service.js';
 import {

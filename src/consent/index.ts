@@ -1,5 +1,6 @@
 export { ConsentModule } from './consent.module.js';
 export { ConsentStep, type ConsentContext } from './consent.step.js';
+export { connectedAppsPage, type ConnectedAppsPage } from './consent-pages.js';
 export { SmartLaunchService } from './smart-launch.service.js';
 export { SmartContextService } from './smart-context.service.js';
 export { ConsentService, type ConsentGrant } from './consent.service.js';

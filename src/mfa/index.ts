@@ -5,4 +5,4 @@ export { EnrolmentAllowancesService, ENROLMENT_ALLOWANCE_TTL_SECONDS } from './e
 export { MfaError, MfaErrorCode } from './mfa.errors.js';
 export { mfaRequired, mfaRequested, ACR_MFA, ACR_PASSWORD, type MfaPolicyValue } from './mfa-policy.js';
 export type { MfaEvents } from './mfa.events.js';
-export { MfaChallengeStep, MFA_PAGES, type MfaPages } from './mfa-challenge.step.js';
+export { MfaChallengeStep } from './mfa-challenge.step.js';

@@ -5,24 +5,13 @@ import type { Brand, SafeHtml } from '../ui/index.js';
 import { deny, goto, json, page, type SignInStepContext, type StepOutcome } from '../common/interaction.js';
 import { EnrolmentCodesService } from './enrolment-codes.service.js';
 import { MfaError } from './mfa.errors.js';
+import { enrolmentCodePage, mfaChallengePage, mfaEnrolPage, recoveryCodesPage } from './mfa-pages.js';
 import { MfaService, type SecondFactorResult } from './mfa.service.js';
 
 const WRONG_CODE = 'That code did not work. Check your authenticator and try again.';
 const TOO_MANY = 'too many failed verification attempts';
 
 type Body = { code?: unknown } | undefined;
-
-/**
- * The pages of the second-factor step. They are the dispatcher's (src/auth/flow/mfa-pages.ts),
- * handed in through MFA_PAGES so the step renders without importing the dispatcher.
- */
-export interface MfaPages {
-  challenge(brand: Brand, p: { uid: string; csrf: string; hasTotp: boolean; hasPasskey: boolean; error?: string }): SafeHtml;
-  enrolmentCode(brand: Brand, p: { uid: string; csrf: string; error?: string }): SafeHtml;
-  enrol(brand: Brand, p: { uid: string; csrf: string; secret: string; qrSvg: string; issuer: string; account: string; error?: string }): SafeHtml;
-  recoveryCodes(brand: Brand, uid: string, csrf: string, codes: string[] | null): SafeHtml;
-}
-export const MFA_PAGES = Symbol('MFA_PAGES');
 
 /**
  * The second-factor step of a sign-in: the challenge (TOTP, passkey or recovery code), the
@@ -40,7 +29,6 @@ export class MfaChallengeStep {
     private readonly mfa: MfaService,
     private readonly identity: IdentityService,
     private readonly enrolmentCodes: EnrolmentCodesService,
-    @Inject(MFA_PAGES) private readonly pages: MfaPages,
   ) {}
 
   /** The page of the stage: the challenge, the enrolment-code form, or enrolment. */
@@ -52,7 +40,7 @@ export class MfaChallengeStep {
   async forged(ctx: SignInStepContext, kind: 'page' | 'form' | 'json'): Promise<StepOutcome> {
     if (kind === 'json') return json(403, { message: 'forbidden' });
     const factors = await this.mfa.confirmedFactors(ctx.signIn.userId);
-    return page(403, this.pages.challenge(this.config.brand, { ...(await this.pageState(ctx, factors)), error: 'This form has expired. Try again.' }));
+    return page(403, mfaChallengePage(this.config.brand, { ...(await this.pageState(ctx, factors)), error: 'This form has expired. Try again.' }));
   }
 
   /** MFA_ENROLMENT=invite-only: the administrator's one-time code opens enrolment for this sign-in. */
@@ -94,7 +82,7 @@ export class MfaChallengeStep {
   async recoveryCodes(ctx: SignInStepContext): Promise<StepOutcome> {
     if (!ctx.signIn.factorEnrolled) return goto(`/interaction/${ctx.uid}/mfa`);
     const codes = (await ctx.store.claimRecoveryCodesShowing()) ? await this.mfa.regenerateRecoveryCodes(ctx.signIn.userId) : null;
-    return page(200, this.pages.recoveryCodes(this.config.brand, ctx.uid, await ctx.csrf('interaction'), codes));
+    return page(200, recoveryCodesPage(this.config.brand, ctx.uid, await ctx.csrf('interaction'), codes));
   }
 
   /** After enrolment: the new factor was just proven, so the sign-in completes with it. */
@@ -178,9 +166,9 @@ export class MfaChallengeStep {
   private async render(ctx: SignInStepContext, status: number, error?: string): Promise<StepOutcome> {
     const row = ctx.signIn;
     const factors = await this.mfa.confirmedFactors(row.userId);
-    if (factors.length) return page(status, this.pages.challenge(this.config.brand, { ...(await this.pageState(ctx, factors)), error }));
+    if (factors.length) return page(status, mfaChallengePage(this.config.brand, { ...(await this.pageState(ctx, factors)), error }));
     if (this.config.mfa.enrolment === 'invite-only' && !row.enrolmentAllowed) {
-      return page(status, this.pages.enrolmentCode(this.config.brand, { uid: ctx.uid, csrf: await ctx.csrf('interaction'), error }));
+      return page(status, enrolmentCodePage(this.config.brand, { uid: ctx.uid, csrf: await ctx.csrf('interaction'), error }));
     }
     const user = await this.identity.findById(row.userId);
     const account = user?.email ?? row.userId;
@@ -189,7 +177,7 @@ export class MfaChallengeStep {
       enrolment = await this.mfa.startTotpEnrolment(row.userId, account);
       await ctx.store.setEnrolmentFactor(enrolment.factorId);
     }
-    return page(status, this.pages.enrol(this.config.brand, { uid: ctx.uid, csrf: await ctx.csrf('interaction'), secret: enrolment.secret, qrSvg: enrolment.qrSvg, issuer: this.config.brand.name, account, error }));
+    return page(status, mfaEnrolPage(this.config.brand, { uid: ctx.uid, csrf: await ctx.csrf('interaction'), secret: enrolment.secret, qrSvg: enrolment.qrSvg, issuer: this.config.brand.name, account, error }));
   }
 }
 

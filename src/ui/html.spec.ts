@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { enrolmentCodePage, mfaChallengePage, mfaEnrolPage, recoveryCodesPage } from '../auth/flow/mfa-pages.js';
+import { enrolmentCodePage, mfaChallengePage, mfaEnrolPage, recoveryCodesPage } from '../mfa/mfa-pages.js';
 import { signInPage } from '../auth/flow/sign-in-page.js';
 import { emergencyFactorPage, emergencyStartPage } from '../breakglass/emergency-pages.js';
 import { htmlReply } from '../common/interaction.js';
 import { postureReportPage } from '../compliance/report-page.js';
 import { federationErrorPage } from '../federation/federation-pages.js';
-import { connectedAppsPage, consentPage, patientPickerPage } from './consent-pages.js';
+import { connectedAppsPage, consentPage, patientPickerPage } from '../consent/consent-pages.js';
 import { accountProfilePage, accountSecurityPage, accountSessionsPage, accountVerifyPage, landingPage, setupDonePage } from './console-pages.js';
 import { logoutConfirmPage, messagePage } from './pages.js';
 import { html, layout, SafeHtml, trusted } from './html.js';

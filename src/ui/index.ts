@@ -5,5 +5,4 @@
 export { html, trusted, join, SafeHtml, type HtmlValue, layout, consoleLayout, supportLine, referenceLine, STYLESHEET, type Brand, type ConsoleNav } from './html.js';
 export * from './console-pages.js';
 export { recoveryCodesBlock, savedConfirmation, RECOVERY_CODES_SCRIPT } from './recovery-codes.js';
-export { consentPage, patientPickerPage, connectedAppsPage, type ConsentPage, type PatientPickerPage, type ConnectedAppsPage, type ScopeGroupItems } from './consent-pages.js';
 export { messagePage, logoutConfirmPage, logoutDonePage, errorPage } from './pages.js';

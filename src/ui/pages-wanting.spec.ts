@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mfaEnrolPage, recoveryCodesPage } from '../auth/flow/mfa-pages.js';
+import { mfaEnrolPage, recoveryCodesPage } from '../mfa/mfa-pages.js';
 import { emergencyFactorPage, emergencyStartPage } from '../breakglass/emergency-pages.js';
-import { consentPage, connectedAppsPage } from './consent-pages.js';
+import { consentPage, connectedAppsPage } from '../consent/consent-pages.js';
 
 /** The pages #20 found wanting, as a person sees them (the browser tests walk them for real). */
 const brand = { name: 'General Hospital' };

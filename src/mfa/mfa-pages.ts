@@ -1,4 +1,4 @@
-import { html, layout, recoveryCodesBlock, savedConfirmation, type Brand, type SafeHtml } from '../../ui/index.js';
+import { html, layout, recoveryCodesBlock, savedConfirmation, type Brand, type SafeHtml } from '../ui/index.js';
 
 export interface MfaChallengePage {
   uid: string;

@@ -1,4 +1,4 @@
-import { html, type SafeHtml, layout, type Brand } from './html.js';
+import { html, type SafeHtml, layout, type Brand } from '../ui/index.js';
 
 /** A group of plain-language scope descriptions (the consent module decides them; these pages only show them). */
 export interface ScopeGroupItems {
