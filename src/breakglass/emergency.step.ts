@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { IdentityService } from '../identity/index.js';
-import { MfaService } from '../mfa/index.js';
+import { lockedMessage, MfaService, SecondFactorLockout, type LockState } from '../mfa/index.js';
 import { WebhooksService } from '../webhooks/index.js';
 import { messagePage } from '../ui/index.js';
 import { emergencyFactorPage, emergencyStartPage } from './emergency-pages.js';
@@ -32,6 +32,7 @@ export class EmergencyStep {
     private readonly mfa: MfaService,
     private readonly breakGlass: BreakGlassService,
     private readonly webhooks: WebhooksService,
+    private readonly lockout: SecondFactorLockout,
   ) {}
 
   async show(ctx: StepContext): Promise<StepOutcome> {
@@ -81,8 +82,12 @@ export class EmergencyStep {
   async totp(ctx: SignInStepContext, body: Body): Promise<StepOutcome> {
     const emergency = this.asking(ctx, 'totp');
     if (!emergency) return this.forged(ctx, 'totp', body);
+    const lock = await this.lockout.state(ctx.signIn.userId);
+    if (lock.locked) return this.locked(lock);
     const result = await this.mfa.verifyTotp(ctx.signIn.userId, typeof body.code === 'string' ? body.code : '');
     if (!result.ok) {
+      const after = await this.lockout.failed(ctx.signIn.userId);
+      if (after.locked) return this.locked(after);
       if (await this.breakGlass.failedFactor(ctx.signIn.userId, await ctx.store.addFailure())) return deny('too many failed verification attempts');
       return this.factorPage(ctx, 401, 'totp', WRONG);
     }
@@ -93,8 +98,12 @@ export class EmergencyStep {
   async recovery(ctx: SignInStepContext, body: Body): Promise<StepOutcome> {
     const emergency = this.asking(ctx, 'totp');
     if (!emergency) return this.forged(ctx, 'totp', body);
+    const lock = await this.lockout.state(ctx.signIn.userId);
+    if (lock.locked) return this.locked(lock);
     const result = await this.mfa.useRecoveryCode(ctx.signIn.userId, typeof body.code === 'string' ? body.code : '');
     if (!result.ok) {
+      const after = await this.lockout.failed(ctx.signIn.userId);
+      if (after.locked) return this.locked(after);
       if (await this.breakGlass.failedFactor(ctx.signIn.userId, await ctx.store.addFailure())) return deny('too many failed verification attempts');
       return this.factorPage(ctx, 401, 'totp', WRONG_RECOVERY);
     }
@@ -111,14 +120,23 @@ export class EmergencyStep {
   async passkey(ctx: SignInStepContext, body: unknown): Promise<StepOutcome> {
     const emergency = this.asking(ctx, 'webauthn');
     if (!emergency) return this.forged(ctx, 'json', {});
+    const lock = await this.lockout.state(ctx.signIn.userId);
+    if (lock.locked) return json(429, { message: lockedMessage(lock) });
     const challenge = await ctx.store.takeChallenge();
     const result = challenge ? await this.mfa.verifyWebauthn(ctx.signIn.userId, challenge, body as never) : ({ ok: false, reason: 'verification_failed' } as const);
     if (!result.ok) {
+      const after = challenge ? await this.lockout.failed(ctx.signIn.userId) : ({ locked: false } as const);
+      if (after.locked) return json(429, { message: lockedMessage(after) });
       // The attempts used up end the emergency sign-in; the page's script shows the message.
       if (await this.breakGlass.failedFactor(ctx.signIn.userId, await ctx.store.addFailure())) await ctx.store.finish();
       return json(401, { message: 'the passkey could not be verified' });
     }
     return this.proven(ctx, emergency, result.amr);
+  }
+
+  /** The account's second factor is locked (SecondFactorLockout): the emergency route is no way around it; the page names the help desk. */
+  private locked(lock: Extract<LockState, { locked: true }>): StepOutcome {
+    return page(429, messagePage(this.config.brand, 'Verification locked', lockedMessage(lock)));
   }
 
   /** The emergency challenge of this sign-in when it asks for `factor`, else null (the form is then refused). */

@@ -59,7 +59,7 @@ export interface AppConfig {
   /** CIDRs and host names outbound calls may reach although private (OUTBOUND_ALLOW_PRIVATE); empty: public addresses only. */
   outboundAllowPrivate: string[];
   /** Deployment MFA policy, roles that always need MFA, wrong codes allowed per sign-in. */
-  mfa: { policy: 'required' | 'optional'; alwaysRoles: string[]; maxAttempts: number; enrolment: 'at-sign-in' | 'invite-only' };
+  mfa: { policy: 'required' | 'optional'; alwaysRoles: string[]; maxAttempts: number; enrolment: 'at-sign-in' | 'invite-only'; accountLockout: { threshold: number; seconds: number } };
   /** Failures per account identifier before a temporary lock, its length, and the per-IP budget per window. */
   signIn: { lockoutThreshold: number; lockoutSeconds: number; ipFailureBudget: number };
   shutdownGraceSeconds: number;
@@ -139,7 +139,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     brand: { name: env.BRAND_NAME, logoUrl: env.BRAND_LOGO_URL, supportContact: env.SUPPORT_CONTACT },
     outboundAllowLoopback: env.OUTBOUND_ALLOW_LOOPBACK,
     outboundAllowPrivate: env.OUTBOUND_ALLOW_PRIVATE,
-    mfa: { policy: env.MFA_POLICY, alwaysRoles: env.MFA_ALWAYS_ROLES, maxAttempts: env.MFA_MAX_ATTEMPTS, enrolment: env.MFA_ENROLMENT },
+    mfa: { policy: env.MFA_POLICY, alwaysRoles: env.MFA_ALWAYS_ROLES, maxAttempts: env.MFA_MAX_ATTEMPTS, enrolment: env.MFA_ENROLMENT, accountLockout: { threshold: env.MFA_ACCOUNT_LOCKOUT_THRESHOLD, seconds: env.MFA_ACCOUNT_LOCKOUT_DURATION } },
     signIn: {
       lockoutThreshold: env.LOCKOUT_THRESHOLD,
       lockoutSeconds: env.LOCKOUT_DURATION,

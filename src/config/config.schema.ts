@@ -217,6 +217,9 @@ export const envSchema = z
     /** Who may enrol a first second factor: whoever holds the password at sign-in, or only with an administrator's one-time enrolment code or after setting the password through an invitation or reset link. */
     MFA_ENROLMENT: z.enum(['at-sign-in', 'invite-only'], { error: 'must be at-sign-in or invite-only' }).default('at-sign-in'),
     MFA_MAX_ATTEMPTS: z.coerce.number({ error: 'must be a whole number from 3 to 10' }).int().min(3).max(10).default(5),
+    /** NIST SP 800-63B 5.2.2: wrong second-factor answers per account (across sign-ins) in MFA_ACCOUNT_LOCKOUT_DURATION before its second factor locks for that long. */
+    MFA_ACCOUNT_LOCKOUT_THRESHOLD: z.coerce.number({ error: 'must be a whole number from 5 to 100' }).int('must be a whole number from 5 to 100').min(5, 'must be a whole number from 5 to 100').max(100, 'must be a whole number from 5 to 100').default(10),
+    MFA_ACCOUNT_LOCKOUT_DURATION: seconds(60, 86400).default(900),
     LOCKOUT_THRESHOLD: z.coerce.number({ error: 'must be a whole number from 3 to 20' }).int().min(3).max(20).default(5),
     LOCKOUT_DURATION: seconds(60, 86400).default(900),
     LOGIN_IP_FAILURE_BUDGET: z.coerce.number({ error: 'must be a whole number from 5 to 10000' }).int().min(5).max(10000).default(50),

@@ -6,3 +6,4 @@ export { MfaError, MfaErrorCode } from './mfa.errors.js';
 export { mfaRequired, mfaRequested, ACR_MFA, ACR_PASSWORD, type MfaPolicyValue } from './mfa-policy.js';
 export type { MfaEvents } from './mfa.events.js';
 export { MfaChallengeStep } from './mfa-challenge.step.js';
+export { SecondFactorLockout, lockedMessage, type LockState } from './second-factor-lockout.js';

@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { IdentityService } from '../identity/index.js';
-import type { Brand, SafeHtml } from '../ui/index.js';
+import { messagePage, type Brand, type SafeHtml } from '../ui/index.js';
 import { deny, goto, json, page, type SignInStepContext, type StepOutcome } from '../common/interaction.js';
 import { EnrolmentCodesService } from './enrolment-codes.service.js';
 import { MfaError } from './mfa.errors.js';
 import { enrolmentCodePage, mfaChallengePage, mfaEnrolPage, recoveryCodesPage } from './mfa-pages.js';
 import { MfaService, type SecondFactorResult } from './mfa.service.js';
+import { lockedMessage, SecondFactorLockout, type LockState } from './second-factor-lockout.js';
 
 const WRONG_CODE = 'That code did not work. Check your authenticator and try again.';
 const TOO_MANY = 'too many failed verification attempts';
@@ -29,6 +30,7 @@ export class MfaChallengeStep {
     private readonly mfa: MfaService,
     private readonly identity: IdentityService,
     private readonly enrolmentCodes: EnrolmentCodesService,
+    private readonly lockout: SecondFactorLockout,
   ) {}
 
   /** The page of the stage: the challenge, the enrolment-code form, or enrolment. */
@@ -51,10 +53,14 @@ export class MfaChallengeStep {
   }
 
   async totp(ctx: SignInStepContext, body: Body): Promise<StepOutcome> {
+    const lock = await this.lockout.state(ctx.signIn.userId);
+    if (lock.locked) return this.locked(lock);
     return this.conclude(ctx, await this.mfa.verifyTotp(ctx.signIn.userId, codeOf(body, 12)));
   }
 
   async recovery(ctx: SignInStepContext, body: Body): Promise<StepOutcome> {
+    const lock = await this.lockout.state(ctx.signIn.userId);
+    if (lock.locked) return this.locked(lock);
     return this.conclude(ctx, await this.mfa.useRecoveryCode(ctx.signIn.userId, codeOf(body, 32)));
   }
 
@@ -101,9 +107,14 @@ export class MfaChallengeStep {
 
   async authenticate(ctx: SignInStepContext, body: unknown): Promise<StepOutcome> {
     const row = ctx.signIn;
+    const lock = await this.lockout.state(row.userId);
+    if (lock.locked) return json(429, { message: lockedMessage(lock) });
     const challenge = await ctx.store.takeChallenge();
     const result = challenge ? await this.mfa.verifyWebauthn(row.userId, challenge, body as never) : ({ ok: false, reason: 'verification_failed' } as const);
     if (!result.ok) {
+      // A passkey failure costs the guesser a browser ceremony, not a typed code; counted all the same (cheap: one row).
+      const after = challenge ? await this.lockout.failed(row.userId) : ({ locked: false } as const);
+      if (after.locked) return json(429, { message: lockedMessage(after) });
       // The attempts used up end the sign-in's state row; the page's script shows the message.
       if (await this.countFailure(ctx)) await ctx.store.finish();
       return json(401, { message: 'the passkey could not be verified' });
@@ -137,8 +148,17 @@ export class MfaChallengeStep {
   // ---- helpers ---------------------------------------------------------------------------
 
   private async conclude(ctx: SignInStepContext, result: SecondFactorResult): Promise<StepOutcome> {
-    if (!result.ok) return this.wrongCode(ctx);
+    if (!result.ok) {
+      const after = await this.lockout.failed(ctx.signIn.userId);
+      if (after.locked) return this.locked(after);
+      return this.wrongCode(ctx);
+    }
     return proven(ctx.signIn.userId, ctx.signIn.amr, result.amr);
+  }
+
+  /** The account's second factor is locked (every sign-in, SecondFactorLockout): the page says so and names the help desk; no code for the app. */
+  private locked(lock: Extract<LockState, { locked: true }>): StepOutcome {
+    return page(429, messagePage(this.config.brand, 'Verification locked', lockedMessage(lock)));
   }
 
   private async wrongCode(ctx: SignInStepContext): Promise<StepOutcome> {

@@ -18,4 +18,5 @@ export const mfaMappings: MappingsFor<MfaEvents> = {
   'mfa.enrolment_allowance.used': { category: 'login', action: 'E', actor: user, subject: user },
   'mfa.enrolment_allowance.refused': { category: 'login', action: 'E', outcome: () => 'failure', actor: user, subject: user },
   'mfa.recovery_code.used': { category: 'login', action: 'E', actor: user, subject: user },
+  'mfa.locked': { category: 'login', action: 'E', outcome: () => 'failure', actor: user, subject: user },
 };

@@ -19,6 +19,8 @@ export interface MfaEvents {
   'mfa.enrolment_allowance.used': { userId: string };
   /** A sign-in found the allowance expired; it is gone. */
   'mfa.enrolment_allowance.refused': { userId: string; reason: 'expired' };
+  /** NIST SP 800-63B 5.2.2: the account's wrong second-factor answers reached the limit; every answer is refused until lockedUntil. */
+  'mfa.locked': { userId: string; failures: number; windowSeconds: number; lockedUntil: string };
 }
 
 // Adds these events to the bus's EventMap (declaration merging: events/ imports no module).

@@ -15,11 +15,12 @@ import { MfaService } from './mfa.service.js';
 import { EnrolmentCodesService } from './enrolment-codes.service.js';
 import { UserFactorsCleanup } from './user-factors.cleanup.js';
 import { EnrolmentAllowancesService } from './enrolment-allowances.service.js';
+import { SecondFactorLockout } from './second-factor-lockout.js';
 
 @Module({
   imports: [KeysModule, IdentityModule],
   controllers: [MfaAdminController],
-  providers: [MfaRepository, MfaService, EnrolmentCodesService, EnrolmentAllowancesService, UserFactorsCleanup],
-  exports: [MfaService, EnrolmentCodesService, EnrolmentAllowancesService],
+  providers: [MfaRepository, MfaService, EnrolmentCodesService, EnrolmentAllowancesService, UserFactorsCleanup, SecondFactorLockout],
+  exports: [MfaService, EnrolmentCodesService, EnrolmentAllowancesService, SecondFactorLockout],
 })
 export class MfaModule {}
