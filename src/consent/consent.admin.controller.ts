@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -23,7 +23,8 @@ import {
   type Page,
   type Problem,
 } from '../admin/index.js';
-import { IdentityService } from '../identity/index.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { assertMayActOnUser, IdentityService } from '../identity/index.js';
 import { ClientPolicyService } from './client-policy.service.js';
 import { ConsentError, ConsentErrorCode } from './consent.errors.js';
 import { ConsentService } from './consent.service.js';
@@ -70,6 +71,7 @@ export class UserGrantsAdminController {
   constructor(
     private readonly consent: ConsentService,
     private readonly identity: IdentityService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -114,6 +116,7 @@ export class UserGrantsAdminController {
     @Param('grantId', { schema: grantIdParam }) grantId: string,
     @Req() request: AdminRequest,
   ): Promise<void> {
+    await assertMayActOnUser(this.identity, request.admin!.roles, this.config.breakGlass.role, userId);
     const { actor, correlationId } = adminEventContext(request);
     await this.consent.revoke(userId, grantId, 'admin', actor, correlationId);
   }
@@ -126,6 +129,7 @@ export class UserGrantsAdminController {
   @ApiProblems(400, 404)
   async revokeAll(@Param('userId', { schema: userIdParam }) userId: string, @Req() request: AdminRequest): Promise<void> {
     await this.requireUser(userId);
+    await assertMayActOnUser(this.identity, request.admin!.roles, this.config.breakGlass.role, userId);
     const { actor, correlationId } = adminEventContext(request);
     for (;;) {
       const live = await this.consent.listForUser(userId, { limit: 100, liveOnly: true });

@@ -3,4 +3,4 @@ export { IdentityService, type User, type UserClaims, type NewUser, type Passwor
 export { IdentityError, IdentityErrorCode } from './identity.errors.js';
 export type { IdentityEvents } from './identity.events.js';
 export { checkPassword, MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from './password-policy.js';
-export { mayAdministerUser } from './users-admin.rules.js';
+export { mayAdministerUser, assertMayActOnUser } from './users-admin.rules.js';

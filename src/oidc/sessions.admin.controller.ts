@@ -1,7 +1,9 @@
-import { Controller, Delete, Get, HttpCode, Param, Query, Req } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Param, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AdminRoute, adminEventContext, ApiProblems, pageQuery, pageSchema, ProblemError, toPage, type AdminRequest, type Page } from '../admin/index.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { assertMayActOnUser, IdentityService } from '../identity/index.js';
 import { SessionsService, type SessionView } from './sessions.service.js';
 
 const sessionUidParam = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'is not a session uid');
@@ -62,7 +64,11 @@ export class SessionsAdminController {
 @ApiTags('users')
 @Controller('admin/v1/users/:id/sessions')
 export class UserSessionsAdminController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly identity: IdentityService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get()
   @AdminRoute('user-admin', 'auditor')
@@ -80,6 +86,7 @@ export class UserSessionsAdminController {
   @ApiResponse({ status: 200, description: 'how many sessions ended', standardSchema: revokedAllSchema })
   @ApiProblems(400)
   async revokeAll(@Param('id', { schema: userIdParam }) id: string, @Req() request: AdminRequest) {
+    await assertMayActOnUser(this.identity, request.admin!.roles, this.config.breakGlass.role, id);
     return { revoked: await this.sessions.revokeAllOfUser(id, adminEventContext(request)) };
   }
 
@@ -94,6 +101,7 @@ export class UserSessionsAdminController {
     @Param('uid', { schema: sessionUidParam }) uid: string,
     @Req() request: AdminRequest,
   ): Promise<void> {
+    await assertMayActOnUser(this.identity, request.admin!.roles, this.config.breakGlass.role, id);
     if (!(await this.sessions.revoke(uid, adminEventContext(request), id))) throw notFound();
   }
 }

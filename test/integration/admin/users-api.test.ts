@@ -202,6 +202,21 @@ describe('/admin/v1/users', () => {
       expect((await api.call('POST', `/admin/v1/users/${boss.body.id}/disable`, { token: admin })).status).toBe(403);
     });
 
+    it("lets only super-admin end the sessions or grants of a user who holds an admin role (a user-admin cannot lock super-admins out)", async () => {
+      const root = await api.token(['super-admin']);
+      const boss = await create({ email: unique('boss-sessions'), roles: ['super-admin'], password: PASSWORD }, root);
+      expect(boss.status).toBe(201);
+      for (const path of [`/admin/v1/users/${boss.body.id}/sessions`, `/admin/v1/users/${boss.body.id}/grants`]) {
+        const refused = await api.call('DELETE', path, { token: admin });
+        expect(refused.status, path).toBe(403);
+        expect(refused.body.detail, path).toMatch(/only super-admin/);
+        expect((await api.call('DELETE', path, { token: root })).status, `${path} as super-admin`).toBeLessThan(300);
+      }
+      const plain = await create({ email: unique('plain-sessions'), password: PASSWORD });
+      expect((await api.call('DELETE', `/admin/v1/users/${plain.body.id}/sessions`, { token: admin })).status).toBe(200);
+      expect((await api.call('DELETE', `/admin/v1/users/${plain.body.id}/grants`, { token: admin })).status).toBe(204);
+    });
+
     it('protects the break-glass role like an admin role: granted, removed and its holders changed by super-admin only', async () => {
       const res = await create({ email: unique('emergency'), roles: ['breakglass'], password: PASSWORD });
       expect(res.status).toBe(403);
