@@ -49,6 +49,7 @@ const ROUTES: Route[] = [
   { name: 'emergency page', method: 'GET', path: '/emergency' },
   { name: 'emergency start (wrong factor later)', method: 'POST', path: '/emergency', body: { email: '{email}', password: PASSWORD, justification: JUSTIFICATION } },
   { name: 'emergency totp (wrong)', method: 'POST', path: '/emergency/totp', body: { code: '000000' } },
+  { name: 'emergency recovery (wrong)', method: 'POST', path: '/emergency/recovery', body: { code: 'aaaa-bbbb-cccc' } },
   { name: 'emergency passkey options', method: 'POST', path: '/emergency/webauthn-options', json: true },
   { name: 'emergency passkey (forged)', method: 'POST', path: '/emergency/webauthn', json: true },
 ];
@@ -250,6 +251,7 @@ describe('every /interaction route in every stage', () => {
     ['emergency page', 'after-password', 'identify', 'challenge'],
     ['emergency start (wrong factor later)', 'after-password', 'identify', 'challenge'],
     ['emergency totp (wrong)', 'after-password', 'emergency_challenge', 'challenge'],
+    ['emergency recovery (wrong)', 'after-password', 'emergency_challenge', 'challenge'],
     ['emergency passkey options', 'after-password', 'emergency_challenge', 'challenge'],
     ['emergency passkey (forged)', 'after-password', 'emergency_challenge', 'challenge'],
     ['login (password again)', 'consent', 'identify', 'consent'],
