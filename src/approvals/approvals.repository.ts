@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction, rowsOf } from '../database/index.js';
 
 export type ApprovalStatus = 'pending' | 'executing' | 'approved' | 'rejected' | 'expired' | 'failed';
 
@@ -147,8 +147,3 @@ export class ApprovalsRepository {
   }
 }
 
-/** The driver returns `[rows, count]` for UPDATE ... RETURNING and plain rows for INSERT/SELECT. */
-function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
-  return (Array.isArray(result) ? result : []) as T[];
-}

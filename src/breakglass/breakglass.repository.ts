@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction, rowsOf } from '../database/index.js';
 
 export interface StoredEmergencySession {
   id: string;
@@ -110,8 +110,3 @@ export class BreakGlassRepository {
   }
 }
 
-/** The PostgreSQL driver answers UPDATE ... RETURNING with [rows, affectedCount]. */
-function rowsOf<T = any>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
-  return result as T[];
-}

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction, rowsOf } from '../database/index.js';
 import type { LaunchContext, StoredLaunch } from './smart-launch.js';
 
 interface LaunchRow {
@@ -43,11 +43,6 @@ function toLaunch(r: LaunchRow): StoredLaunch {
   };
 }
 
-/** Rows of a query result, whichever driver answered (pg gives rows, an UPDATE ... RETURNING gives [rows, count]). */
-function rowsOf<T>(result: unknown): T[] {
-  const list = result as unknown[];
-  return (Array.isArray(list[0]) ? list[0] : list) as T[];
-}
 
 /** Storage of SMART EHR launches, by the SHA-256 of their value (the value is never stored). */
 @Injectable()

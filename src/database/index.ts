@@ -8,3 +8,4 @@ export { openDatabase, DatabaseUnavailableError, type OpenedDatabase } from './d
 export { runMigrations } from './migrate.js';
 export { isDatabaseUnavailable } from './connection-errors.js';
 export { DatabaseOutageFilter, OUTAGE_RETRY_AFTER_SECONDS, wantsPage } from './outage.filter.js';
+export { rowsOf } from './rows.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction, rowsOf } from '../database/index.js';
 import { EventBus, type BusEvent, type EventDelivery } from '../events/index.js';
 import { MfaService } from './mfa.service.js';
 
@@ -67,8 +67,3 @@ export class EnrolmentAllowancesService {
   }
 }
 
-/** A DELETE … RETURNING answers [rows, count] through the driver, or the rows alone. */
-function rowsOf(result: unknown): unknown[] {
-  const r = result as unknown[];
-  return Array.isArray(r[0]) ? (r[0] as unknown[]) : r;
-}
