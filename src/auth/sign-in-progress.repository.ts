@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, type OpenedDatabase } from '../database/index.js';
+import { OnEvent } from '@nestjs/event-emitter';
+import { DATABASE, managerFor, type OpenedDatabase } from '../database/index.js';
+import type { BusEvent, EventDelivery } from '../events/index.js';
 import type { EmergencyChallenge, SignInRecord } from '../common/interaction.js';
 import { SignInProgressEntity } from './entities/sign-in-progress.entity.js';
 import { FIRST_FACTORS, factorsOf, type Factor, type Stage } from './flow/sign-in-state.js';
@@ -145,6 +147,15 @@ export class SignInProgressRepository {
 
   async finish(interactionUid: string): Promise<void> {
     await this.db.dataSource.query(`DELETE FROM sign_in_progress WHERE interaction_uid = $1`, [interactionUid]);
+  }
+
+  /**
+   * A person gained a protected role: a sign-in of theirs that is under way (its password proven
+   * before the grant, perhaps by someone else) ends; they start again. In the grant's unit of work.
+   */
+  @OnEvent('user.protected_role_granted', { async: true, promisify: true, suppressErrors: false })
+  async onProtectedRoleGranted(event: BusEvent<'user.protected_role_granted'>, delivery?: EventDelivery): Promise<void> {
+    await managerFor(this.db, delivery?.tx).query(`DELETE FROM sign_in_progress WHERE user_id = $1`, [event.payload.userId]);
   }
 
   async deleteExpired(): Promise<void> {

@@ -14,6 +14,7 @@ export const identityMappings: MappingsFor<IdentityEvents> = {
   'user.deleted': { category: 'user-administration', action: 'D', subject: user },
   'user.password.reset': { category: 'user-administration', action: 'U', subject: user },
   'user.password.link_issued': { category: 'user-administration', action: 'U', subject: user },
+  'user.protected_role_granted': { category: 'user-administration', action: 'U', subject: user },
   'group.created': { category: 'user-administration', action: 'C', subject: group },
   'group.updated': { category: 'user-administration', action: 'U', subject: group },
   'group.deleted': { category: 'user-administration', action: 'D', subject: group },

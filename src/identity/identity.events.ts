@@ -14,6 +14,12 @@ export interface IdentityEvents {
   'user.password.reset': { userId: string; method: 'set' | 'link' };
   /** A single-use password setup link was issued (an invitation or a reset); never the link itself. */
   'user.password.link_issued': { userId: string; purpose: 'invitation' | 'reset'; expiresAt: string };
+  /**
+   * A person gained a protected role (an admin role or the break-glass role), directly or through
+   * a group. Published in the grant's unit of work, after their unused setup links were voided;
+   * listeners void what else someone with less authority may have prepared for them.
+   */
+  'user.protected_role_granted': { userId: string; roles: string[]; via: 'user' | 'group'; groupId?: string; setupLinksVoided: number };
   /** A group was created (by an administrator or the directory through SCIM). */
   'group.created': { groupId: string; after: GroupSnapshot };
   /** A group's name, external id, roles or members changed; members are user ids. */

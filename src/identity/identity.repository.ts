@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction, rowsOf } from '../database/index.js';
 import { uniqueViolation } from './identity.errors.js';
 import { PasswordCredentialEntity } from './entities/password-credential.entity.js';
 import { UserEntity, type UserStatus } from './entities/user.entity.js';
@@ -102,6 +102,11 @@ export class IdentityRepository {
   async findPasswordHash(userId: string): Promise<string | null> {
     const rows: Array<{ hash: string }> = await this.db.dataSource.query(`SELECT hash FROM password_credentials WHERE user_id = $1`, [userId]);
     return rows[0]?.hash ?? null;
+  }
+
+  /** Removes the password; true when there was one. */
+  async deletePasswordHash(userId: string, tx?: Transaction): Promise<boolean> {
+    return rowsOf(await managerFor(this.db, tx).query(`DELETE FROM password_credentials WHERE user_id = $1 RETURNING 1`, [userId])).length > 0;
   }
 
   async upsertPasswordHash(userId: string, hash: string, tx?: Transaction): Promise<void> {

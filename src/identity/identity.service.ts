@@ -158,6 +158,14 @@ export class IdentityService {
     await this.bus.publish('user.enabled', { userId }, { actor });
   }
 
+  /**
+   * Removes the password inside the caller's unit of work (the caller's event records why);
+   * the person gets a new one through a setup link. True when there was one.
+   */
+  removePassword(userId: string, tx?: Transaction): Promise<boolean> {
+    return this.repo.deletePasswordHash(userId, tx);
+  }
+
   async findById(id: string): Promise<User | null> {
     return this.repo.findById(id);
   }

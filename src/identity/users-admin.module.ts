@@ -14,11 +14,12 @@ import { UsersAdminRepository } from './users-admin.repository.js';
 import { GroupsRepository } from './groups.repository.js';
 import { GroupsService } from './groups.service.js';
 import { GroupsAdminController } from './groups.admin.controller.js';
+import { ProtectedRoleGrants } from './protected-role-grants.js';
 
 @Module({
   imports: [IdentityModule],
   controllers: [IdentityAdminController, GroupsAdminController, PasswordSetupController],
-  providers: [UsersAdminRepository, UserManagementService, GroupsRepository, GroupsService],
+  providers: [UsersAdminRepository, UserManagementService, GroupsRepository, GroupsService, ProtectedRoleGrants],
   exports: [UserManagementService, GroupsService],
 })
 export class UsersAdminModule {}

@@ -18,5 +18,6 @@ export const mfaMappings: MappingsFor<MfaEvents> = {
   'mfa.enrolment_allowance.used': { category: 'login', action: 'E', actor: user, subject: user },
   'mfa.enrolment_allowance.refused': { category: 'login', action: 'E', outcome: () => 'failure', actor: user, subject: user },
   'mfa.recovery_code.used': { category: 'login', action: 'E', actor: user, subject: user },
+  'mfa.protected_role_credentials_voided': { category: 'user-administration', action: 'D', subject: user },
   'mfa.locked': { category: 'login', action: 'E', outcome: () => 'failure', actor: user, subject: user },
 };

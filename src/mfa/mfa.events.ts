@@ -19,6 +19,17 @@ export interface MfaEvents {
   'mfa.enrolment_allowance.used': { userId: string };
   /** A sign-in found the allowance expired; it is gone. */
   'mfa.enrolment_allowance.refused': { userId: string; reason: 'expired' };
+  /**
+   * The person gained a protected role: their unused enrolment codes and allowance are void, and
+   * so is a password no confirmed second factor backs (someone with less authority may know it).
+   */
+  'mfa.protected_role_credentials_voided': {
+    userId: string;
+    roles: string[];
+    enrolmentCodesVoided: number;
+    enrolmentAllowanceVoided: boolean;
+    passwordRemoved: boolean;
+  };
   /** NIST SP 800-63B 5.2.2: the account's wrong second-factor answers reached the limit; every answer is refused until lockedUntil. */
   'mfa.locked': { userId: string; failures: number; windowSeconds: number; lockedUntil: string };
 }

@@ -8,6 +8,7 @@
  */
 import { Module } from '@nestjs/common';
 import { KeysModule } from '../keys/index.js';
+import { ProtectedRoleGrantListener } from './protected-role-grant.listener.js';
 import { IdentityModule } from '../identity/index.js';
 import { MfaAdminController } from './mfa.admin.controller.js';
 import { MfaRepository } from './mfa.repository.js';
@@ -20,7 +21,7 @@ import { SecondFactorLockout } from './second-factor-lockout.js';
 @Module({
   imports: [KeysModule, IdentityModule],
   controllers: [MfaAdminController],
-  providers: [MfaRepository, MfaService, EnrolmentCodesService, EnrolmentAllowancesService, UserFactorsCleanup, SecondFactorLockout],
+  providers: [MfaRepository, MfaService, EnrolmentCodesService, EnrolmentAllowancesService, UserFactorsCleanup, SecondFactorLockout, ProtectedRoleGrantListener],
   exports: [MfaService, EnrolmentCodesService, EnrolmentAllowancesService, SecondFactorLockout],
 })
 export class MfaModule {}

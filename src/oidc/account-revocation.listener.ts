@@ -7,6 +7,7 @@ import { OidcArtifactRepository } from './oidc-artifact.repository.js';
  * `user.disabled` → every session of that user ends and every token, code and grant issued
  * to them is deleted, so refresh and introspection fail at once (not at expiry).
  * `client.disabled` / `client.deleted` → the same for every artifact issued to that client.
+ * `user.protected_role_granted` → the same as `user.disabled`: they sign in again, with the role.
  * `breakglass.ended` → the emergency session's provider session, grants and tokens are deleted.
  * Inside the publisher's unit of work when it has one: the revocation commits with the change.
  */
@@ -37,6 +38,13 @@ export class AccountRevocationListener {
     const { userId, loginTs, sessionId } = event.payload;
     const removed = await this.artifacts.revokeEmergencySession(userId, loginTs, sessionId, delivery?.tx);
     this.logger.log({ userId, sessionId, removed }, 'revoked what an ended emergency session issued');
+  }
+
+  /** A person gained a protected role: a session opened before (by whoever knew their credentials then) does not carry it. */
+  @OnEvent('user.protected_role_granted', { async: true, promisify: true, suppressErrors: false })
+  async onProtectedRoleGranted(event: BusEvent<'user.protected_role_granted'>, delivery?: EventDelivery): Promise<void> {
+    const removed = await this.artifacts.revokeByAccount(event.payload.userId, delivery?.tx);
+    this.logger.log({ userId: event.payload.userId, removed }, 'ended sessions and revoked tokens of a person granted a protected role');
   }
 
   @OnEvent('user.disabled', { async: true, promisify: true, suppressErrors: false })
