@@ -27,10 +27,11 @@ export class AdminAuthGuard implements CanActivate {
     });
     const required =
       this.reflector.getAllAndOverride<AdminRole[] | undefined>(ADMIN_ROLES_KEY, [context.getHandler(), context.getClass()]) ?? [];
+    // Known before the role check, so a refusal is audited with who was refused (AdminRefusalAudit).
+    request.admin = principal;
     if (!isAuthorised(principal.roles, required)) {
       throw new AdminError(AdminErrorCode.FORBIDDEN, `this action needs one of the roles: ${['super-admin', ...required].join(', ')}`);
     }
-    request.admin = principal;
     return true;
   }
 }

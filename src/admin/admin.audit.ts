@@ -9,4 +9,5 @@ export const adminMappings: MappingsFor<AdminEvents> = {
     actor: () => ({ type: 'anonymous', id: 'anonymous' }),
     ip: (p) => p.ip,
   },
+  'admin.forbidden': { category: 'user-administration', action: 'E', outcome: () => 'failure' },
 };

@@ -21,6 +21,7 @@ import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { IdempotencyCleanupJob } from './idempotency-cleanup.job.js';
 import { AdminHttpHooks } from './admin-http.hooks.js';
 import { AdminIpAllowlistHook } from './admin-ip-allowlist.js';
+import { AdminRefusalAudit } from './admin-refusal-audit.js';
 
 @Global()
 @Module({
@@ -37,6 +38,7 @@ import { AdminIpAllowlistHook } from './admin-ip-allowlist.js';
     IdempotencyCleanupJob,
     AdminHttpHooks,
     AdminIpAllowlistHook,
+    AdminRefusalAudit,
   ],
   exports: [AdminTokenVerifier, AdminAuthGuard, ProblemFilter, AdminValidationPipe, IdempotencyService, IdempotencyInterceptor],
 })

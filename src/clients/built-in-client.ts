@@ -19,7 +19,8 @@ export interface BuiltInPublicClient {
  * security-relevant field is set again on every registration (an update that changes nothing
  * writes nothing), so a row found under this id is never trusted as it is; a confidential row
  * cannot take auth method none and fails closed; MFA is always required; another instance
- * registering it between the read and the insert is not an error. One definition for every
+ * registering it between the read and the insert is not an error; a disabled or deleted row is
+ * restored (the admin API refuses to change, disable or delete a built-in client). One definition for every
  * built-in client, so their rules cannot drift apart.
  */
 export async function ensureBuiltInPublicClient(
@@ -28,6 +29,8 @@ export async function ensureBuiltInPublicClient(
   spec: BuiltInPublicClient,
 ): Promise<'created' | 'aligned'> {
   const applicationType = spec.issuer.startsWith('https://') ? 'web' : 'native';
+  // Disabled or deleted (by hand in the database, or before the admin API refused it): put back first.
+  await management.restoreBuiltIn(spec.clientId, SYSTEM_ACTOR);
   try {
     await management.get(spec.clientId);
     await management.update(

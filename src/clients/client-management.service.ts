@@ -9,6 +9,7 @@ import { ClientsRepository, type ClientChanges, type ClientListPosition, type St
 import {
   clientRegistrationSchema,
   effectiveAuthMethod,
+  isReservedClientId,
   SECRET_AUTH_METHODS,
   type ClientRegistration,
   type ClientUpdate,
@@ -137,6 +138,25 @@ export class ClientManagementService {
       await this.swap(clientId, [current.version], { enabled: false, secretHash: null, deletedAt: new Date() }, tx);
       await this.bus.publish('client.deleted', { clientId, before: snapshotOf(current) }, eventOptions(action, tx));
     });
+  }
+
+  /**
+   * The service keeps its own clients: a built-in client (a reserved id) found disabled or
+   * deleted is put back, enabled and live, and announced as `client.restored`. Its registration
+   * is then re-aligned by the caller (`ensureBuiltInPublicClient`). False when there was nothing to do.
+   */
+  async restoreBuiltIn(clientId: string, actor: EventActor): Promise<boolean> {
+    if (!isReservedClientId(clientId)) throw new ClientsError(ClientsErrorCode.INVALID_CLIENT_METADATA, `${clientId} is not a built-in client`);
+    const current = await this.repo.findClient(clientId);
+    if (!current || (current.enabled && !current.deletedAt)) return false;
+    await this.uow.run(async (tx) => {
+      const restored = await this.repo.updateClient(clientId, [current.version], { enabled: true, deletedAt: null }, new Date(), tx, {
+        includeDeleted: true,
+      });
+      if (!restored) return; // another instance restored it first
+      await this.bus.publish('client.restored', { clientId, wasDeleted: current.deletedAt !== null, wasDisabled: !current.enabled }, { actor, tx });
+    });
+    return true;
   }
 
   private async live(clientId: string, tx?: Transaction): Promise<StoredClient> {

@@ -32,7 +32,7 @@ import { PoliciesService } from '../policies/index.js';
 import type { ClientRecord } from './client-record.js';
 import { ClientManagementService, type ClientAction } from './client-management.service.js';
 import { ClientsError, ClientsErrorCode } from './clients.errors.js';
-import { registerClientSchema, updateClientSchema, type ClientRegistration } from './clients.schemas.js';
+import { isReservedClientId, registerClientSchema, updateClientSchema, type ClientRegistration } from './clients.schemas.js';
 import { ClientsService } from './clients.service.js';
 import { clientResponseSchema, clientWithSecretResponseSchema, toClientResponse, type ClientResponse } from './dto/client.response.js';
 
@@ -285,10 +285,21 @@ export class ClientsAdminController {
       correlationId: context.correlationId,
       expectedVersions,
       authorize: (current: ClientRecord, next?: ClientRegistration) => {
+        if (isReservedClientId(current.clientId)) throw builtInClientForbidden(current.clientId);
         if (!mayHandleAdminScopes(roles, [...current.resourceScopes, ...(next?.resourceScopes ?? [])])) throw adminScopesForbidden();
       },
     };
   }
+}
+
+/** The service's own clients (the account app, the admin console) are kept by the service: no role changes them here. */
+function builtInClientForbidden(clientId: string): ProblemError {
+  return new ProblemError({
+    type: 'about:blank',
+    title: 'Forbidden',
+    status: 403,
+    detail: `${clientId} is a built-in client: the service keeps its registration, so it cannot be changed, disabled or deleted here`,
+  });
 }
 
 function adminScopesForbidden(): ProblemError {

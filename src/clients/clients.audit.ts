@@ -10,6 +10,7 @@ export const clientMappings: MappingsFor<ClientEvents> = {
   'client.secret.rotated': { category: 'client-administration', action: 'U', subject: client, client: own },
   'client.disabled': { category: 'client-administration', action: 'U', subject: client, client: own },
   'client.enabled': { category: 'client-administration', action: 'U', subject: client, client: own },
+  'client.restored': { category: 'client-administration', action: 'U', subject: client, client: own },
   'client.deleted': { category: 'client-administration', action: 'D', subject: client, client: own },
   'resource_server.created': {
     category: 'client-administration',

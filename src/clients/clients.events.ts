@@ -17,6 +17,8 @@ export interface ClientEvents {
   'client.disabled': { clientId: string };
   'client.enabled': { clientId: string };
   /** The client is gone (its id stays reserved); oidc revokes its artifacts. */
+  /** A built-in client (the account app, the admin console) was found disabled or deleted and put back by the service. */
+  'client.restored': { clientId: string; wasDeleted: boolean; wasDisabled: boolean };
   'client.deleted': { clientId: string; before: ClientSnapshot };
   'resource_server.created': { identifier: string; name: string; scopes: string[]; accessTokenFormat: 'jwt' | 'opaque' };
 }

@@ -145,6 +145,7 @@ export class ClientsRepository {
     changes: ClientChanges,
     now: Date,
     tx?: Transaction,
+    opts: { includeDeleted?: boolean } = {},
   ): Promise<StoredClient | null> {
     const params: unknown[] = [clientId, now];
     const sets = ['version = version + 1', 'updated_at = $2'];
@@ -153,7 +154,7 @@ export class ClientsRepository {
       params.push(key === 'metadata' ? JSON.stringify(value) : value);
       sets.push(`${CHANGE_COLUMNS[key]} = $${params.length}`);
     }
-    let condition = 'client_id = $1 AND deleted_at IS NULL';
+    let condition = opts.includeDeleted ? 'client_id = $1' : 'client_id = $1 AND deleted_at IS NULL';
     if (expectedVersions) {
       params.push(expectedVersions);
       condition += ` AND version = ANY($${params.length}::integer[])`;

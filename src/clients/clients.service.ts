@@ -249,6 +249,7 @@ export class ClientsService {
   @OnEvent('client.secret.rotated')
   @OnEvent('client.disabled')
   @OnEvent('client.enabled')
+  @OnEvent('client.restored')
   @OnEvent('client.deleted')
   forgetCachedClient(event: { payload: { clientId: string } }, delivery?: EventDelivery): void {
     const clientId = event.payload.clientId;

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ClientsService } from '../../../src/clients/index.js';
+import { ClientManagementService, ClientsService } from '../../../src/clients/index.js';
 import { SYSTEM_ACTOR } from '../../../src/events/index.js';
+import { useEvents } from '../../support/fixture.js';
 import { useAdminApi } from './admin-api.js';
 
 /**
@@ -68,5 +69,70 @@ describe('built-in client registration', () => {
     expect(got.body.tokenEndpointAuthMethod).toBe('none');
     expect(JSON.stringify(got.body)).not.toContain('evil.example');
     expect(got.body.scope ?? 'openid').not.toContain('offline_access');
+  });
+});
+
+/**
+ * Outside attack of session 5 (#17): a client-admin could PATCH the account app's redirect URIs,
+ * disable it or delete it, and /account then answered invalid_client for everyone. The service
+ * keeps its own clients: the admin API refuses every change to them, to any role, audited.
+ */
+describe('built-in clients are not writable through the admin API', () => {
+  const api = useAdminApi();
+  const refusals = useEvents(api, (e) => e?.name === 'admin.forbidden');
+
+  it.each(['client-admin', 'super-admin'] as const)('refuses a %s every change, disable, delete and secret rotation of caduceus-account: 403, audited', async (role) => {
+    expect([200, 303]).toContain((await fetch(new URL('/account', api.url), { redirect: 'manual' })).status);
+    const token = await api.token([role]);
+    const path = '/admin/v1/clients/caduceus-account';
+    const current = await api.call('GET', path, { token });
+    expect(current.status).toBe(200);
+    const ifMatch = { 'if-match': current.headers.get('etag')! };
+    const attempts: Array<[string, string, unknown]> = [
+      ['PATCH', path, { redirectUris: ['https://evil.example/cb'] }],
+      ['POST', `${path}/disable`, undefined],
+      ['POST', `${path}/secret`, undefined],
+      ['DELETE', path, undefined],
+    ];
+    for (const [method, url, body] of attempts) {
+      const res = await api.call(method, url, { token, body, headers: ifMatch });
+      expect(res.status, `${method} ${url}`).toBe(403);
+      expect(res.body.detail, `${method} ${url}`).toMatch(/built-in client/);
+      expect(refusals.some((e) => (e.payload as { method: string; path: string }).path === url && (e.payload as { method: string }).method === method)).toBe(true);
+    }
+    const after = await api.call('GET', path, { token });
+    expect(after.body).toEqual(current.body);
+    expect([200, 303]).toContain((await fetch(new URL('/account', api.url), { redirect: 'manual' })).status);
+  });
+});
+
+describe('a built-in client found deleted or disabled', () => {
+  const api = useAdminApi();
+  const restored = useEvents(api, (e) => e?.name === 'client.restored');
+
+  it.each([
+    ['caduceus-account', '/account', 'deleted'],
+    ['caduceus-admin-console', '/admin/console/config.json', 'disabled'],
+  ] as const)('%s is restored when %s is first opened (it was %s in the database)', async (clientId, path, how) => {
+    const management = api.running.app.get(ClientManagementService);
+    await api.running.app.get(ClientsService).createClient(
+      { clientId, name: 'built-in', type: 'public', redirectUris: ['https://evil.example/cb'], mfaPolicy: 'required' },
+      SYSTEM_ACTOR,
+      { builtIn: true },
+    );
+    // Removed by a path the admin API no longer offers (by hand in the database, or before this release).
+    if (how === 'deleted') await management.delete(clientId, { actor: SYSTEM_ACTOR });
+    else await management.setEnabled(clientId, false, { actor: SYSTEM_ACTOR });
+
+    const opened = await fetch(new URL(path, api.url), { redirect: 'manual' });
+    expect([200, 303]).toContain(opened.status);
+    const got = await api.call('GET', `/admin/v1/clients/${clientId}`, { token: await api.token(['super-admin']) });
+    expect(got.status).toBe(200);
+    expect(got.body.enabled).toBe(true);
+    expect(JSON.stringify(got.body)).not.toContain('evil.example');
+    expect(restored.find((e) => (e.payload as { clientId: string }).clientId === clientId)?.payload).toMatchObject({
+      wasDeleted: how === 'deleted',
+      wasDisabled: true,
+    });
   });
 });
