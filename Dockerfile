@@ -21,5 +21,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 STOPSIGNAL SIGTERM
-# The same V8 flags as `npm run start:prod` (package.json; README "Memory").
-CMD ["node", "--max-semi-space-size=2", "--liftoff-only", "dist/src/main.js"]
+# The same allocator setting and V8 flags as `npm run start:prod` (package.json; README "Memory").
+ENV MALLOC_ARENA_MAX=2
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=50", "--liftoff-only", "dist/src/main.js"]

@@ -145,9 +145,23 @@ export function memory(pid) {
 
 /** The node/V8 flags of the `start:prod` script: what an operator's `npm run start:prod` passes. */
 export function productNodeFlags(root = ROOT) {
-  const script = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).scripts['start:prod'];
-  const words = script.split(/\s+/);
+  const words = startProdWords(root);
   return words.slice(words.indexOf('node') + 1, words.indexOf('dist/src/main.js'));
+}
+
+/** The environment `start:prod` sets before `node` (e.g. MALLOC_ARENA_MAX=2): the service starts with it too. */
+export function productEnv(root = ROOT) {
+  const words = startProdWords(root);
+  return Object.fromEntries(
+    words
+      .slice(0, words.indexOf('node'))
+      .filter((w) => /^[A-Z_][A-Z0-9_]*=/.test(w))
+      .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]),
+  );
+}
+
+function startProdWords(root) {
+  return JSON.parse(readFileSync(`${root}package.json`, 'utf8')).scripts['start:prod'].split(/\s+/);
 }
 
 /**
@@ -166,7 +180,8 @@ export async function startService(env, { profileDir, traceSql, preload = [], ma
   for (const file of preload) args.push('--import', pathToFileURL(`${ROOT}bench/lib/${file}`).href);
   // The V8 flags the product starts with: those of `npm run start:prod`, read from package.json.
   // A `--base` build starts with its own checkout's flags (main is <checkout>/dist/src/main.js).
-  args.push(...productNodeFlags(main === MAIN ? ROOT : fileURLToPath(new URL('../../', pathToFileURL(main)))));
+  const checkout = main === MAIN ? ROOT : fileURLToPath(new URL('../../', pathToFileURL(main)));
+  args.push(...productNodeFlags(checkout));
   // V8 flags for the service process only (e.g. BENCH_NODE_FLAGS='--max-semi-space-size=4'),
   // to measure what a heap setting does to memory and CPU without changing the product.
   args.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean));
@@ -180,6 +195,7 @@ export async function startService(env, { profileDir, traceSql, preload = [], ma
       PORT: String(port),
       ISSUER: `http://127.0.0.1:${port}`,
       SHUTDOWN_GRACE_SECONDS: '5',
+      ...productEnv(checkout),
       ...(traceSql ? { BENCH_SQL_TRACE: traceSql } : {}),
       ...env,
       // Environment for the service process only (e.g. BENCH_SERVICE_ENV='{"MALLOC_ARENA_MAX":"8"}'),
