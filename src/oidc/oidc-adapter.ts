@@ -32,8 +32,39 @@ interface HeldConsumption {
   outcome?: Promise<void>;
 }
 
+/**
+ * Sessions and interactions a request read, by id, and whether one of them was ended by another
+ * request while this one ran. oidc-provider reads the session (and interaction) when a request
+ * starts and writes it back when it ends: a logout, an administrator ending the session, or a
+ * concurrent request that finished the sign-in and rotated the session id, would otherwise be
+ * undone by that write. Rules: a request writes back only what still exists (an update, never an
+ * insert); once something it read is found gone, it writes none of these models again. Ids it
+ * never read (a new session, a rotated id, a new interaction) are inserted as before.
+ */
+const READ_BACK_MODELS: ReadonlySet<string> = new Set(['Session', 'Interaction']);
+
+interface ReadBack {
+  ids: Set<string>;
+  ended: boolean;
+}
+
 export function createAdapterClass(artifacts: OidcArtifactRepository, clients: ClientsService) {
   const held = new WeakMap<RequestScope, HeldConsumption>();
+  const readBack = new WeakMap<RequestScope, ReadBack>();
+
+  const readBackOf = (model: string): ReadBack | undefined => {
+    const scope = READ_BACK_MODELS.has(model) ? currentRequestScope() : undefined;
+    if (!scope) return undefined;
+    let entry = readBack.get(scope);
+    if (!entry) readBack.set(scope, (entry = { ids: new Set(), ended: false }));
+    return entry;
+  };
+
+  /** Notes that this request read `payload` (its id is the jti), to write it back as an update. */
+  const noteRead = (model: string, payload: ArtifactPayload | undefined): ArtifactPayload | undefined => {
+    if (payload && typeof payload.jti === 'string') readBackOf(model)?.ids.add(payload.jti);
+    return payload;
+  };
 
   /** Lost a race: another request consumed this code or refresh token between our read and now. */
   const lost = async (model: string, id: string): Promise<never> => {
@@ -85,13 +116,19 @@ export function createAdapterClass(artifacts: OidcArtifactRepository, clients: C
       } else {
         await settle();
       }
+      const seen = readBackOf(this.model);
+      if (seen?.ended) return;
+      if (seen?.ids.has(id)) {
+        if (!(await artifacts.update(this.model, id, payload as ArtifactPayload, expiresIn))) seen.ended = true;
+        return;
+      }
       await artifacts.upsert(this.model, id, payload as ArtifactPayload, expiresIn);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return (await clients.findProviderMetadata(id)) as AdapterPayload | undefined;
       await settle();
-      return (await artifacts.find(this.model, id)) as AdapterPayload | undefined;
+      return noteRead(this.model, await artifacts.find(this.model, id)) as AdapterPayload | undefined;
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -101,7 +138,7 @@ export function createAdapterClass(artifacts: OidcArtifactRepository, clients: C
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
       await settle();
-      return (await artifacts.findByUid(this.model, uid)) as AdapterPayload | undefined;
+      return noteRead(this.model, await artifacts.findByUid(this.model, uid)) as AdapterPayload | undefined;
     }
 
     async consume(id: string): Promise<void> {
@@ -118,7 +155,17 @@ export function createAdapterClass(artifacts: OidcArtifactRepository, clients: C
 
     async destroy(id: string): Promise<void> {
       await settle();
-      await artifacts.destroy(this.model, id);
+      const seen = readBackOf(this.model);
+      if (!seen?.ids.has(id)) return artifacts.destroy(this.model, id);
+      if (await artifacts.destroyOnce(this.model, id)) return;
+      // Ended by another request since this one read it: a session rotated or ended elsewhere
+      // is not recreated under a new id either.
+      seen.ended = true;
+      // oidc-provider destroys the interaction once, when it resumes the authorization request
+      // after the last page, and issues the code next. Requests that read the same finished
+      // interaction at once (a double click, a replayed resume URL) would each get a code: only
+      // the one that deletes it goes on.
+      if (this.model === 'Interaction') throw new errors.SessionNotFound('interaction session already resumed');
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -85,6 +85,22 @@ export class OidcArtifactRepository {
     this.forget();
   }
 
+  /**
+   * Writes an artifact that already exists, never creating it: true when it was there. For a
+   * request writing back what it read, so that what another request ended meanwhile stays ended.
+   */
+  async update(model: string, id: string, payload: ArtifactPayload, expiresInSeconds: number | undefined): Promise<boolean> {
+    this.forget();
+    const expiresAt = expiresInSeconds ? new Date(Date.now() + expiresInSeconds * 1000) : null;
+    const rows = await this.query<{ one: number }>(
+      `UPDATE oidc_artifacts SET payload = $3, grant_id = $4, user_code = $5, uid = $6, expires_at = $7
+        WHERE model = $1 AND id = $2 RETURNING 1 AS one`,
+      [model, id, JSON.stringify(payload), str(payload.grantId), str(payload.userCode), str(payload.uid), expiresAt],
+    );
+    this.forget();
+    return rows.length > 0;
+  }
+
   async find(model: string, id: string): Promise<ArtifactPayload | undefined> {
     if (!storable(id)) return undefined;
     return this.rememberedRead(model, `id\u0000${model}\u0000${id}`, async () => {
@@ -197,6 +213,17 @@ export class OidcArtifactRepository {
     this.forget();
     await this.query(`DELETE FROM oidc_artifacts WHERE model = $1 AND id = $2`, [model, id]);
     this.forget();
+  }
+
+  /**
+   * Deletes the artifact and says whether this call was the one that deleted it: two requests
+   * that read the same artifact cannot both go on as if they had ended it.
+   */
+  async destroyOnce(model: string, id: string): Promise<boolean> {
+    this.forget();
+    const rows = await this.query<{ one: number }>(`DELETE FROM oidc_artifacts WHERE model = $1 AND id = $2 RETURNING 1 AS one`, [model, id]);
+    this.forget();
+    return rows.length > 0;
   }
 
   /** Removes every artifact of the grant, whatever its model (codes, access and refresh tokens). */
