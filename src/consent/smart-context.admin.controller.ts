@@ -1,8 +1,10 @@
-import { Body, Controller, Get, Headers, Param, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Inject, Param, Put, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { AdminRoute, adminEventContext, ApiIfMatch, ApiProblems, withETag, type AdminRequest } from '../admin/index.js';
+import { APP_CONFIG, type AppConfig } from '../config/index.js';
+import { assertMayActOnUser, IdentityService } from '../identity/index.js';
 import { putPreconditions } from './consent.admin.controller.js';
 import { ConsentError, ConsentErrorCode } from './consent.errors.js';
 import { smartContextBodySchema, smartContextResponseSchema, toSmartContextResponse, userIdParam } from './dto/consent-admin.dto.js';
@@ -15,7 +17,11 @@ import { SmartContextService } from './smart-context.service.js';
 @ApiTags('consent')
 @Controller('admin/v1/users/:userId/smart-context')
 export class SmartContextAdminController {
-  constructor(private readonly smart: SmartContextService) {}
+  constructor(
+    private readonly smart: SmartContextService,
+    private readonly identity: IdentityService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get()
   @AdminRoute('user-admin', 'auditor')
@@ -41,6 +47,8 @@ export class SmartContextAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    // Who a protected-role holder is in the health record is super-admin's to say, like the rest of them.
+    await assertMayActOnUser(this.identity, request.admin!.roles, this.config.breakGlass.role, userId, 'set the SMART context');
     const current = await this.smart.get(userId);
     const { actor, correlationId } = adminEventContext(request);
     return withETag(reply, await this.smart.replace(userId, body, putPreconditions(ifMatch, Boolean(current)), actor, correlationId), toSmartContextResponse);

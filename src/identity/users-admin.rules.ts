@@ -27,6 +27,7 @@ export async function assertMayActOnUser(
   granted: readonly AdminRole[],
   breakGlassRole: string,
   userId: string,
+  act = 'end the sessions or grants',
 ): Promise<void> {
   const user = await identity.findById(userId);
   if (user && !mayAdministerUser(granted, breakGlassRole, user.roles)) {
@@ -34,7 +35,7 @@ export async function assertMayActOnUser(
       type: 'about:blank',
       title: 'Forbidden',
       status: 403,
-      detail: "only super-admin may end the sessions or grants of a user who holds an admin role or the break-glass role",
+      detail: `only super-admin may ${act} of a user who holds an admin role or the break-glass role`,
     });
   }
 }

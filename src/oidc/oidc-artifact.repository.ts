@@ -323,6 +323,16 @@ export class OidcArtifactRepository {
     return rows.map((r) => ({ payload: r.payload, expiresAt: r.expires_at }));
   }
 
+  /** The account of the signed-in, unexpired session with this uid. */
+  async sessionAccount(uid: string): Promise<string | undefined> {
+    const rows = await this.query<{ account_id: string }>(
+      `SELECT payload->>'accountId' AS account_id FROM oidc_artifacts
+        WHERE model = 'Session' AND uid = $1 AND payload->>'accountId' IS NOT NULL AND ${NOT_EXPIRED} LIMIT 1`,
+      [uid],
+    );
+    return rows[0]?.account_id;
+  }
+
   /**
    * Ends one signed-in session by its uid: deletes the Session and, for every grant in its
    * authorisations, the grant and every code and token issued under it, in one transaction.

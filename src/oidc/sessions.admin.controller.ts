@@ -38,7 +38,11 @@ function notFound(): ProblemError {
 @ApiTags('sessions')
 @Controller('admin/v1/sessions')
 export class SessionsAdminController {
-  constructor(private readonly sessions: SessionsService) {}
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly identity: IdentityService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   @Get()
   @AdminRoute('user-admin', 'auditor')
@@ -56,7 +60,12 @@ export class SessionsAdminController {
   @ApiResponse({ status: 204, description: 'ended' })
   @ApiProblems(400, 404)
   async revoke(@Param('uid', { schema: sessionUidParam }) uid: string, @Req() request: AdminRequest): Promise<void> {
-    if (!(await this.sessions.revoke(uid, adminEventContext(request)))) throw notFound();
+    // The same rule as /users/{id}/sessions: a protected-role holder's session is super-admin's
+    // to end. Ended as that account's only, so it cannot change hands between check and delete.
+    const accountId = await this.sessions.accountOf(uid);
+    if (!accountId) throw notFound();
+    await assertMayActOnUser(this.identity, request.admin!.roles, this.config.breakGlass.role, accountId);
+    if (!(await this.sessions.revoke(uid, adminEventContext(request), accountId))) throw notFound();
   }
 }
 

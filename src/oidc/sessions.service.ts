@@ -38,6 +38,11 @@ export class SessionsService {
     return rows.map((r) => toView(r.payload, r.expiresAt));
   }
 
+  /** The account signed in to the session with this uid, or undefined when there is no such signed-in session. */
+  async accountOf(uid: string): Promise<string | undefined> {
+    return this.artifacts.sessionAccount(uid);
+  }
+
   /** Ends one session (of `accountId` when given); false when there is no such signed-in session. */
   async revoke(uid: string, action: SessionAction, accountId?: string): Promise<boolean> {
     const session = await this.artifacts.revokeSession(uid, accountId);

@@ -145,4 +145,21 @@ describe('/admin/v1/sessions', () => {
     expect((await api.call('DELETE', '/admin/v1/sessions/not%20a%20uid', { token: admin })).body.errors[0].field).toBe('uid');
     expect((await api.call('GET', '/admin/v1/users/xyz/sessions', { token: admin })).body.errors[0].field).toBe('id');
   });
+  it("lets only super-admin end a session of a protected-role holder by its uid (a user-admin cannot sign a key-admin out)", async () => {
+    const root = await api.token(['super-admin']);
+    const created = await api.call('POST', '/admin/v1/users', { token: root, body: { email: 'keys.officer@hospital.test', password: PASSWORD, roles: ['key-admin'] } });
+    expect(created.status).toBe(201);
+    await signedIn('keys.officer@hospital.test');
+    const [session] = (await sessionsOf(created.body.id, root)).body.items as Array<{ uid: string }>;
+
+    const refused = await api.call('DELETE', `/admin/v1/sessions/${session!.uid}`, { token: admin });
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toMatch(/only super-admin/);
+    expect((await sessionsOf(created.body.id, root)).body.items.map((s: { uid: string }) => s.uid), 'the session lives').toEqual([session!.uid]);
+    const audited = await api.db.query<{ details: { path?: string } }>(`SELECT details FROM audit_events WHERE event_type = 'admin.forbidden' AND details->>'path' = $1`, [`/admin/v1/sessions/${session!.uid}`]);
+    expect(audited, 'the refusal is audited').toHaveLength(1);
+
+    expect((await api.call('DELETE', `/admin/v1/sessions/${session!.uid}`, { token: root })).status).toBe(204);
+    expect((await sessionsOf(created.body.id, root)).body.items).toEqual([]);
+  });
 });

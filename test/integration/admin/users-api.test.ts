@@ -217,6 +217,22 @@ describe('/admin/v1/users', () => {
       expect((await api.call('DELETE', `/admin/v1/users/${plain.body.id}/grants`, { token: admin })).status).toBe(204);
     });
 
+    it("lets only super-admin set the SMART context (fhirUser, patients) of a user who holds a protected role", async () => {
+      const root = await api.token(['super-admin']);
+      const officer = await create({ email: unique('keys-smart'), roles: ['key-admin'], password: PASSWORD }, root);
+      expect(officer.status).toBe(201);
+      const path = `/admin/v1/users/${officer.body.id}/smart-context`;
+      const body = { fhirUser: 'Practitioner/someone-else', patients: [{ patientId: 'pat-4711', displayName: 'Jane Doe' }] };
+      const refused = await api.call('PUT', path, { token: admin, body });
+      expect(refused.status).toBe(403);
+      expect(refused.body.detail).toMatch(/only super-admin may set the SMART context/);
+      expect((await api.call('GET', path, { token: root })).status, 'nothing stored').toBe(404);
+      expect((await api.call('PUT', path, { token: root, body })).status).toBe(200);
+
+      const plain = await create({ email: unique('plain-smart'), password: PASSWORD });
+      expect((await api.call('PUT', `/admin/v1/users/${plain.body.id}/smart-context`, { token: admin, body })).status).toBe(200);
+    });
+
     it('protects the break-glass role like an admin role: granted, removed and its holders changed by super-admin only', async () => {
       const res = await create({ email: unique('emergency'), roles: ['breakglass'], password: PASSWORD });
       expect(res.status).toBe(403);
