@@ -19,12 +19,18 @@ export class AdminAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AdminRequest>();
-    const principal = await this.verifier.verify(request.headers.authorization, {
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      remoteAddress: request.socket?.remoteAddress,
-    });
+    const principal = await this.verifier
+      .verify(request.headers.authorization, {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        remoteAddress: request.socket?.remoteAddress,
+      })
+      .catch((err: unknown) => {
+        // A genuine token refused for its sign-in (no second factor) is a 403 to a known caller: audited.
+        if (err instanceof AdminError && err.refused) request.admin = { ...err.refused, roles: [] };
+        throw err;
+      });
     const required =
       this.reflector.getAllAndOverride<AdminRole[] | undefined>(ADMIN_ROLES_KEY, [context.getHandler(), context.getClass()]) ?? [];
     // Known before the role check, so a refusal is audited with who was refused (AdminRefusalAudit).

@@ -93,7 +93,9 @@ export class AdminTokenVerifier {
     if (!registered) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'the client this token was issued to is disabled or deleted');
     const kind = payload.sub === clientId ? 'client' : 'user';
     if (kind === 'user' && !(Array.isArray(payload.amr) && payload.amr.includes('mfa'))) {
-      throw new AdminError(AdminErrorCode.MFA_REQUIRED, 'administrators must sign in with multi-factor authentication');
+      const refusal = new AdminError(AdminErrorCode.MFA_REQUIRED, 'administrators must sign in with multi-factor authentication');
+      refusal.refused = { kind, id: payload.sub, clientId };
+      throw refusal;
     }
     const roles = rolesFromScope(payload.scope);
     if (kind === 'client') {

@@ -102,4 +102,16 @@ describe('an administrator signed in as a person', () => {
     expect(me.status).toBe(403);
     expect(JSON.stringify(me.body)).toMatch(/multi-factor/i);
   });
+
+  it('password alone: the refusal is in the audit trail with who was refused', async () => {
+    const user = await identity.createUser({ email: 'pwd-only-audited@hospital.test', password: PASSWORD });
+    const token = await adminToken(lax, 'pwd-only-audited@hospital.test');
+    expect((await whoami(token)).status).toBe(403);
+    const [record] = await running.db.query<{ actor_type: string; actor_id: string; details: { path: string; reason: string } }>(
+      `SELECT actor_type, actor_id, details FROM audit_events WHERE event_type = 'admin.forbidden' AND actor_id = $1`,
+      [user.id],
+    );
+    expect(record).toMatchObject({ actor_type: 'admin', actor_id: user.id, details: { path: '/admin/v1/whoami' } });
+    expect(record!.details.reason).toMatch(/multi-factor/);
+  });
 });
