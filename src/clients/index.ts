@@ -10,3 +10,4 @@ export type { ClientUpdate, MfaPolicy, NewClient, NewResourceServer } from './cl
 export { ALLOWED_IP_RANGES_METADATA } from './client-ip-allowlist.js';
 export { ipRangeMatcher, normaliseIpRange, MAX_CLIENT_IP_RANGES } from './ip-ranges.js';
 export { MTLS_AUTH_METHODS, parseDistinguishedName, sameIpAddress, type Rdn } from './client-mtls.js';
+export { isReservedClientId } from './clients.schemas.js';

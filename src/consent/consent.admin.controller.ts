@@ -23,6 +23,7 @@ import {
   type Page,
   type Problem,
 } from '../admin/index.js';
+import { isReservedClientId } from '../clients/index.js';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
 import { assertMayActOnUser, IdentityService } from '../identity/index.js';
 import { ClientPolicyService } from './client-policy.service.js';
@@ -177,6 +178,15 @@ export class ClientConsentPolicyAdminController {
     @Req() request: AdminRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    // The service keeps its built-in clients' policy (first-party) itself, as their registration.
+    if (isReservedClientId(clientId)) {
+      throw new ProblemError({
+        type: 'about:blank',
+        title: 'Forbidden',
+        status: 403,
+        detail: `${clientId} is a built-in client: the service keeps its consent policy, so it cannot be changed here`,
+      });
+    }
     const current = await this.policies.get(clientId);
     // As for every other client route: a client whose ceiling holds admin scopes is super-admin's alone.
     if (!mayHandleAdminScopes(request.admin!.roles, current.ceiling)) {

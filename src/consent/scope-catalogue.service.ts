@@ -42,7 +42,7 @@ export class ScopeCatalogueService {
     correlationId?: string,
   ): Promise<{ scope: StoredCustomScope; created: boolean }> {
     if (isReservedScopeName(input.name)) {
-      throw new ConsentError(ConsentErrorCode.RESERVED_SCOPE, 'built-in and SMART scope names cannot be redefined', { field: 'name' });
+      throw new ConsentError(ConsentErrorCode.RESERVED_SCOPE, 'built-in, SMART and admin: scope names cannot be redefined', { field: 'name' });
     }
     return this.uow.run(async (tx) => {
       const saved = await this.repo.saveCustomScope(input, expected, tx);

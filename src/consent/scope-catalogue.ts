@@ -1,3 +1,4 @@
+import { ADMIN_SCOPES } from '../admin/index.js';
 import { parseScope, type ClinicalScope } from './smart-scopes.js';
 
 /**
@@ -88,6 +89,10 @@ export interface DescribedScope {
  * for each group). Unknown tokens are shown as they are, so nothing asked is hidden.
  */
 export function describeScope(token: string, custom: ReadonlyMap<string, Omit<ScopeDefinition, 'name' | 'source'>> = new Map()): DescribedScope[] {
+  // The admin API's scopes say what they are, whatever a catalogue entry stored earlier said.
+  if ((ADMIN_SCOPES as readonly string[]).includes(token)) {
+    return [{ scope: token, group: 'other', text: `Administer this identity service with the ${token.slice('admin:'.length)} role` }];
+  }
   const known = BUILT_IN.get(token) ?? custom.get(token);
   if (known) return [{ scope: token, group: known.group, text: known.description }];
   const parsed = parseScope(token);
@@ -142,7 +147,10 @@ export function groupScopes(tokens: readonly string[], custom?: ReadonlyMap<stri
   );
 }
 
-/** Names an administrator may not define: built-in scopes and anything SMART would parse. */
+/**
+ * Names an administrator may not define: built-in scopes, anything SMART would parse, and the
+ * admin: prefix in any case (the admin API's scopes, and their lookalikes, describe themselves).
+ */
 export function isReservedScopeName(name: string): boolean {
-  return BUILT_IN.has(name) || parseScope(name).kind !== 'other';
+  return BUILT_IN.has(name) || parseScope(name).kind !== 'other' || name.toLowerCase().startsWith('admin:');
 }

@@ -104,6 +104,32 @@ describe('built-in clients are not writable through the admin API', () => {
     expect(after.body).toEqual(current.body);
     expect([200, 303]).toContain((await fetch(new URL('/account', api.url), { redirect: 'manual' })).status);
   });
+
+  it.each(['client-admin', 'super-admin'] as const)("refuses a %s a change of a built-in client's consent policy (first-party): 403, audited, unchanged", async (role) => {
+    expect([200, 303]).toContain((await fetch(new URL('/account', api.url), { redirect: 'manual' })).status);
+    const token = await api.token([role]);
+    for (const clientId of ['caduceus-account', 'caduceus-admin-console']) {
+      const path = `/admin/v1/clients/${clientId}/consent-policy`;
+      const current = await api.call('GET', path, { token });
+      const res = await api.call('PUT', path, { token, body: { firstParty: false }, headers: current.headers.get('etag') ? { 'if-match': current.headers.get('etag')! } : {} });
+      expect(res.status, path).toBe(403);
+      expect(res.body.detail, path).toMatch(/built-in client/);
+      expect(refusals.some((e) => (e.payload as { path: string }).path === path)).toBe(true);
+      expect((await api.call('GET', path, { token })).body, path).toEqual(current.body);
+    }
+  });
+});
+
+describe('admin scopes in the scope catalogue', () => {
+  const api = useAdminApi();
+
+  it.each(['admin:super-admin', 'ADMIN:super-admin', 'Admin:x'])('refuses a client-admin a description of %s: 400 naming name, nothing stored', async (name) => {
+    const token = await api.token(['client-admin']);
+    const res = await api.call('PUT', `/admin/v1/scopes/${encodeURIComponent(name)}`, { token, body: { description: 'harmless thing', group: 'other' } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toMatch(/name/);
+    expect(await api.db.query(`SELECT 1 FROM consent_custom_scopes WHERE lower(name) LIKE 'admin:%'`, [])).toEqual([]);
+  });
 });
 
 describe('a built-in client found deleted or disabled', () => {
