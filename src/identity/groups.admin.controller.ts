@@ -71,11 +71,16 @@ export class GroupsAdminController {
     private readonly approvals: ApprovalsService,
   ) {
     // Dual control: the stored group, as the requester would have written it, written with the approver acting.
-    approvals.register('groups.create', async (act: { fields: GroupFields }, context) =>
-      toGroupResponse(await this.groups.create(act.fields, this.approvedAction(context.approverRoles, context, undefined, false))),
+    approvals.register('groups.create', async (act: { fields: GroupFields; memberVersions?: Record<string, number> }, context) =>
+      toGroupResponse(await this.groups.create(act.fields, { ...this.approvedAction(context.approverRoles, context, undefined, false), expectedMemberVersions: act.memberVersions })),
     );
-    approvals.register('groups.update', async (act: { id: string; fields: GroupFields; expectedVersions: number[] }, context) =>
-      toGroupResponse(await this.groups.replace(act.id, () => act.fields, this.approvedAction(context.approverRoles, context, act.expectedVersions, false))),
+    approvals.register('groups.update', async (act: { id: string; fields: GroupFields; expectedVersions: number[]; memberVersions?: Record<string, number> }, context) =>
+      toGroupResponse(
+        await this.groups.replace(act.id, () => act.fields, {
+          ...this.approvedAction(context.approverRoles, context, act.expectedVersions, false),
+          expectedMemberVersions: act.memberVersions,
+        }),
+      ),
     );
   }
 
@@ -201,11 +206,13 @@ export class GroupsAdminController {
       const { current, next, grant } = err;
       await this.groups.assertMembers(next.members.filter((m) => !current?.members.some((c) => c.id === m)));
       const who = `${grant.members.length} member${grant.members.length === 1 ? '' : 's'}`;
+      // The people gaining the role as they are now: a credential changed before approval fails it.
+      const memberVersions = await this.groups.memberVersions(grant.members);
       const pending = await this.approvals.gate(request, {
         kind: current ? 'groups.update' : 'groups.create',
         summary: `${current ? 'change' : 'create'} group ${next.displayName}: gives ${who} ${grant.granted.join(', ')}`,
         details: { ...(current ? { groupId: current.id } : {}), displayName: next.displayName, roles: next.roles, granted: grant.granted, members: grant.members },
-        act: current ? { id: current.id, fields: next, expectedVersions: [current.version] } : { fields: next },
+        act: current ? { id: current.id, fields: next, expectedVersions: [current.version], memberVersions } : { fields: next, memberVersions },
       });
       if (!pending) throw new Error('dual control was turned off while a group change was being held');
       return acceptedForApproval(reply, pending);

@@ -81,6 +81,17 @@ export class GroupsRepository {
     return managerFor(this.db, tx).query(`SELECT id, roles FROM users WHERE id = ANY ($1::uuid[]) AND deleted_at IS NULL`, [valid]);
   }
 
+  /** The live users' versions (ETags); in a transaction, held until it ends (FOR SHARE), so none moves before the write commits. */
+  async userVersions(ids: readonly string[], tx?: Transaction): Promise<Map<string, number>> {
+    const valid = ids.filter((id) => UUID.test(id));
+    if (!valid.length) return new Map();
+    const rows: Array<{ id: string; version: number }> = await managerFor(this.db, tx).query(
+      `SELECT id, version FROM users WHERE id = ANY ($1::uuid[]) AND deleted_at IS NULL${tx ? ' FOR SHARE' : ''}`,
+      [valid],
+    );
+    return new Map(rows.map((r) => [r.id, Number(r.version)]));
+  }
+
   async insert(fields: GroupFields, now: Date, tx: Transaction): Promise<string> {
     const id = randomUUID();
     await this.guard(() =>

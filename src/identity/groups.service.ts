@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { UnitOfWork } from '../database/index.js';
+import { UnitOfWork, type Transaction } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
 import type { DirectoryFilter } from './directory-filter.js';
 import { IdentityError, IdentityErrorCode } from './identity.errors.js';
@@ -11,6 +11,12 @@ export interface GroupAction {
   correlationId?: string;
   /** Versions the caller read (If-Match); undefined means whatever is current. */
   expectedVersions?: number[];
+  /**
+   * Versions of users this change gives a protected role, as they were when it was requested
+   * (dual control): a password, factor or profile change made since fails the change (412), as
+   * a stale If-Match of the user would. Undefined: not checked.
+   */
+  expectedMemberVersions?: Record<string, number>;
   /** Throws to refuse, given the group as it is (null on create) and as it would be. */
   authorize?: (current: GroupRecord | null, next: GroupFields) => void;
 }
@@ -47,6 +53,7 @@ export class GroupsService {
     action.authorize?.(null, fields);
     return this.uow.run(async (tx) => {
       await this.assertMembers(fields.members, tx);
+      await this.assertMemberVersions(action.expectedMemberVersions, tx);
       const id = await this.repo.insert(fields, new Date(), tx);
       const created = (await this.repo.find(id, tx))!;
       await this.bus.publish('group.created', { groupId: id, after: snapshot(created) }, { actor: action.actor, correlationId: action.correlationId, tx });
@@ -66,6 +73,7 @@ export class GroupsService {
     if (!changed.length) return current;
     return this.uow.run(async (tx) => {
       await this.assertMembers(fields.members.filter((m) => !current.members.some((c) => c.id === m)), tx);
+      await this.assertMemberVersions(action.expectedMemberVersions, tx);
       if (!(await this.repo.replace(id, [current.version], fields, new Date(), tx))) throw versionMismatch();
       const updated = (await this.repo.find(id, tx))!;
       const after = snapshot(updated);
@@ -89,6 +97,23 @@ export class GroupsService {
   }
 
   /** 400 naming the members that are not live users (the checks a held change passes before it waits). */
+  /** The current versions of these users (ETags), for a change that waits for approval to hold them to. */
+  async memberVersions(ids: readonly string[]): Promise<Record<string, number>> {
+    return Object.fromEntries(await this.repo.userVersions(ids));
+  }
+
+  private async assertMemberVersions(expected: Record<string, number> | undefined, tx: Transaction): Promise<void> {
+    if (!expected) return;
+    const now = await this.repo.userVersions(Object.keys(expected), tx);
+    const moved = Object.entries(expected).filter(([id, version]) => now.get(id) !== version);
+    if (moved.length) {
+      throw new IdentityError(
+        IdentityErrorCode.VERSION_MISMATCH,
+        `a member this change gives a protected role changed since it was requested (password, second factor or profile): ${moved.map(([id]) => id).join(', ')}; reject it and request it again`,
+      );
+    }
+  }
+
   async assertMembers(ids: readonly string[], tx?: Parameters<GroupsRepository['liveUsers']>[1]): Promise<void> {
     if (!ids.length) return;
     const live = new Set((await this.repo.liveUsers(ids, tx)).map((u) => u.id));

@@ -294,7 +294,9 @@ export function identityProblem(err: IdentityError): Problem {
         type: 'about:blank',
         title: 'Precondition Failed',
         status: 412,
-        detail: `the ${err.message.includes('group') ? 'group' : 'user'} changed since you read it: GET it again, reapply your change and send the new ETag`,
+        detail: err.message.startsWith('a member ')
+          ? err.message
+          : `the ${err.message.includes('group') ? 'group' : 'user'} changed since you read it: GET it again, reapply your change and send the new ETag`,
       };
     default:
       return assertNever(err.code);

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { DATABASE, managerFor, rowsOf, type OpenedDatabase, type Transaction } from '../database/index.js';
 import { MfaFactorEntity } from './entities/mfa-factor.entity.js';
 import { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
 
@@ -53,11 +53,15 @@ export class MfaRepository {
     return this.db.dataSource.getRepository(MfaFactorEntity);
   }
 
+  /** Stores a factor; one stored confirmed (a passkey) moves the user's version on, as confirmFactor does. */
   async insertFactor(f: StoredFactor): Promise<void> {
-    await this.factors.insert({
-      ...f,
-      lastStep: f.lastStep === null ? null : String(f.lastStep),
-      signCount: f.signCount === null ? null : String(f.signCount),
+    await this.db.dataSource.transaction(async (em) => {
+      await em.getRepository(MfaFactorEntity).insert({
+        ...f,
+        lastStep: f.lastStep === null ? null : String(f.lastStep),
+        signCount: f.signCount === null ? null : String(f.signCount),
+      });
+      if (f.confirmed) await credentialsChanged(em, f.userId);
     });
   }
 
@@ -105,8 +109,13 @@ export class MfaRepository {
     await this.factors.delete({ userId, confirmed: false });
   }
 
+  /** A confirmed factor is a new way to sign in: the user's version (ETag) moves on with it. */
   async confirmFactor(id: string): Promise<void> {
-    await this.factors.update({ id }, { confirmed: true });
+    await this.db.dataSource.transaction(async (em) => {
+      const rows: unknown = await em.query(`UPDATE mfa_factors SET confirmed = true WHERE id = $1 RETURNING user_id`, [id]);
+      const userId = (rowsOf(rows) as Array<{ user_id: string }>)[0]?.user_id;
+      if (userId) await credentialsChanged(em, userId);
+    });
   }
 
   /** Accepts a TOTP step only if it is later than the last accepted one (atomic: no replay race). */
@@ -164,8 +173,15 @@ export class MfaRepository {
     const em = managerFor(this.db, tx);
     const removed = await em.getRepository(MfaFactorEntity).delete({ userId });
     await em.getRepository(RecoveryCodeEntity).delete({ userId });
-    // The user's credentials changed: their version (ETag) moves on, so an If-Match read before no longer matches.
-    await em.query(`UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [userId]);
+    await credentialsChanged(em, userId);
     return removed.affected ?? 0;
   }
+}
+
+/**
+ * The user's credentials changed (a factor added or removed): their version (ETag) moves on, so
+ * an If-Match read before, a pending approval's above all, no longer matches.
+ */
+async function credentialsChanged(em: { query(sql: string, params: unknown[]): Promise<unknown> }, userId: string): Promise<void> {
+  await em.query(`UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [userId]);
 }

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { MfaService } from '../../../src/mfa/index.js';
 import { useEvents } from '../../support/fixture.js';
+import { totpCode } from '../../support/totp.js';
 import { secondSuperAdmin, turnOnDualControl, useAdminApi } from './admin-api.js';
 
 /**
@@ -43,6 +45,32 @@ describe('dual control: role grants through groups', () => {
     expect(approved.status).toBe(200);
     expect(approved.body.result.members).toEqual([{ id: nurse, email: 'custodian@hospital.test' }]);
     expect((await group(made.body.id)).body.members).toEqual([{ id: nurse, email: 'custodian@hospital.test' }]);
+  });
+
+  it.each([
+    ['a password set by a user-admin', async (id: string, userAdmin: string) => api.call('POST', `/admin/v1/users/${id}/password`, { token: userAdmin, body: { password: 'a long and unusual passphrase 7' } })],
+    ['a second factor enrolled', async (id: string) => {
+      const mfa = api.running.app.get(MfaService);
+      const enrolment = await mfa.startTotpEnrolment(id, 'custodian');
+      expect((await mfa.confirmTotpEnrolment(id, enrolment.factorId, await totpCode(enrolment.secret, -1))).ok).toBe(true);
+      return { status: 200, body: {} };
+    }],
+  ])('fails the approval of a member add when %s after the request: 412, still pending, nobody added', async (_label, change) => {
+    // The walk of the outside attack: a user-admin prepares the account after a super-admin asked
+    // to put it in a key-admin group, then a second super-admin approves without knowing.
+    const made = await api.call('POST', '/admin/v1/groups', { token: root, body: { displayName: `custodians ${_label}`, roles: ['key-admin'] } });
+    expect(made.status).toBe(201);
+    const nurse = await user(`prepared.${_label.replace(/\W+/g, '-')}@hospital.test`);
+    const add = await api.call('POST', `/admin/v1/groups/${made.body.id}/members`, { token: root, body: { userId: nurse } });
+    expect(add.status).toBe(202);
+
+    const changed = await change(nurse, await api.token(['user-admin']));
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const approved = await api.call('POST', `/admin/v1/approvals/${add.body.id}/approve`, { token: second });
+    expect(approved.status).toBe(412);
+    expect(approved.body.detail).toMatch(/changed since it was requested/);
+    expect((await api.call('GET', `/admin/v1/approvals/${add.body.id}`, { token: second })).body.status).toBe('pending');
+    expect((await group(made.body.id)).body.members).toEqual([]);
   });
 
   it('holds giving super-admin to a group with members (PUT), and creating a break-glass group with members', async () => {
