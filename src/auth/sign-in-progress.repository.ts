@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { DATABASE, managerFor, type OpenedDatabase } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 import type { BusEvent, EventDelivery } from '../events/index.js';
 import type { EmergencyChallenge, SignInRecord } from '../common/interaction.js';
 import { SignInProgressEntity } from './entities/sign-in-progress.entity.js';
@@ -118,8 +118,8 @@ export class SignInProgressRepository {
    * True only for the first caller, and only after a factor was enrolled and proven in this
    * interaction: recovery codes are shown once, right after enrolment, never otherwise.
    */
-  async claimRecoveryCodesShowing(interactionUid: string): Promise<boolean> {
-    const result = await this.db.dataSource.query(
+  async claimRecoveryCodesShowing(interactionUid: string, tx?: Transaction): Promise<boolean> {
+    const result = await managerFor(this.db, tx).query(
       `UPDATE sign_in_progress SET recovery_codes_shown = true
        WHERE interaction_uid = $1 AND factor_enrolled AND NOT recovery_codes_shown AND expires_at > now() RETURNING 1`,
       [interactionUid],
@@ -128,8 +128,8 @@ export class SignInProgressRepository {
   }
 
   /** A factor was enrolled and proven in this interaction: its amr joins the sign-in's, and it counts as proven. */
-  async markEnrolled(interactionUid: string, amr: string[]): Promise<void> {
-    await this.db.dataSource.query(
+  async markEnrolled(interactionUid: string, amr: string[], tx?: Transaction): Promise<void> {
+    await managerFor(this.db, tx).query(
       `UPDATE sign_in_progress SET amr = ARRAY(SELECT DISTINCT unnest(amr || $2::text[])),
          proven = ARRAY(SELECT DISTINCT unnest(proven || $3::text[])), factor_enrolled = true WHERE interaction_uid = $1`,
       [interactionUid, amr, factorsOf(amr)],

@@ -1,5 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type Provider from 'oidc-provider';
+import type { Transaction } from '../database/index.js';
 import type { SafeHtml } from '../ui/html.js';
 
 /**
@@ -136,10 +137,14 @@ export interface SignInStore {
   /** The stored WebAuthn challenge, cleared as it is taken (answered once). */
   takeChallenge(): Promise<string | null>;
   setEnrolmentFactor(factorId: string): Promise<void>;
-  /** A factor was enrolled and proven here: its amr joins the sign-in's. */
-  markEnrolled(amr: string[]): Promise<void>;
-  /** True once, and only after a factor was enrolled and proven in this interaction. */
-  claimRecoveryCodesShowing(): Promise<boolean>;
+  /**
+   * A factor was enrolled and proven here: its amr joins the sign-in's. With `tx`, in the
+   * transaction that stores the factor and its audit record (all or nothing, should the
+   * process die in between).
+   */
+  markEnrolled(amr: string[], tx?: Transaction): Promise<void>;
+  /** True once, and only after a factor was enrolled and proven in this interaction; with `tx`, in the transaction that stores the codes. */
+  claimRecoveryCodesShowing(tx?: Transaction): Promise<boolean>;
   allowEnrolment(): Promise<void>;
   /** The sign-in ends here (attempts used up). */
   finish(): Promise<void>;

@@ -69,13 +69,12 @@ export class MfaChallengeStep {
     if (!row.enrolmentFactorId) return goto(`/interaction/${ctx.uid}/mfa`);
     let result: SecondFactorResult;
     try {
-      result = await this.mfa.confirmTotpEnrolment(row.userId, row.enrolmentFactorId, codeOf(body, 12));
+      result = await this.mfa.confirmTotpEnrolment(row.userId, row.enrolmentFactorId, codeOf(body, 12), Date.now(), (tx, amr) => ctx.store.markEnrolled(amr, tx));
     } catch (err) {
       if (err instanceof MfaError) return goto(`/interaction/${ctx.uid}/mfa`);
       throw err;
     }
     if (!result.ok) return this.wrongCode(ctx);
-    await ctx.store.markEnrolled(result.amr);
     return goto(`/interaction/${ctx.uid}/mfa/recovery-codes`);
   }
 
@@ -87,7 +86,7 @@ export class MfaChallengeStep {
    */
   async recoveryCodes(ctx: SignInStepContext): Promise<StepOutcome> {
     if (!ctx.signIn.factorEnrolled) return goto(`/interaction/${ctx.uid}/mfa`);
-    const codes = (await ctx.store.claimRecoveryCodesShowing()) ? await this.mfa.regenerateRecoveryCodes(ctx.signIn.userId) : null;
+    const codes = await this.mfa.recoveryCodesIf(ctx.signIn.userId, (tx) => ctx.store.claimRecoveryCodesShowing(tx));
     return page(200, recoveryCodesPage(this.config.brand, ctx.uid, await ctx.csrf('interaction'), codes));
   }
 
@@ -136,8 +135,7 @@ export class MfaChallengeStep {
     const challenge = await ctx.store.takeChallenge();
     if (!challenge || (await this.mfa.hasFactor(row.userId))) return json(400, { message: 'no registration is pending' });
     try {
-      const { amr } = await this.mfa.completeWebauthnRegistration(row.userId, challenge, body as never);
-      await ctx.store.markEnrolled(amr);
+      await this.mfa.completeWebauthnRegistration(row.userId, challenge, body as never, undefined, (tx, amr) => ctx.store.markEnrolled(amr, tx));
       return json(200, { redirect: `/interaction/${ctx.uid}/mfa/recovery-codes` });
     } catch (err) {
       if (err instanceof MfaError) return json(400, { message: 'the passkey could not be registered' });

@@ -54,15 +54,17 @@ export class MfaRepository {
   }
 
   /** Stores a factor; one stored confirmed (a passkey) moves the user's version on, as confirmFactor does. */
-  async insertFactor(f: StoredFactor): Promise<void> {
-    await this.db.dataSource.transaction(async (em) => {
+  async insertFactor(f: StoredFactor, tx?: Transaction): Promise<void> {
+    const write = async (em: ReturnType<typeof managerFor>) => {
       await em.getRepository(MfaFactorEntity).insert({
         ...f,
         lastStep: f.lastStep === null ? null : String(f.lastStep),
         signCount: f.signCount === null ? null : String(f.signCount),
       });
       if (f.confirmed) await credentialsChanged(em, f.userId);
-    });
+    };
+    if (tx) return write(managerFor(this.db, tx));
+    await this.db.dataSource.transaction(write);
   }
 
   /**
@@ -105,17 +107,21 @@ export class MfaRepository {
   }
 
   /** Abandoned enrolments (a TOTP secret never confirmed) go once another factor is in place. */
-  async deleteUnconfirmed(userId: string): Promise<void> {
-    await this.factors.delete({ userId, confirmed: false });
+  async deleteUnconfirmed(userId: string, tx?: Transaction): Promise<void> {
+    await managerFor(this.db, tx).getRepository(MfaFactorEntity).delete({ userId, confirmed: false });
   }
 
-  /** A confirmed factor is a new way to sign in: the user's version (ETag) moves on with it. */
-  async confirmFactor(id: string): Promise<void> {
-    await this.db.dataSource.transaction(async (em) => {
-      const rows: unknown = await em.query(`UPDATE mfa_factors SET confirmed = true WHERE id = $1 RETURNING user_id`, [id]);
-      const userId = (rowsOf(rows) as Array<{ user_id: string }>)[0]?.user_id;
-      if (userId) await credentialsChanged(em, userId);
-    });
+  /**
+   * Confirms a pending factor, once: false when it was not pending (confirmed by a concurrent
+   * request, or gone). A confirmed factor is a new way to sign in: the user's version (ETag)
+   * moves on with it, in the same transaction.
+   */
+  async confirmFactor(id: string, tx: Transaction): Promise<boolean> {
+    const em = managerFor(this.db, tx);
+    const rows: unknown = await em.query(`UPDATE mfa_factors SET confirmed = true WHERE id = $1 AND NOT confirmed RETURNING user_id`, [id]);
+    const userId = (rowsOf(rows) as Array<{ user_id: string }>)[0]?.user_id;
+    if (userId) await credentialsChanged(em, userId);
+    return Boolean(userId);
   }
 
   /** Accepts a TOTP step only if it is later than the last accepted one (atomic: no replay race). */
@@ -142,12 +148,14 @@ export class MfaRepository {
   }
 
   /** Replaces the user's recovery codes in one transaction: the old set stops working at once. */
-  async replaceRecoveryCodes(userId: string, hashes: string[]): Promise<void> {
+  async replaceRecoveryCodes(userId: string, hashes: string[], tx?: Transaction): Promise<void> {
     const now = new Date();
-    await this.db.dataSource.transaction(async (em) => {
+    const write = async (em: ReturnType<typeof managerFor>) => {
       await em.getRepository(RecoveryCodeEntity).delete({ userId });
       await em.getRepository(RecoveryCodeEntity).insert(hashes.map((codeHash) => ({ codeHash, userId, usedAt: null, createdAt: now })));
-    });
+    };
+    if (tx) return write(managerFor(this.db, tx));
+    await this.db.dataSource.transaction(write);
   }
 
   /** Marks a code used if it is the user's and unused; true exactly once per code. */

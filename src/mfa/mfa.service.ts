@@ -41,6 +41,9 @@ export type SecondFactorResult =
 const RECOVERY_CODE_COUNT = 10;
 const RECOVERY_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
 
+/** Written in the transaction that stores a new factor (the sign-in recording it was enrolled here). */
+export type EnrolmentHook = (tx: Transaction, amr: string[]) => Promise<void>;
+
 /**
  * Second factors: TOTP (secrets sealed at rest, replay refused), WebAuthn passkeys (user
  * verification required, sign counters checked) and single-use recovery codes (hashed).
@@ -101,18 +104,27 @@ export class MfaService {
     return { factorId, secret, otpauthUri: uri, qrSvg: await QRCode.toString(uri, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }) };
   }
 
-  /** Confirms an enrolment with its first valid code; that code counts as used. */
-  async confirmTotpEnrolment(userId: string, factorId: string, code: string, now = Date.now()): Promise<SecondFactorResult> {
+  /**
+   * Confirms an enrolment with its first valid code; that code counts as used. The factor, the
+   * removal of abandoned enrolments, `mfa.enrolled` and `alsoInTx` (the sign-in recording that
+   * the factor was enrolled here) commit together: a process that dies in between leaves the
+   * enrolment pending, never a confirmed factor without its record.
+   */
+  async confirmTotpEnrolment(userId: string, factorId: string, code: string, now = Date.now(), alsoInTx?: EnrolmentHook): Promise<SecondFactorResult> {
     const factor = await this.repo.findFactor(factorId);
     if (!factor || factor.userId !== userId || factor.confirmed || factor.type !== 'totp') {
       throw new MfaError(MfaErrorCode.NO_PENDING_ENROLMENT, 'no TOTP enrolment is pending');
     }
     const step = matchTotpStep(await this.openTotpSecret(factor), code.trim(), now);
     if (step === null || !(await this.repo.acceptStep(factor.id, step))) return { ok: false, reason: 'wrong_code' };
-    await this.repo.confirmFactor(factor.id);
-    await this.repo.deleteUnconfirmed(userId);
-    await this.bus.publish('mfa.enrolled', { userId, factorId, type: 'totp' }, { actor: { type: 'user', id: userId } });
-    return { ok: true, amr: ['otp'], factorId };
+    const amr = ['otp'];
+    await this.uow.run(async (tx) => {
+      if (!(await this.repo.confirmFactor(factor.id, tx))) throw new MfaError(MfaErrorCode.NO_PENDING_ENROLMENT, 'no TOTP enrolment is pending');
+      await this.repo.deleteUnconfirmed(userId, tx);
+      await this.bus.publish('mfa.enrolled', { userId, factorId, type: 'totp' }, { actor: { type: 'user', id: userId }, tx });
+      await alsoInTx?.(tx, amr);
+    });
+    return { ok: true, amr, factorId };
   }
 
   /** Checks a code against every confirmed TOTP factor of the user; a code is good once. */
@@ -134,11 +146,23 @@ export class MfaService {
 
   /** Ten new single-use codes, shown once; the previous set stops working. */
   async regenerateRecoveryCodes(userId: string, actor?: EventActor): Promise<string[]> {
+    return (await this.recoveryCodesIf(userId, async () => true, actor))!;
+  }
+
+  /**
+   * A new set of recovery codes if `claim` (run first, in the same transaction) says so; null
+   * otherwise. The claim, the codes and their audit record commit together: a sign-in that shows
+   * its codes once never marks them shown without having made them.
+   */
+  async recoveryCodesIf(userId: string, claim: (tx: Transaction) => Promise<boolean>, actor?: EventActor): Promise<string[] | null> {
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => recoveryCode());
     const pepper = await this.keys.getSecret('mfa-recovery-pepper');
-    await this.repo.replaceRecoveryCodes(userId, codes.map((c) => hashRecoveryCode(c, pepper)));
-    await this.bus.publish('mfa.recovery_codes.generated', { userId, count: codes.length }, { actor: actor ?? { type: 'user', id: userId } });
-    return codes;
+    return this.uow.run(async (tx) => {
+      if (!(await claim(tx))) return null;
+      await this.repo.replaceRecoveryCodes(userId, codes.map((c) => hashRecoveryCode(c, pepper)), tx);
+      await this.bus.publish('mfa.recovery_codes.generated', { userId, count: codes.length }, { actor: actor ?? { type: 'user', id: userId }, tx });
+      return codes;
+    });
   }
 
   /** How many unused recovery codes the user has left (the account console shows it). */
@@ -170,7 +194,8 @@ export class MfaService {
     });
   }
 
-  async completeWebauthnRegistration(userId: string, expectedChallenge: string, response: RegistrationResponseJSON, label = 'Passkey') {
+  /** Registers a passkey; the factor, `mfa.enrolled` and `alsoInTx` commit together (see confirmTotpEnrolment). */
+  async completeWebauthnRegistration(userId: string, expectedChallenge: string, response: RegistrationResponseJSON, label = 'Passkey', alsoInTx?: EnrolmentHook) {
     let verification;
     try {
       verification = await verifyRegistrationResponse({
@@ -188,25 +213,32 @@ export class MfaService {
     }
     const { credential, credentialDeviceType } = verification.registrationInfo;
     const factorId = randomUUID();
-    await this.repo.insertFactor({
-      id: factorId,
-      userId,
-      type: 'webauthn',
-      label: label.slice(0, 100),
-      confirmed: true,
-      sealedSecret: null,
-      lastStep: null,
-      credentialId: credential.id,
-      publicKey: Buffer.from(credential.publicKey).toString('base64url'),
-      signCount: credential.counter,
-      transports: credential.transports ?? null,
-      deviceType: credentialDeviceType,
-      createdAt: new Date(),
-      lastUsedAt: null,
+    const amr = [credentialDeviceType === 'singleDevice' ? 'hwk' : 'swk'];
+    await this.uow.run(async (tx) => {
+      await this.repo.insertFactor(
+        {
+          id: factorId,
+          userId,
+          type: 'webauthn',
+          label: label.slice(0, 100),
+          confirmed: true,
+          sealedSecret: null,
+          lastStep: null,
+          credentialId: credential.id,
+          publicKey: Buffer.from(credential.publicKey).toString('base64url'),
+          signCount: credential.counter,
+          transports: credential.transports ?? null,
+          deviceType: credentialDeviceType,
+          createdAt: new Date(),
+          lastUsedAt: null,
+        },
+        tx,
+      );
+      await this.repo.deleteUnconfirmed(userId, tx);
+      await this.bus.publish('mfa.enrolled', { userId, factorId, type: 'webauthn' }, { actor: { type: 'user', id: userId }, tx });
+      await alsoInTx?.(tx, amr);
     });
-    await this.repo.deleteUnconfirmed(userId);
-    await this.bus.publish('mfa.enrolled', { userId, factorId, type: 'webauthn' }, { actor: { type: 'user', id: userId } });
-    return { factorId, amr: [credentialDeviceType === 'singleDevice' ? 'hwk' : 'swk'] };
+    return { factorId, amr };
   }
 
   async webauthnAuthenticationOptions(userId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {

@@ -82,8 +82,8 @@ export class InteractionSession implements SignInStepContext, SignInBeginContext
       setChallenge: (challenge) => progress.setChallenge(uid, challenge),
       takeChallenge: () => progress.takeChallenge(uid),
       setEnrolmentFactor: (factorId) => progress.setEnrolmentFactor(uid, factorId),
-      markEnrolled: (amr) => progress.markEnrolled(uid, amr),
-      claimRecoveryCodesShowing: () => progress.claimRecoveryCodesShowing(uid),
+      markEnrolled: (amr, tx) => progress.markEnrolled(uid, amr, tx),
+      claimRecoveryCodesShowing: (tx) => progress.claimRecoveryCodesShowing(uid, tx),
       allowEnrolment: () => progress.allowEnrolment(uid),
       finish: () => progress.finish(uid),
     };
