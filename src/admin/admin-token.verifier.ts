@@ -56,8 +56,9 @@ export class AdminTokenVerifier {
     if (!token) throw new AdminError(AdminErrorCode.UNAUTHENTICATED, 'a bearer access token is required');
     const scheme = presented![1]!.toLowerCase() === 'dpop' ? 'dpop' : 'bearer';
     let payload: JWTPayload;
+    // Outside the try: a database that cannot answer is an outage (503), not a bad token (401).
+    const jwks = createLocalJWKSet(await this.keys.publicJwks());
     try {
-      const jwks = createLocalJWKSet(await this.keys.publicJwks());
       ({ payload } = await jwtVerify(token, jwks, {
         issuer: this.config.issuer,
         audience: ADMIN_RESOURCE,

@@ -80,8 +80,10 @@ export class KeysService {
    * of other issuers all come back null.
    */
   async verifyAccessToken(token: string, issuer: string): Promise<JWTPayload | null> {
+    // Outside the try: a database that cannot answer is an outage (503), not a bad token.
+    const jwks = createLocalJWKSet(await this.publicJwks());
     try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(await this.publicJwks()), { issuer, typ: 'at+jwt', algorithms: ALL_ALGS });
+      const { payload } = await jwtVerify(token, jwks, { issuer, typ: 'at+jwt', algorithms: ALL_ALGS });
       return payload;
     } catch {
       return null;

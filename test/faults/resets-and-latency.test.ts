@@ -3,7 +3,7 @@ import { tokenRequest } from '../integration/audit/audit-test-kit.js';
 import { waitFor } from '../support/ports.js';
 import { checkAfterFault } from './support/checks.js';
 import { alive, bootstrap, startServiceOnProxy, type ServiceOnProxy } from './support/service-on-proxy.js';
-import { startTraffic, summary } from './support/traffic.js';
+import { startTraffic, summary, type Outcome } from './support/traffic.js';
 
 const STATEMENT_TIMEOUT_MS = 2000;
 const ACQUIRE_TIMEOUT_MS = 2000;
@@ -30,11 +30,24 @@ describe('database path faults under mixed load', () => {
     await env?.close();
   });
 
-  /** Workers 0..11 ask for tokens, 12..15 read the admin API. */
-  const mixed = (worker: number) =>
-    worker < 12
-      ? tokenRequest(env.service.url, bootstrap)
-      : fetch(`${env.service.url}/admin/v1/audit/events?limit=5`, { headers: { authorization: `Bearer ${adminToken}` } });
+  /**
+   * Workers 0..11 ask for tokens, 12..13 read the admin API, 14..15 introspect the admin token
+   * (a live JWT, as its own client: a resource server checking a clinician's token).
+   */
+  const mixed = (worker: number) => {
+    if (worker < 12) return tokenRequest(env.service.url, bootstrap);
+    if (worker < 14) return fetch(`${env.service.url}/admin/v1/audit/events?limit=5`, { headers: { authorization: `Bearer ${adminToken}` } });
+    const basic = Buffer.from(`${bootstrap.clientId}:${bootstrap.clientSecret}`).toString('base64');
+    return fetch(`${env.service.url}/introspect`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: adminToken }),
+    });
+  };
+
+  /** A live token answered inactive (or the admin API refusing it) is a wrong answer, not an outage: only 503 may stand for one. */
+  const wrongAnswers = (outcomes: Outcome[]) =>
+    outcomes.filter((o) => (o.status === 200 && /"active":false/.test(o.body)) || o.status === 401).map((o) => `${o.status} ${o.body}`).slice(0, 5);
 
   /**
    * Breaks: every connection, with a TCP RST, three times in a row at random moments of a burst
@@ -59,6 +72,7 @@ describe('database path faults under mixed load', () => {
     }
     const outcomes = await traffic.stop();
     expect(outcomes.filter((o) => o.status !== 200 && o.status !== 503).map((o) => `${o.status} ${o.body}`).slice(0, 5), summary(outcomes)).toEqual([]);
+    expect(wrongAnswers(outcomes)).toEqual([]);
     await checkAfterFault({ url: service.url, db: env.db, client: bootstrap, outcomes });
     expect(alive(service)).toBe(true);
   });
@@ -83,6 +97,7 @@ describe('database path faults under mixed load', () => {
     const slowest = Math.max(...outcomes.map((o) => o.ms));
     expect(slowest, `slowest answer ${slowest} ms; ${summary(outcomes)}`).toBeLessThan(limit * 2);
     expect(outcomes.filter((o) => o.status !== 200 && o.status !== 503).map((o) => `${o.status} ${o.body}`).slice(0, 5)).toEqual([]);
+    expect(wrongAnswers(outcomes)).toEqual([]);
     await checkAfterFault({ url: service.url, db: env.db, client: bootstrap, outcomes });
     expect(alive(service)).toBe(true);
   });
