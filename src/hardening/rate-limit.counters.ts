@@ -43,11 +43,11 @@ abstract class FlexibleCounters implements RateLimitCounters {
     } catch (outcome) {
       // rate-limiter-flexible rejects with a RateLimiterRes when the key is over its points, with an Error when the store failed.
       if (outcome instanceof RateLimiterRes) return { count: outcome.consumedPoints, msBeforeNext: outcome.msBeforeNext };
-      return this.unreachable(outcome);
+      return this.unreachable(outcome, key);
     }
   }
 
-  protected unreachable(_err: unknown): RateLimitCount | null {
+  protected async unreachable(_err: unknown, _key: RateLimitKey): Promise<RateLimitCount | null> {
     return null;
   }
 
@@ -63,29 +63,44 @@ export class MemoryRateLimitCounters extends FlexibleCounters {
   async close(): Promise<void> {}
 }
 
-/** Counters shared by every instance through Redis (one Lua script per hit, run by rate-limiter-flexible). */
+/** How long a Redis command may take before the counters count here instead (Redis answers in well under a millisecond). */
+const REDIS_COMMAND_TIMEOUT_MS = 500;
+/** While Redis is unreachable or stalled, how often it is asked (PING) whether it answers again. */
+const REDIS_PROBE_INTERVAL_MS = 1000;
+
+/**
+ * Counters shared by every instance through Redis (one Lua script per hit, run by
+ * rate-limiter-flexible). Rules: a hit Redis does not take (disconnected, refused, or no answer
+ * within REDIS_COMMAND_TIMEOUT_MS: a stalled server keeps its socket open and answers nothing)
+ * opens the breaker: from then on every hit is counted in this instance's memory at once, no
+ * request waits on Redis, and a PING each second asks whether it
+ * answers again; the first answer closes the breaker. Each switch is logged once.
+ *
+ * The Redis-outage policy, decided here and nowhere else. Sign-in must not go down with the
+ * counters, and the limits must not vanish with them either (a flood need not wait for Redis to
+ * be lost): every instance keeps refusing above the limit on its own count (with N instances a
+ * caller can reach N times the limit) until Redis answers again, when counting is shared again.
+ * Account lockout and the sign-in failure budget live in PostgreSQL and are not affected.
+ */
 export class RedisRateLimitCounters extends FlexibleCounters {
   private readonly logger = new Logger('RateLimit');
   private readonly redis: Redis;
-  private lastWarning = 0;
-  private degraded = false;
+  private readonly local: MemoryRateLimitCounters;
+  private open = false;
+  private probe: NodeJS.Timeout | undefined;
 
   constructor(url: string, prefix: string, windowSeconds: number) {
     super(prefix, windowSeconds);
+    this.local = new MemoryRateLimitCounters(prefix, windowSeconds);
     this.redis = new Redis(url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 5000,
-      commandTimeout: 2000,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     });
-    this.redis.on('error', (err: Error) => this.warn(err));
-    this.redis.on('ready', () => {
-      if (!this.degraded) return;
-      this.degraded = false;
-      this.lastWarning = 0;
-      this.logger.log('rate-limit counters reachable again: counting is shared between instances');
-    });
+    this.redis.on('error', (err: Error) => this.trip(err));
+    this.redis.on('ready', () => this.recovered());
   }
 
   async connect(): Promise<void> {
@@ -93,54 +108,52 @@ export class RedisRateLimitCounters extends FlexibleCounters {
       await this.redis.connect();
     } catch (err) {
       // ioredis keeps reconnecting by itself; until then this instance counts alone.
-      this.warn(err);
+      this.trip(err);
     }
   }
 
-  protected limiter(keyPrefix: string, points: number): RateLimiterAbstract {
-    // rejectIfRedisNotReady: while ioredis is disconnected a hit goes to the insurance limiter at
-    // once instead of waiting for a command timeout. The insurance limiter is this instance's own
-    // memory counter with the same limit: the Redis-outage policy (whenCountersUnreachable).
-    return new RateLimiterRedis({
-      storeClient: this.redis,
-      keyPrefix,
-      points,
-      duration: this.windowSeconds,
-      rejectIfRedisNotReady: true,
-      insuranceLimiter: whenCountersUnreachable(keyPrefix, points, this.windowSeconds),
-    });
+  override async hit(key: RateLimitKey): Promise<RateLimitCount | null> {
+    return this.open ? this.local.hit(key) : super.hit(key);
   }
 
-  protected override unreachable(err: unknown): RateLimitCount | null {
-    this.warn(err);
-    return null;
+  protected limiter(keyPrefix: string, points: number): RateLimiterAbstract {
+    // rejectIfRedisNotReady: while ioredis is disconnected a hit fails at once instead of waiting
+    // for a command timeout; unreachable() then counts it here.
+    return new RateLimiterRedis({ storeClient: this.redis, keyPrefix, points, duration: this.windowSeconds, rejectIfRedisNotReady: true });
+  }
+
+  protected override async unreachable(err: unknown, key: RateLimitKey): Promise<RateLimitCount | null> {
+    this.trip(err);
+    return this.local.hit(key);
   }
 
   async close(): Promise<void> {
+    if (this.probe) clearInterval(this.probe);
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 
-  private warn(err: unknown): void {
-    const now = Date.now();
-    const first = !this.degraded;
-    this.degraded = true;
-    if (!first && now - this.lastWarning < 60_000) return;
-    this.lastWarning = now;
+  /** Redis did not take a hit: count here from now on, and ask it each second whether it answers again. */
+  private trip(err: unknown): void {
+    if (this.open) return;
+    this.open = true;
     this.logger.warn(
       `rate-limit counters unavailable (${err instanceof Error ? err.message : String(err)}): each instance counts on its own until Redis answers again`,
     );
+    this.probe ??= setInterval(() => {
+      if (this.redis.status !== 'ready') return; // reconnecting: 'ready' closes the breaker
+      this.redis.ping().then(
+        () => this.recovered(),
+        () => undefined,
+      );
+    }, REDIS_PROBE_INTERVAL_MS);
+    this.probe.unref();
   }
-}
 
-/**
- * The Redis-outage policy, decided here and nowhere else. Sign-in must not go down with the
- * counters, and the limits must not vanish with them either (a flood need not wait for Redis to
- * be lost). So a hit Redis cannot take is counted in this instance's memory instead (the Redis
- * limiter's `insuranceLimiter`): every instance keeps refusing above the limit on its own count
- * (with N instances a caller can reach N times the limit) until Redis answers again, when
- * counting is shared again. Account lockout and the sign-in failure budget live in PostgreSQL
- * and are not affected.
- */
-export function whenCountersUnreachable(keyPrefix: string, points: number, windowSeconds: number): RateLimiterAbstract {
-  return new RateLimiterMemory({ keyPrefix, points, duration: windowSeconds });
+  private recovered(): void {
+    if (!this.open) return;
+    this.open = false;
+    if (this.probe) clearInterval(this.probe);
+    this.probe = undefined;
+    this.logger.log('rate-limit counters reachable again: counting is shared between instances');
+  }
 }

@@ -97,4 +97,39 @@ describe('Redis killed mid-burst and started again', () => {
     expect(probes.filter((s) => s >= 500), 'no 5xx on the sign-in posts').toEqual([]);
     await checkAfterFault({ url: two.issuer, db: two.db, client: bootstrap, outcomes });
   });
+
+  /**
+   * Breaks: the same Redis, stalled rather than killed (SIGSTOP: its sockets stay open, no
+   * command is answered) while both instances serve a burst, then continued.
+   * Checks: each instance notices (the warning is logged) and counts on its own at once, so the
+   * traffic goes on at speed instead of every request waiting on Redis (an outside attack saw 4 s
+   * per token request, for as long as the stall lasted); the limits still hold; once Redis
+   * answers the two count together again; nothing but 200s; tokens and chain as always.
+   */
+  it('keeps serving while Redis is stalled, limits each instance on its own, and shares the counts again when it answers', async () => {
+    const [a, b] = two.instances;
+    const traffic = startTraffic(16, (w) => tokenRequest(two.instances[w % 2].url, bootstrap));
+    await traffic.moreSuccesses(100, 'traffic before the stall');
+    const [aFrom, bFrom] = [a.output().length, b.output().length];
+    redis.pause();
+    await waitFor(
+      'both instances to log that the counters are unavailable',
+      async () => (/rate-limit counters unavailable/.test(a.output().slice(aFrom)) && /rate-limit counters unavailable/.test(b.output().slice(bFrom)) ? true : undefined),
+      30_000,
+    );
+    // At a request per Redis timeout and counter this would take minutes; counted locally, seconds.
+    await traffic.moreSuccesses(400, 'traffic while Redis is stalled', 60_000);
+    expect(await lastRefused(eachAlone), 'while Redis is stalled each instance counts alone, and still refuses above the limit').toEqual({ refusedBefore: 0, refused: true });
+
+    redis.resume();
+    await waitFor('the instances to share their counts again', async () => ((await lastRefused(alternating)).refused ? true : undefined), 60_000);
+    expect(a.output().slice(aFrom) + b.output().slice(bFrom)).toMatch(/rate-limit counters reachable again/);
+    await traffic.moreSuccesses(100, 'traffic after Redis answered again');
+    const outcomes = await traffic.stop();
+
+    for (const service of [a, b]) expect(alive(service), service.output().slice(-3000)).toBe(true);
+    expect(outcomes.filter((o) => o.status !== 200).map((o) => `${o.status} ${o.body}`).slice(0, 5), summary(outcomes)).toEqual([]);
+    expect(probes.filter((s) => s >= 500), 'no 5xx on the sign-in posts').toEqual([]);
+    await checkAfterFault({ url: two.issuer, db: two.db, client: bootstrap, outcomes });
+  });
 });

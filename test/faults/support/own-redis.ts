@@ -12,6 +12,10 @@ export interface OwnRedis {
   url: string;
   kill(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP: the server keeps its sockets open and answers nothing (a stalled host, a swapping VM). */
+  pause(): void;
+  /** SIGCONT: it answers again, queued commands first. */
+  resume(): void;
   destroy(): Promise<void>;
 }
 
@@ -34,7 +38,14 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     await exited;
   };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, kill, start, destroy: kill };
+  const signal = (name: NodeJS.Signals) => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(name);
+  };
+  const destroy = async () => {
+    signal('SIGCONT'); // a stopped process does not die of SIGKILL until continued on every kernel
+    await kill();
+  };
+  return { url: `redis://127.0.0.1:${port}`, kill, start, pause: () => signal('SIGSTOP'), resume: () => signal('SIGCONT'), destroy };
 }
 
 /** True when a Redis on the port answers PING. */
