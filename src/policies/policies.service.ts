@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/index.js';
-import { UnitOfWork } from '../database/index.js';
+import { isDatabaseUnavailable, UnitOfWork } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
 import { PoliciesError, PoliciesErrorCode } from './policies.errors.js';
 import { PoliciesRepository } from './policies.repository.js';
@@ -40,6 +40,8 @@ export class PoliciesService {
   private snapshot: PolicySnapshot;
   private loadedAt = 0;
   private loading: Promise<PolicySnapshot> | undefined;
+  /** The last read failed for an outage (warned once); the next good read says so. */
+  private readFailing = false;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -68,7 +70,10 @@ export class PoliciesService {
     try {
       return await this.loading;
     } catch (cause) {
-      this.logger.warn({ err: cause }, 'could not read the policies; using the last known ones');
+      // An outage is one warning line while it lasts (README "Logs"), no stack; anything else is a defect, logged with it.
+      if (!isDatabaseUnavailable(cause)) this.logger.warn({ err: cause }, 'could not read the policies; using the last known ones');
+      else if (!this.readFailing) this.logger.warn(`could not read the policies (the database is unavailable); using the last known ones until it answers`);
+      this.readFailing = true;
       return this.snapshot;
     }
   }
@@ -97,6 +102,8 @@ export class PoliciesService {
     }
     this.snapshot = snapshot;
     this.loadedAt = Date.now();
+    if (this.readFailing) this.logger.log('the policies are read from the database again');
+    this.readFailing = false;
     return snapshot;
   }
 
