@@ -11,6 +11,7 @@ import {
   Idempotent,
   optionalIfMatch,
   ProblemError,
+  protectedRoles,
   protectedRolesIn,
   requireIfMatch,
   withETag,
@@ -229,6 +230,8 @@ export class GroupsAdminController {
       actor: context.actor,
       correlationId: context.correlationId,
       expectedVersions,
+      // A user-admin may not, through a plain group, change what a protected-role holder holds.
+      refuseHoldersOf: roles.includes('super-admin') ? undefined : protectedRoles(this.config.breakGlass.role),
       authorize: (current, next) => {
         if (!roles.includes('super-admin') && protectedRolesIn([...(current?.roles ?? []), ...next.roles], this.config.breakGlass.role).length) {
           throw new ProblemError({ type: 'about:blank', title: 'Forbidden', status: 403, detail: 'only super-admin may give a group a protected role (an admin role or the break-glass role), or change a group that has one' });

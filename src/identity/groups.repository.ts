@@ -92,6 +92,33 @@ export class GroupsRepository {
     return new Map(rows.map((r) => [r.id, Number(r.version)]));
   }
 
+  /**
+   * These users' effective roles change with a group write: their versions (ETags) move on, in
+   * the write's transaction, taking their rows' locks in id order. An act on one of them checked
+   * against the version before (a password set, an enrolment code: compare-and-swap) fails.
+   */
+  async touchUsers(ids: readonly string[], tx: Transaction): Promise<void> {
+    const valid = [...new Set(ids.filter((id) => UUID.test(id)))].sort();
+    if (!valid.length) return;
+    await managerFor(this.db, tx).query(
+      `UPDATE users SET version = version + 1, updated_at = now()
+        WHERE id IN (SELECT id FROM users WHERE id = ANY ($1::uuid[]) AND deleted_at IS NULL ORDER BY id FOR UPDATE)`,
+      [valid],
+    );
+  }
+
+  /** Those of these users who hold one of `roles`, directly or through a group. */
+  async holdersOf(ids: readonly string[], roles: readonly string[], tx: Transaction): Promise<string[]> {
+    const valid = ids.filter((id) => UUID.test(id));
+    if (!valid.length || !roles.length) return [];
+    const rows: Array<{ id: string }> = await managerFor(this.db, tx).query(
+      `SELECT u.id FROM users u WHERE u.id = ANY ($1::uuid[]) AND u.deleted_at IS NULL AND (u.roles && $2::text[]
+         OR EXISTS (SELECT 1 FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = u.id AND g.roles && $2::text[]))`,
+      [valid, [...roles]],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async insert(fields: GroupFields, now: Date, tx: Transaction): Promise<string> {
     const id = randomUUID();
     await this.guard(() =>

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { ProblemError } from '../admin/index.js';
 import { UnitOfWork, type Transaction } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
 import type { DirectoryFilter } from './directory-filter.js';
@@ -17,6 +18,12 @@ export interface GroupAction {
    * a stale If-Match of the user would. Undefined: not checked.
    */
   expectedMemberVersions?: Record<string, number>;
+  /**
+   * Roles whose holders this caller may not touch (the protected roles, for anyone but
+   * super-admin): a change that adds or removes such a holder, or changes the roles of a group
+   * with one, is refused (403), checked in the write's transaction with their rows locked.
+   */
+  refuseHoldersOf?: readonly string[];
   /** Throws to refuse, given the group as it is (null on create) and as it would be. */
   authorize?: (current: GroupRecord | null, next: GroupFields) => void;
 }
@@ -54,6 +61,7 @@ export class GroupsService {
     return this.uow.run(async (tx) => {
       await this.assertMembers(fields.members, tx);
       await this.assertMemberVersions(action.expectedMemberVersions, tx);
+      await this.touched(null, fields, action, tx);
       const id = await this.repo.insert(fields, new Date(), tx);
       const created = (await this.repo.find(id, tx))!;
       await this.bus.publish('group.created', { groupId: id, after: snapshot(created) }, { actor: action.actor, correlationId: action.correlationId, tx });
@@ -74,6 +82,7 @@ export class GroupsService {
     return this.uow.run(async (tx) => {
       await this.assertMembers(fields.members.filter((m) => !current.members.some((c) => c.id === m)), tx);
       await this.assertMemberVersions(action.expectedMemberVersions, tx);
+      await this.touched(current, fields, action, tx);
       if (!(await this.repo.replace(id, [current.version], fields, new Date(), tx))) throw versionMismatch();
       const updated = (await this.repo.find(id, tx))!;
       const after = snapshot(updated);
@@ -91,12 +100,39 @@ export class GroupsService {
     if (action.expectedVersions && !action.expectedVersions.includes(current.version)) throw versionMismatch();
     action.authorize?.(current, { displayName: current.displayName, externalId: current.externalId, roles: [], members: [] });
     await this.uow.run(async (tx) => {
+      await this.touched(current, { displayName: current.displayName, externalId: current.externalId, roles: [], members: [] }, action, tx);
       if (!(await this.repo.delete(id, [current.version], tx))) throw versionMismatch();
       await this.bus.publish('group.deleted', { groupId: id, before: snapshot(current) }, { actor: action.actor, correlationId: action.correlationId, tx });
     });
   }
 
   /** 400 naming the members that are not live users (the checks a held change passes before it waits). */
+  /**
+   * The users whose effective roles this write changes (added or removed members of a group with
+   * roles; every member when the roles change): their versions move on and their rows are locked
+   * in the write's transaction, and a caller who may not touch protected-role holders is refused
+   * if one of them is one.
+   */
+  private async touched(current: GroupRecord | null, next: GroupFields, action: GroupAction, tx: Transaction): Promise<void> {
+    const before = current?.members.map((m) => m.id) ?? [];
+    const rolesBefore = [...(current?.roles ?? [])].sort().join(' ');
+    const rolesAfter = [...next.roles].sort().join(' ');
+    const changedMembers = [...before.filter((m) => !next.members.includes(m)), ...next.members.filter((m) => !before.includes(m))];
+    const affected = rolesBefore !== rolesAfter ? [...new Set([...before, ...next.members])] : rolesAfter ? changedMembers : [];
+    if (!affected.length) return;
+    await this.repo.touchUsers(affected, tx);
+    if (!action.refuseHoldersOf?.length) return;
+    const holders = await this.repo.holdersOf(affected, action.refuseHoldersOf, tx);
+    if (holders.length) {
+      throw new ProblemError({
+        type: 'about:blank',
+        title: 'Forbidden',
+        status: 403,
+        detail: `only super-admin may change the groups of a user who holds an admin role or the break-glass role: ${holders.join(', ')}`,
+      });
+    }
+  }
+
   /** The current versions of these users (ETags), for a change that waits for approval to hold them to. */
   async memberVersions(ids: readonly string[]): Promise<Record<string, number>> {
     return Object.fromEntries(await this.repo.userVersions(ids));

@@ -134,15 +134,18 @@ export class UserManagementService {
       await this.assertPassword(input.password, current.email);
       const hash = await this.identity.hasher.hash(input.password.normalize('NFKC'));
       await this.uow.run(async (tx) => {
+        // A compare-and-swap on the version the permission was checked on, first: a role granted
+        // since (directly or through a group, either moves the version) makes this 412, and a
+        // grant that commits after this finds the password and voids it (ProtectedRoleGrants).
+        if (!(await this.repo.bumpVersion(id, tx, current.version))) throw versionMismatch();
         await this.repo.setPasswordHash(id, hash, tx);
-        await this.repo.bumpVersion(id, tx);
         await this.bus.publish('user.password.reset', { userId: id, method: 'set' }, eventOptions(action, tx));
       });
       return null;
     }
     return this.uow.run(async (tx) => {
+      if (!(await this.repo.bumpVersion(id, tx, current.version))) throw versionMismatch();
       await this.repo.removePassword(id, tx);
-      await this.repo.bumpVersion(id, tx);
       const link = await this.issueLink(id, 'reset', action, tx);
       await this.bus.publish('user.password.reset', { userId: id, method: 'link' }, eventOptions(action, tx));
       return link;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { DATABASE, managerFor, rowsOf, type OpenedDatabase, type Transaction } from '../database/index.js';
 import { IdentityError, IdentityErrorCode, uniqueViolation } from './identity.errors.js';
 import type { PasswordSetupPurpose } from './entities/password-setup-token.entity.js';
 import type { UserStatus } from './entities/user.entity.js';
@@ -234,8 +234,14 @@ export class UsersAdminRepository {
    * A credential changed (password set or removed): the user's version moves on, so an If-Match
    * read before (a pending approval's above all) no longer matches.
    */
-  async bumpVersion(userId: string, tx: Transaction): Promise<void> {
-    await managerFor(this.db, tx).query(`UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [userId]);
+  async bumpVersion(userId: string, tx: Transaction, expectedVersion: number): Promise<boolean> {
+    const rows = rowsOf(
+      await managerFor(this.db, tx).query(`UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL AND version = $2 RETURNING 1 AS one`, [
+        userId,
+        expectedVersion,
+      ]),
+    );
+    return rows.length > 0;
   }
 
   async removePassword(userId: string, tx: Transaction): Promise<void> {

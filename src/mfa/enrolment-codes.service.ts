@@ -1,8 +1,10 @@
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { preconditionFailed } from '../admin/index.js';
 import { DATABASE, type OpenedDatabase } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
 import { KeysService } from '../keys/index.js';
+import { credentialsChanged } from './mfa.repository.js';
 import { normaliseRecoveryCode } from './mfa.service.js';
 
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -22,19 +24,21 @@ export class EnrolmentCodesService {
     private readonly bus: EventBus,
   ) {}
 
-  async issue(userId: string, actor: EventActor, now = new Date()): Promise<{ code: string; expiresAt: Date }> {
+  /** With `expectedVersion` (the user as the permission was checked on): 412, nothing issued, if the user changed since. */
+  async issue(userId: string, actor: EventActor, opts: { now?: Date; expectedVersion?: number } = {}): Promise<{ code: string; expiresAt: Date }> {
+    const now = opts.now ?? new Date();
     const chars = Array.from({ length: 12 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
     const code = `${chars.slice(0, 4)}-${chars.slice(4, 8)}-${chars.slice(8)}`;
     const expiresAt = new Date(now.getTime() + ENROLMENT_CODE_TTL_SECONDS * 1000);
     const codeHash = await this.hash(code);
     await this.db.dataSource.transaction(async (em) => {
+      // A way to enrol a factor is a credential change: the user's version (ETag) moves on, first, so it is a compare-and-swap.
+      if (!(await credentialsChanged(em, userId, opts.expectedVersion))) throw preconditionFailed();
       await em.query(
         `INSERT INTO mfa_enrolment_codes (user_id, code_hash, issued_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (user_id) DO UPDATE SET code_hash = EXCLUDED.code_hash, issued_by = EXCLUDED.issued_by, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`,
         [userId, codeHash, `${actor.type}:${actor.id}`, now, expiresAt],
       );
-      // A way to enrol a factor is a credential change: the user's version (ETag) moves on.
-      await em.query(`UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [userId]);
     });
     await this.bus.publish('mfa.enrolment_code.issued', { userId, expiresAt: expiresAt.toISOString() }, { actor });
     return { code, expiresAt };

@@ -68,7 +68,8 @@ export class MfaAdminController {
     const user = await this.administrable(userIdParam(id), req);
     const pending = await this.heldForApproval(user, req, 'mfa.enrolment_code.issue', 'issue an MFA enrolment code for');
     if (pending) return acceptedForApproval(reply, pending);
-    const issued = await this.enrolmentCodes.issue(user.id, { type: 'admin', id: req.admin!.id });
+    // As the user was when the permission was checked: a role granted since makes it 412.
+    const issued = await this.enrolmentCodes.issue(user.id, { type: 'admin', id: req.admin!.id }, { expectedVersion: user.version });
     return { code: issued.code, expiresAt: issued.expiresAt.toISOString() };
   }
 
@@ -83,7 +84,7 @@ export class MfaAdminController {
     const user = await this.administrable(userIdParam(id), req);
     const pending = await this.heldForApproval(user, req, 'mfa.reset', 'reset the second factors of');
     if (pending) return acceptedForApproval(reply, pending);
-    await this.mfa.reset(user.id, { type: 'admin', id: req.admin!.id });
+    await this.mfa.reset(user.id, { type: 'admin', id: req.admin!.id }, undefined, user.version);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { preconditionFailed } from '../admin/index.js';
 import { DATABASE, managerFor, rowsOf, type OpenedDatabase, type Transaction } from '../database/index.js';
 import { MfaFactorEntity } from './entities/mfa-factor.entity.js';
 import { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
@@ -176,20 +177,33 @@ export class MfaRepository {
     return Number(rows[0]?.n ?? 0);
   }
 
-  /** Removes every factor and recovery code of the user (admin reset); returns how many factors went. */
-  async deleteAll(userId: string, tx: Transaction): Promise<number> {
+  /**
+   * Removes every factor and recovery code of the user (admin reset); returns how many factors
+   * went. With `expectedVersion` (the user as the administrator's permission was checked on),
+   * nothing is removed (412) if the user changed since, a role granted above all.
+   */
+  async deleteAll(userId: string, tx: Transaction, expectedVersion?: number): Promise<number> {
     const em = managerFor(this.db, tx);
+    if (!(await credentialsChanged(em, userId, expectedVersion))) throw preconditionFailed();
     const removed = await em.getRepository(MfaFactorEntity).delete({ userId });
     await em.getRepository(RecoveryCodeEntity).delete({ userId });
-    await credentialsChanged(em, userId);
     return removed.affected ?? 0;
   }
 }
 
 /**
- * The user's credentials changed (a factor added or removed): their version (ETag) moves on, so
- * an If-Match read before, a pending approval's above all, no longer matches.
+ * The user's credentials changed (a factor added or removed, an enrolment code issued): their
+ * version (ETag) moves on, so an If-Match read before, a pending approval's above all, no longer
+ * matches. With `expectedVersion`, only if the user is still at that version (false otherwise):
+ * a role granted since the administrator's permission was checked moved it (every change of a
+ * user's effective roles does), so a credential act cannot slip in behind a grant.
  */
-async function credentialsChanged(em: { query(sql: string, params: unknown[]): Promise<unknown> }, userId: string): Promise<void> {
-  await em.query(`UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`, [userId]);
+export async function credentialsChanged(em: { query(sql: string, params: unknown[]): Promise<unknown> }, userId: string, expectedVersion?: number): Promise<boolean> {
+  const rows = rowsOf(
+    await em.query(
+      `UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL${expectedVersion === undefined ? '' : ' AND version = $2'} RETURNING 1 AS one`,
+      expectedVersion === undefined ? [userId] : [userId, expectedVersion],
+    ),
+  );
+  return expectedVersion === undefined || rows.length > 0;
 }

@@ -289,9 +289,9 @@ export class MfaService {
    * Admin reset: every factor and recovery code goes; the user enrols again at next sign-in.
    * The removal and its audit record commit together, in the caller's unit of work when given.
    */
-  async reset(userId: string, actor: EventActor, tx?: Transaction): Promise<number> {
-    if (!tx) return this.uow.run((own) => this.reset(userId, actor, own));
-    const factorsRemoved = await this.repo.deleteAll(userId, tx);
+  async reset(userId: string, actor: EventActor, tx?: Transaction, expectedVersion?: number): Promise<number> {
+    if (!tx) return this.uow.run((own) => this.reset(userId, actor, own, expectedVersion));
+    const factorsRemoved = await this.repo.deleteAll(userId, tx, expectedVersion);
     await this.bus.publish('mfa.reset', { userId, factorsRemoved }, { actor, tx });
     return factorsRemoved;
   }

@@ -160,4 +160,76 @@ describe('a protected-role grant voids what a user-admin prepared', () => {
     expect(noRole.status).toBe(403);
     expect(events.some((e) => e.name === 'admin.forbidden' && (e.payload as { path: string }).path === '/admin/v1/keys')).toBe(true);
   });
+
+  it.each(['directly (PATCH)', 'through a group'])(
+    'a password a user-admin sets while a protected role is granted %s never opens the account (outside attack: the race)',
+    async (how) => {
+      // The user-admin sends password sets back to back while a super-admin grants auditor: one
+      // that was checked before the grant must not commit after it and survive. Each attempt is
+      // a race; the rule (compare-and-swap on the user's version, which every grant moves) holds
+      // whichever way it falls, so every attempt must end with neither password working.
+      const group = how === 'through a group' ? await api.call('POST', '/admin/v1/groups', { token: root, body: { displayName: `auditors ${randomUUID()}`, roles: ['auditor'] } }) : undefined;
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const email = unique('racer');
+        const created = await api.call('POST', '/admin/v1/users', { token: helpdesk, body: { email, password: PASSWORD } });
+        expect(created.status).toBe(201);
+        const id = created.body.id as string;
+        const chosen = `the user-admin's own choice ${attempt}`;
+        const answers: number[] = [];
+        let granted = false;
+        const spam = (async () => {
+          for (;;) {
+            const res = await api.call('POST', `/admin/v1/users/${id}/password`, { token: helpdesk, body: { password: chosen } });
+            answers.push(res.status);
+            if (res.status === 403 || (granted && answers.length > 50)) return;
+          }
+        })();
+        while (answers.length < 1) await new Promise((r) => setImmediate(r));
+        if (group) {
+          const added = await api.call('POST', `/admin/v1/groups/${group.body.id}/members`, { token: root, body: { userId: id } });
+          expect(added.status, JSON.stringify(added.body)).toBe(200);
+        } else {
+          // A real administrator retries a 412 (the user-admin's write moved the version) with the new ETag.
+          for (;;) {
+            const res = await api.call('PATCH', `/admin/v1/users/${id}`, { token: root, body: { roles: ['auditor'] }, headers: { 'if-match': await etag(id) } });
+            if (res.status === 412) continue;
+            expect(res.status, JSON.stringify(res.body)).toBe(200);
+            break;
+          }
+        }
+        granted = true;
+        await spam;
+        expect(answers.at(-1), `attempt ${attempt}: ${answers.join(' ')}`).toBe(403);
+        expect(answers.filter((status) => status >= 500), answers.join(' ')).toEqual([]);
+        const [own, first] = [await identity.checkPassword(email, chosen), await identity.checkPassword(email, PASSWORD)];
+        expect({ attempt, chosen: own.ok, first: first.ok }, answers.join(' ')).toEqual({ attempt, chosen: false, first: false });
+      }
+    },
+  );
+
+  it("refuses a user-admin any change, through a plain group, of what a protected-role holder holds: 403, nothing changed", async () => {
+    const holder = await api.call('POST', '/admin/v1/users', { token: root, body: { email: unique('keys'), password: PASSWORD, roles: ['key-admin'] } });
+    const plain = await api.call('POST', '/admin/v1/users', { token: helpdesk, body: { email: unique('plain'), password: PASSWORD } });
+    expect([holder.status, plain.status]).toEqual([201, 201]);
+    const made = await api.call('POST', '/admin/v1/groups', { token: helpdesk, body: { displayName: `nurses ${randomUUID()}`, roles: ['nurse'], members: [holder.body.id] } });
+    expect(made.status).toBe(403);
+    expect(made.body.detail).toMatch(/only super-admin may change the groups of a user who holds/);
+
+    const ward = await api.call('POST', '/admin/v1/groups', { token: root, body: { displayName: `ward ${randomUUID()}`, roles: ['nurse'], members: [holder.body.id, plain.body.id] } });
+    expect(ward.status).toBe(201);
+    const path = `/admin/v1/groups/${ward.body.id}`;
+    const tag = async () => (await api.call('GET', path, { token: root })).headers.get('etag')!;
+    const changes: Array<[string, string, unknown]> = [
+      ['PUT', path, { displayName: ward.body.displayName, roles: ['nurse', 'physician'], members: [holder.body.id, plain.body.id] }],
+      ['DELETE', `${path}/members/${holder.body.id}`, undefined],
+    ];
+    for (const [method, url, body] of changes) {
+      const res = await api.call(method, url, { token: helpdesk, body, headers: { 'if-match': await tag() } });
+      expect(res.status, `${method} ${url}`).toBe(403);
+    }
+    expect((await api.call('GET', path, { token: root })).body).toMatchObject({ roles: ['nurse'], members: expect.arrayContaining([expect.objectContaining({ id: holder.body.id })]) });
+    // What touches nobody protected stays the user-admin's: a rename, the plain member's removal.
+    expect((await api.call('PUT', path, { token: helpdesk, body: { displayName: `${ward.body.displayName} east`, roles: ['nurse'], members: [holder.body.id, plain.body.id] }, headers: { 'if-match': await tag() } })).status).toBe(200);
+    expect((await api.call('DELETE', `${path}/members/${plain.body.id}`, { token: helpdesk, headers: { 'if-match': await tag() } })).status).toBe(200);
+  });
 });
