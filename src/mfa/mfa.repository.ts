@@ -126,8 +126,8 @@ export class MfaRepository {
   }
 
   /** Accepts a TOTP step only if it is later than the last accepted one (atomic: no replay race). */
-  async acceptStep(factorId: string, step: number): Promise<boolean> {
-    const result = await this.db.dataSource.query(
+  async acceptStep(factorId: string, step: number, tx?: Transaction): Promise<boolean> {
+    const result = await managerFor(this.db, tx).query(
       `UPDATE mfa_factors SET last_step = $2, last_used_at = now()
        WHERE id = $1 AND (last_step IS NULL OR last_step < $2) RETURNING id`,
       [factorId, step],

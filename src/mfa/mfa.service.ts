@@ -116,14 +116,19 @@ export class MfaService {
       throw new MfaError(MfaErrorCode.NO_PENDING_ENROLMENT, 'no TOTP enrolment is pending');
     }
     const step = matchTotpStep(await this.openTotpSecret(factor), code.trim(), now);
-    if (step === null || !(await this.repo.acceptStep(factor.id, step))) return { ok: false, reason: 'wrong_code' };
+    if (step === null) return { ok: false, reason: 'wrong_code' };
     const amr = ['otp'];
-    await this.uow.run(async (tx) => {
+    // The code's use belongs to the same transaction: a process that dies before the commit has
+    // not spent it, and the person's retry with the same code works.
+    const enrolled = await this.uow.run(async (tx) => {
+      if (!(await this.repo.acceptStep(factor.id, step, tx))) return false;
       if (!(await this.repo.confirmFactor(factor.id, tx))) throw new MfaError(MfaErrorCode.NO_PENDING_ENROLMENT, 'no TOTP enrolment is pending');
       await this.repo.deleteUnconfirmed(userId, tx);
       await this.bus.publish('mfa.enrolled', { userId, factorId, type: 'totp' }, { actor: { type: 'user', id: userId }, tx });
       await alsoInTx?.(tx, amr);
+      return true;
     });
+    if (!enrolled) return { ok: false, reason: 'wrong_code' };
     return { ok: true, amr, factorId };
   }
 

@@ -60,18 +60,20 @@ describe('first-factor enrolment at sign-in when its last write fails', () => {
       [],
     );
     await api.db.query(`CREATE TRIGGER enrolment_dies BEFORE UPDATE ON sign_in_progress FOR EACH ROW EXECUTE FUNCTION enrolment_dies()`, []);
-    const failed = await post(browser, enrolPage, 'enrol', { code: await device.next() });
+    const code = await device.next();
+    const failed = await post(browser, enrolPage, 'enrol', { code });
     expect(failed.status).toBeGreaterThanOrEqual(500);
     await api.db.query(`DROP TRIGGER enrolment_dies ON sign_in_progress`, []);
 
     expect(await api.db.query(`SELECT 1 FROM mfa_factors WHERE user_id = $1 AND confirmed`, [user.id]), 'no confirmed factor').toEqual([]);
     expect(await api.db.query(`SELECT 1 FROM audit_events WHERE event_type = 'mfa.enrolled' AND (subject_id = $1 OR actor_id = $1)`, [user.id]), 'no enrolment record').toEqual([]);
 
-    // The person reloads the step they were on: still enrolment (not a challenge), and it finishes.
+    // The person reloads the step they were on: still enrolment (not a challenge), and it finishes
+    // with the same code (its use was not committed either: the retry is not "wrong").
     const again = await (await browser.follow(url)).res.text();
     expect(again).toContain('totp-secret');
     expect(again).not.toMatch(/action="\/interaction\/[^"]+\/mfa\/totp"/);
-    const enrolled = await post(browser, again, 'enrol', { code: await device.next() });
+    const enrolled = await post(browser, again, 'enrol', { code });
     expect(enrolled.status).toBe(303);
     const codes = await (await browser.follow(enrolled.headers.get('location')!)).res.text();
     expect(codes).toContain('id="recovery-codes"');
