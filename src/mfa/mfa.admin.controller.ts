@@ -108,7 +108,7 @@ export class MfaAdminController {
         type: 'about:blank',
         title: 'Forbidden',
         status: 403,
-        detail: 'only a super-admin may reset the second factors of a user who holds an admin role',
+        detail: 'only a super-admin may reset the second factors of, or issue an enrolment code for, a user who holds an admin role or the break-glass role',
       });
     }
     return user;
