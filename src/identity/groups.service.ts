@@ -106,7 +106,6 @@ export class GroupsService {
     });
   }
 
-  /** 400 naming the members that are not live users (the checks a held change passes before it waits). */
   /**
    * The users whose effective roles this write changes (added or removed members of a group with
    * roles; every member when the roles change): their versions move on and their rows are locked
@@ -150,6 +149,7 @@ export class GroupsService {
     }
   }
 
+  /** 400 naming the members that are not live users (the checks a held change passes before it waits). */
   async assertMembers(ids: readonly string[], tx?: Parameters<GroupsRepository['liveUsers']>[1]): Promise<void> {
     if (!ids.length) return;
     const live = new Set((await this.repo.liveUsers(ids, tx)).map((u) => u.id));

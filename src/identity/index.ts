@@ -4,3 +4,4 @@ export { IdentityError, IdentityErrorCode } from './identity.errors.js';
 export type { IdentityEvents } from './identity.events.js';
 export { checkPassword, MIN_PASSWORD_LENGTH, MAX_PASSWORD_LENGTH } from './password-policy.js';
 export { mayAdministerUser, assertMayActOnUser } from './users-admin.rules.js';
+export { moveUserVersion } from './user-version.js';

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DATABASE, managerFor, rowsOf, type OpenedDatabase, type Transaction } from '../database/index.js';
+import { DATABASE, managerFor, type OpenedDatabase, type Transaction } from '../database/index.js';
 import { IdentityError, IdentityErrorCode, uniqueViolation } from './identity.errors.js';
 import type { PasswordSetupPurpose } from './entities/password-setup-token.entity.js';
+import { moveUserVersion } from './user-version.js';
 import type { UserStatus } from './entities/user.entity.js';
 import { filterToSql, type DirectoryColumns, type DirectoryFilter } from './directory-filter.js';
 
@@ -234,14 +235,8 @@ export class UsersAdminRepository {
    * A credential changed (password set or removed): the user's version moves on, so an If-Match
    * read before (a pending approval's above all) no longer matches.
    */
-  async bumpVersion(userId: string, tx: Transaction, expectedVersion: number): Promise<boolean> {
-    const rows = rowsOf(
-      await managerFor(this.db, tx).query(`UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL AND version = $2 RETURNING 1 AS one`, [
-        userId,
-        expectedVersion,
-      ]),
-    );
-    return rows.length > 0;
+  bumpVersion(userId: string, tx: Transaction, expectedVersion: number): Promise<boolean> {
+    return moveUserVersion(managerFor(this.db, tx), userId, expectedVersion);
   }
 
   async removePassword(userId: string, tx: Transaction): Promise<void> {

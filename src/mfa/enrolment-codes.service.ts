@@ -4,7 +4,7 @@ import { preconditionFailed } from '../admin/index.js';
 import { DATABASE, type OpenedDatabase } from '../database/index.js';
 import { EventBus, type EventActor } from '../events/index.js';
 import { KeysService } from '../keys/index.js';
-import { credentialsChanged } from './mfa.repository.js';
+import { moveUserVersion } from '../identity/index.js';
 import { normaliseRecoveryCode } from './mfa.service.js';
 
 const ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -33,7 +33,7 @@ export class EnrolmentCodesService {
     const codeHash = await this.hash(code);
     await this.db.dataSource.transaction(async (em) => {
       // A way to enrol a factor is a credential change: the user's version (ETag) moves on, first, so it is a compare-and-swap.
-      if (!(await credentialsChanged(em, userId, opts.expectedVersion))) throw preconditionFailed();
+      if (!(await moveUserVersion(em, userId, opts.expectedVersion))) throw preconditionFailed();
       await em.query(
         `INSERT INTO mfa_enrolment_codes (user_id, code_hash, issued_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (user_id) DO UPDATE SET code_hash = EXCLUDED.code_hash, issued_by = EXCLUDED.issued_by, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at`,

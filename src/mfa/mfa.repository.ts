@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { preconditionFailed } from '../admin/index.js';
+import { moveUserVersion } from '../identity/index.js';
 import { DATABASE, managerFor, rowsOf, type OpenedDatabase, type Transaction } from '../database/index.js';
 import { MfaFactorEntity } from './entities/mfa-factor.entity.js';
 import { RecoveryCodeEntity } from './entities/recovery-code.entity.js';
@@ -62,7 +63,7 @@ export class MfaRepository {
         lastStep: f.lastStep === null ? null : String(f.lastStep),
         signCount: f.signCount === null ? null : String(f.signCount),
       });
-      if (f.confirmed) await credentialsChanged(em, f.userId);
+      if (f.confirmed) await moveUserVersion(em, f.userId);
     };
     if (tx) return write(managerFor(this.db, tx));
     await this.db.dataSource.transaction(write);
@@ -121,7 +122,7 @@ export class MfaRepository {
     const em = managerFor(this.db, tx);
     const rows: unknown = await em.query(`UPDATE mfa_factors SET confirmed = true WHERE id = $1 AND NOT confirmed RETURNING user_id`, [id]);
     const userId = (rowsOf(rows) as Array<{ user_id: string }>)[0]?.user_id;
-    if (userId) await credentialsChanged(em, userId);
+    if (userId) await moveUserVersion(em, userId);
     return Boolean(userId);
   }
 
@@ -184,26 +185,9 @@ export class MfaRepository {
    */
   async deleteAll(userId: string, tx: Transaction, expectedVersion?: number): Promise<number> {
     const em = managerFor(this.db, tx);
-    if (!(await credentialsChanged(em, userId, expectedVersion))) throw preconditionFailed();
+    if (!(await moveUserVersion(em, userId, expectedVersion))) throw preconditionFailed();
     const removed = await em.getRepository(MfaFactorEntity).delete({ userId });
     await em.getRepository(RecoveryCodeEntity).delete({ userId });
     return removed.affected ?? 0;
   }
-}
-
-/**
- * The user's credentials changed (a factor added or removed, an enrolment code issued): their
- * version (ETag) moves on, so an If-Match read before, a pending approval's above all, no longer
- * matches. With `expectedVersion`, only if the user is still at that version (false otherwise):
- * a role granted since the administrator's permission was checked moved it (every change of a
- * user's effective roles does), so a credential act cannot slip in behind a grant.
- */
-export async function credentialsChanged(em: { query(sql: string, params: unknown[]): Promise<unknown> }, userId: string, expectedVersion?: number): Promise<boolean> {
-  const rows = rowsOf(
-    await em.query(
-      `UPDATE users SET version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL${expectedVersion === undefined ? '' : ' AND version = $2'} RETURNING 1 AS one`,
-      expectedVersion === undefined ? [userId] : [userId, expectedVersion],
-    ),
-  );
-  return expectedVersion === undefined || rows.length > 0;
 }

@@ -156,8 +156,7 @@ export function createAdapterClass(artifacts: OidcArtifactRepository, clients: C
     async destroy(id: string): Promise<void> {
       await settle();
       const seen = readBackOf(this.model);
-      if (!seen?.ids.has(id)) return artifacts.destroy(this.model, id);
-      if (await artifacts.destroyOnce(this.model, id)) return;
+      if ((await artifacts.destroy(this.model, id)) || !seen?.ids.has(id)) return;
       // Ended by another request since this one read it: a session rotated or ended elsewhere
       // is not recreated under a new id either.
       seen.ended = true;

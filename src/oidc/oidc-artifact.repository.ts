@@ -209,17 +209,11 @@ export class OidcArtifactRepository {
     return Array.isArray(rows) && rows.length > 0;
   }
 
-  async destroy(model: string, id: string): Promise<void> {
-    this.forget();
-    await this.query(`DELETE FROM oidc_artifacts WHERE model = $1 AND id = $2`, [model, id]);
-    this.forget();
-  }
-
   /**
    * Deletes the artifact and says whether this call was the one that deleted it: two requests
    * that read the same artifact cannot both go on as if they had ended it.
    */
-  async destroyOnce(model: string, id: string): Promise<boolean> {
+  async destroy(model: string, id: string): Promise<boolean> {
     this.forget();
     const rows = await this.query<{ one: number }>(`DELETE FROM oidc_artifacts WHERE model = $1 AND id = $2 RETURNING 1 AS one`, [model, id]);
     this.forget();
